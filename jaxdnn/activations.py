@@ -1,0 +1,201 @@
+"""Activations and their closed-form Jacobians (catalogue §2.C).
+
+Every activation is batched row-wise: it takes a vector ``(m,)`` or a batch ``(n, m)`` and acts
+on each row. Every Jacobian function takes a single vector ``(m,)`` and returns the m×m matrix
+J_ij = ∂φ_i/∂z_j; batch Jacobians follow with ``jax.vmap``. The element-wise derivatives
+φ′(z) (used by the simplified Jacobians and backpropagation) sit next to each activation.
+
+ReLU′(0) = 0 (001_602cbf05fdb6a620.txt Assumption 1): ReLU is built on ``jax.nn.relu``, never on
+``jnp.maximum``, whose derivative at 0 is 0.5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+from jax.typing import ArrayLike
+
+from jaxdnn.matrices import indicator_positive
+
+__all__ = [
+    "relu",
+    "relu_derivative",
+    "relu_jacobian",
+    "sigmoid",
+    "sigmoid_derivative",
+    "sigmoid_jacobian",
+    "tanh",
+    "tanh_derivative",
+    "tanh_jacobian",
+    "identity",
+    "identity_derivative",
+    "identity_jacobian",
+    "softmax",
+    "softmax_jacobian",
+    "elementwise_jacobian",
+]
+
+
+@partial(jax.jit, static_argnames="derivative")
+def elementwise_jacobian(derivative: Callable[[Array], Array], z: ArrayLike) -> Array:
+    """Jacobian of a coordinate-wise activation φ: J_φ(z) = diag(φ′(z_1), …, φ′(z_m)).
+
+    ``derivative`` is φ′ applied element-wise (e.g. ``relu_derivative``).
+
+    P-ACT-ELEMENTWISE-JAC (004_6f61966887c71a84.txt "for all element-wise functions the Jacobian
+    is diagonal"; 001_602cbf05fdb6a620.txt Props 2.1, 5.1).
+    """
+    return jnp.diag(derivative(jnp.asarray(z)))
+
+
+# --- ReLU -----------------------------------------------------------------------------------
+
+
+@jax.jit
+def relu(z: ArrayLike) -> Array:
+    """ReLU(z) = [max(0, z_1) … max(0, z_m)], row-wise, with ReLU′(0) = 0 under autodiff.
+
+    P-ACT-RELU (001_602cbf05fdb6a620.txt Def 2.1; 000_e9869ddaa8874969.txt §3;
+    002_0dd137535febb580.txt §5.4 eq (5); 004_6f61966887c71a84.txt).
+    """
+    return jax.nn.relu(jnp.asarray(z))
+
+
+@jax.jit
+def relu_derivative(z: ArrayLike) -> Array:
+    """ReLU′(z) = 𝟙[z > 0] element-wise: 1 for z > 0, 0 for z ≤ 0 (including z = 0).
+
+    P-DIFF-RELU-ASSUMPTION (001_602cbf05fdb6a620.txt Assumption 1 and Notation 11;
+    000_e9869ddaa8874969.txt Hypothesis). The primer 004_6f61966887c71a84.txt gives z for z > 0
+    (E-10); the derivative is 1.
+    """
+    return indicator_positive(z)
+
+
+@jax.jit
+def relu_jacobian(z: ArrayLike) -> Array:
+    """J_ReLU(z) = diag(𝟙[z_1 > 0], …, 𝟙[z_m > 0]).
+
+    P-ACT-RELU-JAC (001_602cbf05fdb6a620.txt Prop 2.1; 000_e9869ddaa8874969.txt ReLU proposition).
+    """
+    return elementwise_jacobian(relu_derivative, z)
+
+
+# --- sigmoid --------------------------------------------------------------------------------
+
+
+@jax.jit
+def sigmoid(z: ArrayLike) -> Array:
+    """σ(z) = 1 / (1 + e^{−z}) element-wise (finite with a finite derivative for large abs(z)).
+
+    P-ACT-SIGMOID (002_0dd137535febb580.txt §5.2 eq (4); 004_6f61966887c71a84.txt neuron).
+    """
+    return jax.nn.sigmoid(jnp.asarray(z))
+
+
+@jax.jit
+def sigmoid_derivative(z: ArrayLike) -> Array:
+    """σ′(z) = σ(z)(1 − σ(z)) element-wise; σ′(0) = ¼.
+
+    P-ACT-SIGMOID (derived; 002_0dd137535febb580.txt §5.2).
+    """
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+@jax.jit
+def sigmoid_jacobian(z: ArrayLike) -> Array:
+    """J_σ(z) = diag(σ(z)(1 − σ(z))).
+
+    P-ACT-SIGMOID (derived; 002_0dd137535febb580.txt §5.2).
+    """
+    return elementwise_jacobian(sigmoid_derivative, z)
+
+
+# --- tanh -----------------------------------------------------------------------------------
+
+
+@jax.jit
+def tanh(z: ArrayLike) -> Array:
+    """tanh(z) = (e^z − e^{−z}) / (e^z + e^{−z}) element-wise; tanh(z) = 2σ(2z) − 1.
+
+    P-ACT-TANH (002_0dd137535febb580.txt §5.5 eqs (6)–(7)).
+    """
+    return jnp.tanh(jnp.asarray(z))
+
+
+@jax.jit
+def tanh_derivative(z: ArrayLike) -> Array:
+    """tanh′(z) = 1 − tanh²(z) element-wise.
+
+    P-ACT-TANH (derived; 002_0dd137535febb580.txt §5.5).
+    """
+    t = tanh(z)
+    return 1 - t * t
+
+
+@jax.jit
+def tanh_jacobian(z: ArrayLike) -> Array:
+    """J_tanh(z) = diag(1 − tanh²(z)).
+
+    P-ACT-TANH (derived; 002_0dd137535febb580.txt §5.5).
+    """
+    return elementwise_jacobian(tanh_derivative, z)
+
+
+# --- identity (linear unit) -----------------------------------------------------------------
+
+
+@jax.jit
+def identity(z: ArrayLike) -> Array:
+    """Identity activation of the linear unit: φ(z) = z.
+
+    P-ACT-LINEAR (002_0dd137535febb580.txt §5.1).
+    """
+    return jnp.asarray(z)
+
+
+@jax.jit
+def identity_derivative(z: ArrayLike) -> Array:
+    """φ′(z) = 1 element-wise for the identity activation.
+
+    P-ACT-LINEAR (002_0dd137535febb580.txt §5.1).
+    """
+    return jnp.ones_like(jnp.asarray(z))
+
+
+@jax.jit
+def identity_jacobian(z: ArrayLike) -> Array:
+    """J(z) = I_m for the identity activation.
+
+    P-ACT-LINEAR (002_0dd137535febb580.txt §5.1).
+    """
+    return elementwise_jacobian(identity_derivative, z)
+
+
+# --- softmax --------------------------------------------------------------------------------
+
+
+@jax.jit
+def softmax(z: ArrayLike) -> Array:
+    """S(z)_i = e^{z_i} / Σ_{k=1}^{m} e^{z_k}, row-wise, computed with a max shift (no overflow).
+
+    P-ACT-SOFTMAX (001_602cbf05fdb6a620.txt Def 2.2; 000_e9869ddaa8874969.txt SoftMax).
+    """
+    return jax.nn.softmax(jnp.asarray(z), axis=-1)
+
+
+@jax.jit
+def softmax_jacobian(z: ArrayLike) -> Array:
+    """Softmax Jacobian: J_S(z)_ij = S(z)_i (δ_ij − S(z)_j), i.e. diag(S) − Sᵀ·S.
+
+    Not diagonal: softmax is not an element-wise activation.
+
+    P-ACT-SOFTMAX-JAC (001_602cbf05fdb6a620.txt Prop 2.2; 000_e9869ddaa8874969.txt SoftMax).
+    """
+    s = softmax(z)
+    return s[:, None] * (jnp.eye(s.shape[-1], dtype=s.dtype) - s[None, :])

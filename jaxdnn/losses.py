@@ -1,0 +1,246 @@
+"""Losses and their closed-form gradients with respect to the prediction (catalogue §2.D).
+
+Each loss takes ``(prediction, target)`` of shape ``(m,)`` and returns a scalar, or of shape
+``(n, m)`` and returns the ``(n,)`` per-row losses; it reduces over the last axis only, so a
+sum or mean over samples is an explicit choice of the caller. Each gradient function returns an
+array of the prediction's shape. ``log`` is the natural logarithm (decision 17).
+
+The cross-entropies from logits (``softmax_cross_entropy``, ``sigmoid_binary_cross_entropy``)
+are computed through ``log_softmax`` / ``log_sigmoid``: finite values and gradients for logits
+of ±1e3, and a −inf logit whose target is 0 contributes nothing. Nothing is clipped.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+from jax.typing import ArrayLike
+
+from jaxdnn.activations import sigmoid, softmax
+
+__all__ = [
+    "categorical_cross_entropy",
+    "categorical_cross_entropy_gradient",
+    "categorical_cross_entropy_from_labels",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_gradient",
+    "binary_cross_entropy",
+    "binary_cross_entropy_gradient",
+    "sigmoid_binary_cross_entropy",
+    "sigmoid_binary_cross_entropy_gradient",
+    "squared_error",
+    "squared_error_gradient",
+    "half_mean_squared_error",
+    "half_mean_squared_error_gradient",
+]
+
+
+def _weighted_log(weight: Array, log_value: Array) -> Array:
+    """weight·log_value with 0·log(0) := 0 and 0·(−inf) := 0, safe under autodiff."""
+    return jnp.where(weight == 0, 0.0, weight * log_value)
+
+
+# --- categorical cross-entropy on probabilities ---------------------------------------------
+
+
+@jax.jit
+def categorical_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array:
+    """Categorical cross-entropy ξ(y, y*) = −Σ_{k=1}^{m} y*_k ln y_k, over the last axis.
+
+    y ∈ ]0,1[^m are predicted probabilities, y* a one-hot label (any non-negative weights are
+    accepted); coordinates with y*_k = 0 contribute exactly 0, even where y_k = 0.
+
+    P-LOSS-CCE (001_602cbf05fdb6a620.txt Def 3.1; 000_e9869ddaa8874969.txt §3 CCE;
+    002_0dd137535febb580.txt §4.2, corrected E-02).
+    """
+    y, y_star = jnp.asarray(prediction), jnp.asarray(target)
+    safe_y = jnp.where(y_star == 0, 1.0, y)
+    return -jnp.sum(_weighted_log(y_star, jnp.log(safe_y)), axis=-1)
+
+
+@jax.jit
+def categorical_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
+    """∇_y ξ(·, y*)(y) = −[y*_1/y_1 … y*_m/y_m] (natural log); 0 where y*_k = 0.
+
+    P-LOSS-CCE-GRAD (001_602cbf05fdb6a620.txt Prop 3.1 eq (7); 000_e9869ddaa8874969.txt §3,
+    corrected E-29: the gradient is a row of ℝ^m, not a real number).
+    """
+    y, y_star = jnp.asarray(prediction), jnp.asarray(target)
+    safe_y = jnp.where(y_star == 0, 1.0, y)
+    return jnp.where(y_star == 0, 0.0, -y_star / safe_y)
+
+
+def categorical_cross_entropy_from_labels(probabilities: ArrayLike, labels: ArrayLike) -> Array:
+    """Cross-entropy with integer class labels: −ln f_{c_i}(x_i) for each sample i.
+
+    ``probabilities`` has shape ``(n, K)``, ``labels`` integers in ⟦0, K−1⟧ of shape ``(n,)``;
+    returns the ``(n,)`` per-sample losses, whose sum is −Σ_i ln f_{c_i}(x_i) = Σ_i ξ(f(x_i),
+    onehot(c_i)). A label 0 contributes −ln f_0 (the printed formula multiplies by the label
+    and gives 0).
+
+    P-LOSS-CCE-INTLABEL (002_0dd137535febb580.txt §4.2 eq (2), corrected E-02).
+
+    Raises:
+        ValueError: naming ``labels`` if they are not integers in ⟦0, K−1⟧ (checked when the
+            labels are concrete; under ``jax.jit`` the caller validates at the boundary).
+    """
+    probabilities, labels = jnp.asarray(probabilities), jnp.asarray(labels)
+    if probabilities.ndim != 2 or labels.shape != probabilities.shape[:1]:
+        raise ValueError(
+            "categorical_cross_entropy_from_labels: probabilities must have shape (n, K) and "
+            f"labels shape (n,); got {probabilities.shape} and {labels.shape}"
+        )
+    if not jnp.issubdtype(labels.dtype, jnp.integer):
+        raise ValueError(
+            f"categorical_cross_entropy_from_labels: labels must be integers, got {labels.dtype}"
+        )
+    if not isinstance(labels, jax.core.Tracer):
+        values = np.asarray(labels)
+        n_classes = probabilities.shape[1]
+        bad = np.flatnonzero((values < 0) | (values >= n_classes))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"categorical_cross_entropy_from_labels: labels of shape {labels.shape} must lie "
+                f"in [0, {n_classes - 1}]; labels[{i}] = {int(values[i])}"
+            )
+    return _cross_entropy_from_labels(probabilities, labels)
+
+
+@jax.jit
+def _cross_entropy_from_labels(probabilities: Array, labels: Array) -> Array:
+    chosen = jnp.take_along_axis(probabilities, labels[:, None], axis=1)[:, 0]
+    return -jnp.log(chosen)
+
+
+# --- softmax followed by categorical cross-entropy (from logits) ----------------------------
+
+
+@jax.jit
+def softmax_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
+    """ξ(S(z), y*) = −Σ_k y*_k ln S(z)_k computed as −Σ_k y*_k·log_softmax(z)_k.
+
+    Finite for logits of ±1e3 (the literal composition ``categorical_cross_entropy(softmax(z),
+    y*)`` then has a NaN gradient) and for a −inf logit whose target is 0.
+
+    P-LOSS-SOFTMAX-CCE (001_602cbf05fdb6a620.txt Prop 5.3; 000_e9869ddaa8874969.txt
+    SoftMax∘CCE).
+    """
+    z, y_star = jnp.asarray(logits), jnp.asarray(target)
+    return -jnp.sum(_weighted_log(y_star, jax.nn.log_softmax(z, axis=-1)), axis=-1)
+
+
+@jax.jit
+def softmax_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Array:
+    """∇_z ξ(S(z), y*) = (Σ_k y*_k)·S(z) − y*, which is S(z) − y* when Σ_k y*_k = 1.
+
+    The general form holds for any non-negative y* (multi-hot, all-zero, soft labels);
+    001_602cbf05fdb6a620.txt Prop 5.3 states S(z) − y*, true for one-hot and soft labels that
+    sum to 1 (E-09, decision 5).
+
+    P-LOSS-SOFTMAX-CCE (001_602cbf05fdb6a620.txt Prop 5.3 eq (13), corrected E-09).
+    """
+    z, y_star = jnp.asarray(logits), jnp.asarray(target)
+    return jnp.sum(y_star, axis=-1, keepdims=True) * softmax(z) - y_star
+
+
+# --- binary cross-entropy -------------------------------------------------------------------
+
+
+@jax.jit
+def binary_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array:
+    """BCE(p, y) = −Σ_i [y_i ln p_i + (1 − y_i) ln(1 − p_i)], over the last axis.
+
+    p ∈ ]0,1[ are predicted probabilities, y ∈ [0,1] targets (soft targets accepted, decision
+    15). 002_0dd137535febb580.txt eq (1) prints a product of the two logarithms without the
+    (1 − y_i) factor (E-01); this is the corrected form.
+
+    P-LOSS-BCE (002_0dd137535febb580.txt §4.1 eq (1), corrected E-01).
+    """
+    p, y = jnp.asarray(prediction), jnp.asarray(target)
+    safe_p = jnp.where(y == 0, 0.5, p)
+    safe_q = jnp.where(y == 1, 0.5, p)
+    return -jnp.sum(
+        _weighted_log(y, jnp.log(safe_p)) + _weighted_log(1 - y, jnp.log1p(-safe_q)), axis=-1
+    )
+
+
+@jax.jit
+def binary_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
+    """∂BCE/∂p_i = (p_i − y_i) / (p_i (1 − p_i)).
+
+    P-LOSS-BCE (derived from 002_0dd137535febb580.txt §4.1 eq (1), corrected E-01).
+    """
+    p, y = jnp.asarray(prediction), jnp.asarray(target)
+    return (p - y) / (p * (1 - p))
+
+
+@jax.jit
+def sigmoid_binary_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
+    """BCE(σ(z), y) = −Σ_i [y_i ln σ(z_i) + (1 − y_i) ln σ(−z_i)] = Σ_i softplus(z_i) − y_i z_i.
+
+    Computed with ``log_sigmoid(±z)``: finite value and gradient for z = ±1e3.
+
+    P-LOSS-SIGMOID-BCE (derived; 002_0dd137535febb580.txt §5.2 pairs the sigmoid with BCE).
+    """
+    z, y = jnp.asarray(logits), jnp.asarray(target)
+    return -jnp.sum(
+        _weighted_log(y, jax.nn.log_sigmoid(z)) + _weighted_log(1 - y, jax.nn.log_sigmoid(-z)),
+        axis=-1,
+    )
+
+
+@jax.jit
+def sigmoid_binary_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Array:
+    """d/dz BCE(σ(z), y) = σ(z) − y, element-wise.
+
+    P-LOSS-SIGMOID-BCE (derived; 002_0dd137535febb580.txt §5.2).
+    """
+    return sigmoid(logits) - jnp.asarray(target)
+
+
+# --- squared errors -------------------------------------------------------------------------
+
+
+@jax.jit
+def squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
+    """SE(ŷ, y) = Σ_i (y_i − ŷ_i)², over the last axis.
+
+    P-LOSS-SE (002_0dd137535febb580.txt §4.3 eq (3), sample index restored E-50).
+    """
+    d = jnp.asarray(target) - jnp.asarray(prediction)
+    return jnp.sum(d * d, axis=-1)
+
+
+@jax.jit
+def squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
+    """∇_ŷ SE(ŷ, y) = 2(ŷ − y).
+
+    P-LOSS-SE (derived; 002_0dd137535febb580.txt §4.3 eq (3)).
+    """
+    return 2 * (jnp.asarray(prediction) - jnp.asarray(target))
+
+
+@jax.jit
+def half_mean_squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
+    """C = (1/(2m)) Σ_{i=1}^{m} (y_i − ŷ_i)² = MSE/2, over the last axis of size m.
+
+    For a vector of m predictions (one per training sample) this is the cost of
+    004_6f61966887c71a84.txt; for a batch ``(n, m)`` it is the cost of each row.
+
+    P-LOSS-MSE-HALF (004_6f61966887c71a84.txt "Motivation and cost functions").
+    """
+    d = jnp.asarray(target) - jnp.asarray(prediction)
+    return 0.5 * jnp.mean(d * d, axis=-1)
+
+
+@jax.jit
+def half_mean_squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
+    """∂C/∂ŷ_i = (ŷ_i − y_i)/m, with m the size of the last axis.
+
+    P-LOSS-MSE-HALF (004_6f61966887c71a84.txt "Motivation and cost functions").
+    """
+    y_hat = jnp.asarray(prediction)
+    return (y_hat - jnp.asarray(target)) / y_hat.shape[-1]

@@ -1,0 +1,110 @@
+"""Matrices and helpers in the row-vector convention (catalogue §2.A).
+
+A vector of ℝⁿ is a row, stored as an array of shape ``(n,)``; an m-tuple of vectors of ℝⁿ is
+the m×n matrix whose row i is vector i (001_602cbf05fdb6a620.txt Convention 2). Indices in the
+documents are 1-based, indices in code 0-based.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+from jax.typing import ArrayLike
+
+__all__ = [
+    "stack_rows",
+    "matmul",
+    "scalar_mul",
+    "identity_matrix",
+    "row_norm",
+    "kronecker_delta",
+    "indicator_positive",
+]
+
+
+def stack_rows(vectors: Sequence[ArrayLike]) -> Array:
+    """Stack m row vectors of ℝⁿ into the m×n matrix whose row i is vector i.
+
+    ``stack_rows([x_1, …, x_m])[i - 1] == x_i``.
+
+    P-MAT-ROWVEC (001_602cbf05fdb6a620.txt Convention 2; 000_e9869ddaa8874969.txt Convention).
+    """
+    return jnp.stack([jnp.asarray(v) for v in vectors], axis=0)
+
+
+@jax.jit
+def matmul(A: ArrayLike, B: ArrayLike) -> Array:
+    """Matrix product C = AB ∈ M_{n,p} of A ∈ M_{n,m} and B ∈ M_{m,p}.
+
+    C_ij = Σ_{k=1}^{m} A_ik B_kj: the sum runs over the inner dimension m.
+
+    P-MAT-PRODUCT (001_602cbf05fdb6a620.txt Notation 2, corrected E-08: the document sums k up
+    to n, the number of rows of A; 000_e9869ddaa8874969.txt §2 gives the shape as m×p).
+
+    Raises:
+        ValueError: if A or B is not a matrix or the inner dimensions differ.
+    """
+    A, B = jnp.asarray(A), jnp.asarray(B)
+    if A.ndim != 2 or B.ndim != 2:
+        raise ValueError(f"matmul: A and B must be matrices, got shapes {A.shape} and {B.shape}")
+    if A.shape[1] != B.shape[0]:
+        raise ValueError(
+            f"matmul: inner dimensions differ: A has shape {A.shape}, B has shape {B.shape}"
+        )
+    return jnp.einsum("ik,kj->ij", A, B)
+
+
+@jax.jit
+def scalar_mul(a: ArrayLike, B: ArrayLike) -> Array:
+    """Scalar multiplication (a·B)_ij = a·B_ij, with a·B = B·a.
+
+    P-MAT-SCALAR (000_e9869ddaa8874969.txt §2, where it is called an "element wise product";
+    003_4420902fd2b6113f.txt "scalar wise product").
+    """
+    return jnp.asarray(a) * jnp.asarray(B)
+
+
+def identity_matrix(n: int, dtype: jnp.dtype | None = None) -> Array:
+    """The identity matrix I_n: (I_n)_ij = δ_ij, with I_n·A = A = A·I_m.
+
+    P-MAT-TRANSPOSE-ID (001_602cbf05fdb6a620.txt Notations 3–4).
+    """
+    return jnp.eye(n, dtype=dtype)
+
+
+@jax.jit
+def row_norm(a: ArrayLike) -> Array:
+    """Euclidean norm of a row vector: ‖a‖_n = √(a·aᵀ).
+
+    Not differentiable at a = 0; differentiate ‖a‖² = a·aᵀ instead.
+
+    P-MAT-NORM (001_602cbf05fdb6a620.txt Notation 5).
+    """
+    a = jnp.asarray(a)
+    return jnp.sqrt(a @ a)
+
+
+@jax.jit
+def kronecker_delta(i: ArrayLike, j: ArrayLike) -> Array:
+    """Kronecker delta: δ_ij = 1 if i = j, else 0 (an integer array).
+
+    P-UTIL-KRONECKER (001_602cbf05fdb6a620.txt Notation 9).
+    """
+    return (jnp.asarray(i) == jnp.asarray(j)).astype(jnp.int32)
+
+
+@jax.jit
+def indicator_positive(z: ArrayLike) -> Array:
+    """Element-wise indicator of ℝ^{+*}: 𝟙[z > 0] = 1 if z > 0 else 0, in z's dtype.
+
+    ``0.0`` and ``-0.0`` map to 0. XLA on CPU flushes subnormal inputs to zero, so a subnormal
+    positive z maps to 0 as well; the smallest normal number ``finfo.tiny`` maps to 1.
+
+    P-UTIL-INDICATOR (001_602cbf05fdb6a620.txt Notation 10 and Assumption 1;
+    000_e9869ddaa8874969.txt 𝟙_{ℝ⁺∖{0}}).
+    """
+    z = jnp.asarray(z)
+    return (z > 0).astype(z.dtype)

@@ -1,0 +1,87 @@
+"""A single neuron and its derivatives (catalogue §2.C P-ACT-UNIT, §2.I).
+
+A unit computes a = φ(z) with z = x·wᵀ + b: a one-output dense layer followed by an
+activation (002_0dd137535febb580.txt §5; 004_6f61966887c71a84.txt "The neuron function").
+The single ReLU neuron trained with the half mean squared error is the primer's running example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+from jax.typing import ArrayLike
+
+from jaxdnn.activations import relu, relu_derivative
+
+__all__ = [
+    "neuron",
+    "neuron_gradients",
+    "relu_neuron_mse",
+    "relu_neuron_mse_gradients",
+]
+
+
+@partial(jax.jit, static_argnames="activation")
+def neuron(x: ArrayLike, w: ArrayLike, b: ArrayLike, activation: Callable[[Array], Array]) -> Array:
+    """a = φ(x·wᵀ + b) for an input row x ∈ ℝⁿ (or a batch ``(N, n)``), weights w ∈ ℝⁿ, bias b.
+
+    With φ = σ this is 002_0dd137535febb580.txt eq (4).
+
+    P-ACT-UNIT (002_0dd137535febb580.txt §5 eqs (4)–(6); 004_6f61966887c71a84.txt neuron
+    function), P-NEURON-GRAD.
+    """
+    return activation(jnp.asarray(x) @ jnp.asarray(w) + b)
+
+
+@partial(jax.jit, static_argnames="derivative")
+def neuron_gradients(
+    x: ArrayLike, w: ArrayLike, b: ArrayLike, derivative: Callable[[Array], Array]
+) -> tuple[Array, Array]:
+    """∂a/∂w = φ′(z)·x and ∂a/∂b = φ′(z) for a = φ(z), z = x·wᵀ + b (one sample).
+
+    ReLU: 𝟙[z > 0]·x and 𝟙[z > 0] (the primer gives z instead of 1 as ReLU′ on z > 0, E-10);
+    sigmoid: σ(z)(1 − σ(z))·x. Returns ``(d_w, d_b)``.
+
+    P-NEURON-GRAD (004_6f61966887c71a84.txt "Derivative of a neuron's activation", ReLU
+    derivative corrected E-10).
+    """
+    x = jnp.asarray(x)
+    dz = derivative(x @ jnp.asarray(w) + b)
+    return dz * x, dz
+
+
+@jax.jit
+def relu_neuron_mse(w: ArrayLike, b: ArrayLike, X: ArrayLike, y: ArrayLike) -> Array:
+    """C(w, b) = (1/(2m)) Σ_{i=1}^{m} (y_i − ReLU(x_i·wᵀ + b))² over the m rows x_i of X.
+
+    P-NEURON-RELU-MSE (004_6f61966887c71a84.txt "Derivative of the cost for a simple neural
+    network").
+    """
+    residual = jnp.asarray(y) - relu(jnp.asarray(X) @ jnp.asarray(w) + b)
+    return 0.5 * jnp.mean(residual * residual)
+
+
+@jax.jit
+def relu_neuron_mse_gradients(
+    w: ArrayLike, b: ArrayLike, X: ArrayLike, y: ArrayLike
+) -> tuple[Array, Array]:
+    """Gradients of C(w, b) = (1/(2m)) Σ_i (y_i − ReLU(z_i))², z_i = x_i·wᵀ + b.
+
+    With the per-sample error term e_i = 𝟙[z_i > 0](z_i − y_i):
+    ∂C/∂w = (1/m) Σ_i e_i·x_i = (1/m)·e·X and ∂C/∂b = (1/m) Σ_i e_i. The activity test is per
+    sample (E-13), the bias gradient has a plus sign (E-12), and the 1/m factor and the sample
+    index of x stay in the expansion (E-14). Returns ``(d_w, d_b)``.
+
+    P-NEURON-RELU-MSE, P-NEURON-ERROR-TERM (004_6f61966887c71a84.txt "Derivative of the cost
+    for a simple neural network", "Differentiating the bias", "Understanding the derivatives of
+    the cost with respect to the weights"; corrected E-12, E-13, E-14).
+    """
+    X = jnp.asarray(X)
+    z = X @ jnp.asarray(w) + b
+    e = relu_derivative(z) * (z - jnp.asarray(y))
+    m = X.shape[0]
+    return e @ X / m, jnp.sum(e) / m

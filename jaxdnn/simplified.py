@@ -1,0 +1,107 @@
+"""Simplified Jacobians: gradients through an activation and a dense layer (catalogue §2.F).
+
+F is any differentiable scalar function downstream ("upstream" in the documents' wording) of
+the layer; ``upstream_gradient`` is ∇F at the layer's output. Instead of the matrix products
+∇F·J, these are the element-wise and outer-product forms of 001_602cbf05fdb6a620.txt §5.1.
+Single samples are rows ``(m,)``; batches ``(N, m)`` sum the per-sample gradients of the
+parameters (Σ_i over samples).
+
+The third simplified Jacobian, softmax followed by cross-entropy (Prop 5.3), is
+``jaxdnn.losses.softmax_cross_entropy_gradient``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+from jax.typing import ArrayLike
+
+from jaxdnn.activations import relu_derivative
+from jaxdnn.dense import dense
+
+__all__ = [
+    "relu_backward",
+    "elementwise_backward",
+    "dense_weight_gradient",
+    "dense_bias_gradient",
+    "dense_input_gradient",
+    "relu_dense_backward",
+]
+
+
+@partial(jax.jit, static_argnames="derivative")
+def elementwise_backward(
+    upstream_gradient: ArrayLike, z: ArrayLike, derivative: Callable[[Array], Array]
+) -> Array:
+    """∇(F∘φ)(z) = ∇F(φ(z)) ⊙ φ′(z) for a coordinate-wise activation φ (no matrix product).
+
+    P-SIMP-RELU-UPSTREAM (001_602cbf05fdb6a620.txt Prop 5.1 eq (11), generalised from ReLU to
+    any element-wise φ, E-31).
+    """
+    return jnp.asarray(upstream_gradient) * derivative(jnp.asarray(z))
+
+
+@jax.jit
+def relu_backward(upstream_gradient: ArrayLike, z: ArrayLike) -> Array:
+    """∇(F∘ReLU)(z) = ∇F(ReLU(z)) ⊙ 𝟙[z > 0].
+
+    P-SIMP-RELU-UPSTREAM (001_602cbf05fdb6a620.txt Prop 5.1 eq (11)).
+    """
+    return elementwise_backward(upstream_gradient, z, relu_derivative)
+
+
+@jax.jit
+def dense_weight_gradient(upstream_gradient: ArrayLike, y: ArrayLike) -> Array:
+    """∇_W F(L(y, W, b)) = ∇F(z)ᵀ·y, the m×n outer product; batch: Σ_i ∇F(z_i)ᵀ·y_i = Gᵀ·Y.
+
+    Row i* is ∇F(z)_{i*}·y (001_602cbf05fdb6a620.txt Prop 5.2 writes an undefined v for the
+    layer input y, E-30). ``upstream_gradient`` is ∇F(z) of shape ``(m,)`` or ``(N, m)``,
+    ``y`` the layer input of shape ``(n,)`` or ``(N, n)``.
+
+    P-SIMP-WEIGHT-OUTER (001_602cbf05fdb6a620.txt Prop 5.2 eq (12) and Note, corrected E-30;
+    000_e9869ddaa8874969.txt §4).
+    """
+    g, y = jnp.asarray(upstream_gradient), jnp.asarray(y)
+    return g.reshape(-1, g.shape[-1]).T @ y.reshape(-1, y.shape[-1])
+
+
+@jax.jit
+def dense_bias_gradient(upstream_gradient: ArrayLike) -> Array:
+    """∇_b F(L(y, W, b)) = ∇F(z)·I_m = ∇F(z); batch: Σ_i ∇F(z_i).
+
+    P-SIMP-BIAS (derived from 001_602cbf05fdb6a620.txt Prop 4.3 and Thm 1.3;
+    003_4420902fd2b6113f.txt §4 bias formula).
+    """
+    g = jnp.asarray(upstream_gradient)
+    return jnp.sum(g.reshape(-1, g.shape[-1]), axis=0)
+
+
+@jax.jit
+def dense_input_gradient(upstream_gradient: ArrayLike, W: ArrayLike) -> Array:
+    """∇_y F(L(y, W, b)) = ∇F(z)·W (a row of ℝⁿ); batch: G·W, one row per sample.
+
+    P-SIMP-INPUT (derived from 001_602cbf05fdb6a620.txt Prop 4.1 and Thm 1.3;
+    003_4420902fd2b6113f.txt §4 input formula).
+    """
+    return jnp.asarray(upstream_gradient) @ jnp.asarray(W)
+
+
+@jax.jit
+def relu_dense_backward(
+    upstream_gradient: ArrayLike, y: ArrayLike, W: ArrayLike, b: ArrayLike
+) -> tuple[Array, Array, Array]:
+    """Gradients of F(ReLU(L(y, W, b))) with respect to y, W and b.
+
+    With z = L(y, W, b) and g = ∇F(ReLU(z)) ⊙ 𝟙[z > 0]: ∇_y = g·W, ∇_W = gᵀ·y (row j' is
+    g_{j'}·y), ∇_b = g. Units with z_j = 0 get 0 (Assumption 1). Returns ``(dy, dW, db)``.
+
+    P-SIMP-RELU-DENSE (003_4420902fd2b6113f.txt §4 proposition; 000_e9869ddaa8874969.txt §4,
+    corrected E-22: the composite is scalar and its input gradient a row; E-23: one indicator,
+    that of unit j, per weight row).
+    """
+    g = relu_backward(upstream_gradient, dense(y, W, b))
+    return dense_input_gradient(g, W), dense_weight_gradient(g, y), dense_bias_gradient(g)

@@ -1,0 +1,209 @@
+"""Property-testing tools: hypothesis strategies and closed-form-versus-autodiff assertions.
+
+jaxdnn's own tests draw their inputs from these strategies (catalogue §1.9), and users can
+property-test the gradients of their own code with them::
+
+    from hypothesis import given
+    import jaxdnn.testing as jt
+
+    @given(jt.vectors())
+    def test_my_jacobian(z):
+        jt.assert_jacobian_matches_autodiff(my_activation, my_activation_jacobian, z)
+
+Every float strategy excludes NaN, infinities and subnormal numbers (XLA on CPU flushes
+subnormals to zero, so they would test the compiler rather than the mathematics). Importing this
+module requires ``hypothesis`` (installed by the ``dev`` extra). Run under ``jax_enable_x64``:
+the default tolerances (rtol 1e-10, atol 1e-12) are for float64.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from jax import Array
+
+__all__ = [
+    "RTOL",
+    "ATOL",
+    "finite_floats",
+    "vectors",
+    "integer_valued_vectors",
+    "logits",
+    "probabilities",
+    "simplex_points",
+    "one_hot",
+    "spd_matrices",
+    "sizes",
+    "DEFAULT_SIZES",
+    "assert_close",
+    "assert_jacobian_matches_autodiff",
+    "assert_gradient_matches_autodiff",
+]
+
+RTOL = 1e-10
+"""Relative tolerance of closed form versus autodiff in float64 (catalogue §1.9)."""
+ATOL = 1e-12
+"""Absolute tolerance of closed form versus autodiff in float64 (catalogue §1.9)."""
+
+
+def finite_floats(min_value: float, max_value: float) -> st.SearchStrategy[float]:
+    """Finite float64 values in [min_value, max_value]: no NaN, no infinity, no subnormal."""
+    return st.floats(
+        min_value,
+        max_value,
+        allow_nan=False,
+        allow_infinity=False,
+        allow_subnormal=False,
+        width=64,
+    )
+
+
+DEFAULT_SIZES = (1, 2, 5)
+"""Vector lengths drawn by default: width 1 (the catalogue's edge case), 2 and a general 5.
+Few distinct shapes keep compilation, not mathematics, from dominating a test run."""
+
+
+def sizes(choices: tuple[int, ...] = DEFAULT_SIZES) -> st.SearchStrategy[int]:
+    """Vector lengths drawn from ``choices`` (default 1, 2 and 5)."""
+    return st.sampled_from(choices)
+
+
+def _array(elements: st.SearchStrategy[float], shape: Any) -> st.SearchStrategy[np.ndarray]:
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def _shape(size: int | tuple[int, ...] | None) -> Any:
+    return sizes() if size is None else size
+
+
+def vectors(
+    size: int | tuple[int, ...] | None = None, bound: float = 10.0
+) -> st.SearchStrategy[np.ndarray]:
+    """``st_vec``: entries in [−bound, bound] mixed with exact ``0.0`` and ``-0.0``.
+
+    ``size`` fixes the shape (an int or a tuple); by default a length of ``DEFAULT_SIZES`` is drawn.
+    """
+    elements = st.one_of(finite_floats(-bound, bound), st.sampled_from([0.0, -0.0]))
+    return _array(elements, _shape(size))
+
+
+def integer_valued_vectors(
+    size: int | tuple[int, ...] | None = None, bound: int = 3
+) -> st.SearchStrategy[np.ndarray]:
+    """``st_int``: integer-valued floats in [−bound, bound].
+
+    Sums of products of such values are exact, so pre-activations y·Wᵀ + b hit exactly 0
+    often: the ReLU ties of Assumption 1 become reachable.
+    """
+    return _array(st.integers(-bound, bound).map(float), _shape(size))
+
+
+def logits(
+    size: int | tuple[int, ...] | None = None, bound: float = 15.0
+) -> st.SearchStrategy[np.ndarray]:
+    """``st_logits``: entries in [−bound, bound]; with bound 15 every softmax entry lies
+    strictly inside ]0, 1[ in float64."""
+    return _array(finite_floats(-bound, bound), _shape(size))
+
+
+def probabilities(
+    size: int | tuple[int, ...] | None = None, eps: float = 1e-6
+) -> st.SearchStrategy[np.ndarray]:
+    """``st_prob``: entries in [eps, 1 − eps]."""
+    return _array(finite_floats(eps, 1 - eps), _shape(size))
+
+
+def simplex_points(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
+    """``st_simplex``: points of the open probability simplex (softmax of ``logits``)."""
+    return logits(size).map(lambda z: np.asarray(jax.nn.softmax(jnp.asarray(z))))
+
+
+def one_hot(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
+    """``st_onehot(K)``: a one-hot row of length K (drawn from ``DEFAULT_SIZES`` when not given)."""
+    size_strategy = sizes() if size is None else st.just(size)
+    return size_strategy.flatmap(
+        lambda k: st.integers(0, k - 1).map(lambda c: np.eye(k, dtype=np.float64)[c])
+    )
+
+
+def spd_matrices(n: int, bound: float = 3.0) -> st.SearchStrategy[np.ndarray]:
+    """``st_spd(n)``: symmetric positive semi-definite BᵀB + μI with μ ∈ [0, 1] (possibly
+    singular when μ = 0)."""
+    return st.tuples(_array(finite_floats(-bound, bound), (n, n)), finite_floats(0.0, 1.0)).map(
+        lambda bm: bm[0].T @ bm[0] + bm[1] * np.eye(n)
+    )
+
+
+def assert_close(actual: Any, desired: Any, rtol: float = RTOL, atol: float = ATOL) -> None:
+    """``close(a, b)`` of catalogue §1.9: assert_allclose with rtol 1e-10, atol 1e-12."""
+    np.testing.assert_allclose(np.asarray(actual), np.asarray(desired), rtol=rtol, atol=atol)
+
+
+@functools.cache
+def _autodiff_jacobians(f: Callable[..., Array], argnums: int) -> tuple[Callable, ...]:
+    """Forward and reverse Jacobians of f, eager and jitted; cached so that hypothesis examples
+    share compiled programs."""
+    fwd, rev = jax.jacfwd(f, argnums=argnums), jax.jacrev(f, argnums=argnums)
+    return (jax.jit(fwd), jax.jit(rev)), (fwd, rev)
+
+
+_EAGER_CHECKED: set[tuple[Any, ...]] = set()
+
+
+def _signature(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((np.shape(a), np.asarray(a).dtype.str) for a in args)
+
+
+def assert_jacobian_matches_autodiff(
+    f: Callable[..., Array],
+    closed_form: Callable[..., Array],
+    *args: Any,
+    argnums: int = 0,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> None:
+    """Assert that ``closed_form(*args)`` equals the Jacobian of f with respect to
+    ``args[argnums]`` computed by ``jax.jacfwd`` and ``jax.jacrev`` ("AD==" of catalogue §1.9).
+
+    The jitted Jacobians are compared on every call; the eager (uncompiled) ones on the first
+    call for each function and argument shapes, as re-tracing them costs milliseconds per call
+    and they compute the same numbers. Shapes must agree exactly.
+    """
+    expected = np.asarray(closed_form(*args))
+    jitted, eager = _autodiff_jacobians(f, argnums)
+    key = (f, closed_form, argnums, _signature(args))
+    checks = jitted if key in _EAGER_CHECKED else jitted + eager
+    _EAGER_CHECKED.add(key)
+    for jac in checks:
+        got = np.asarray(jac(*args))
+        assert got.shape == expected.shape, f"shape {expected.shape} != autodiff {got.shape}"
+        np.testing.assert_allclose(expected, got, rtol=rtol, atol=atol)
+
+
+def assert_gradient_matches_autodiff(
+    f: Callable[..., Array],
+    closed_form: Callable[..., Array],
+    *args: Any,
+    argnums: int = 0,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> None:
+    """Assert that ``closed_form(*args)`` equals ``jax.grad(f)`` (jitted) and the forward- and
+    reverse-mode Jacobians of the scalar f with respect to ``args[argnums]``."""
+    assert_jacobian_matches_autodiff(f, closed_form, *args, argnums=argnums, rtol=rtol, atol=atol)
+    grad = _autodiff_gradient(f, argnums)
+    np.testing.assert_allclose(
+        np.asarray(closed_form(*args)), np.asarray(grad(*args)), rtol=rtol, atol=atol
+    )
+
+
+@functools.cache
+def _autodiff_gradient(f: Callable[..., Array], argnums: int) -> Callable[..., Array]:
+    return jax.jit(jax.grad(f, argnums=argnums))
