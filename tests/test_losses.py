@@ -188,6 +188,18 @@ def test_P_LOSS_SOFTMAX_CCE_extreme_logits_finite(scale):
     assert not np.all(np.isfinite(literal(jnp.array([1e3, 0.0, -1e3]))))
 
 
+@given(jt.logits(size=M, bound=1e3), one_hot_of(M))
+def test_P_LOSS_SOFTMAX_CCE_large_logits_finite_and_exact(z, y_star):
+    """P-LOSS-SOFTMAX-CCE, P-ACT-SOFTMAX-JAC: logits drawn in [−1e3, 1e3] give finite values,
+    gradients and Jacobians, each equal to autodiff."""
+    assert np.isfinite(float(jd.softmax_cross_entropy(z, y_star)))
+    assert np.all(np.isfinite(jd.softmax_cross_entropy_gradient(z, y_star)))
+    jt.assert_gradient_matches_autodiff(
+        jd.softmax_cross_entropy, jd.softmax_cross_entropy_gradient, z, y_star
+    )
+    jt.assert_jacobian_matches_autodiff(jd.softmax, jd.softmax_jacobian, z)
+
+
 def test_P_LOSS_SOFTMAX_CCE_minus_inf_logit_with_zero_label():
     """P-LOSS-SOFTMAX-CCE: a −inf logit whose label is 0 contributes nothing: finite value,
     finite gradient equal to the closed form (0 at that coordinate)."""
@@ -238,12 +250,18 @@ def test_P_LOSS_BCE_E01_printed_formula_differs():
     for y = 0; the corrected BCE gives ln 2 and −ln(1 − p)."""
 
     def printed(p, y):
-        return -y * np.log(p) * np.log(1 - p)
+        return -y * jnp.log(p) * jnp.log(1 - p)
 
     jt.assert_close(jd.binary_cross_entropy(jnp.array([0.5]), jnp.array([1.0])), np.log(2.0))
     np.testing.assert_allclose(printed(0.5, 1.0), -0.4805, atol=1e-4)
     jt.assert_close(jd.binary_cross_entropy(jnp.array([0.3]), jnp.array([0.0])), -np.log(0.7))
-    assert printed(0.3, 0.0) == 0.0
+    assert float(printed(0.3, 0.0)) == 0.0
+    p, y = jnp.array([0.5, 0.3, 0.9]), jnp.array([1.0, 0.0, 1.0])
+    jt.assert_gradient_matches_autodiff(
+        jd.binary_cross_entropy, jd.binary_cross_entropy_gradient, p, y
+    )
+    printed_grad = jax.grad(lambda p_: jnp.sum(printed(p_, y)))(p)
+    assert not np.allclose(printed_grad, jd.binary_cross_entropy_gradient(p, y))
 
 
 def test_P_LOSS_BCE_saturated_probabilities():

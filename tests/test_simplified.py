@@ -186,6 +186,10 @@ def test_P_SIMP_RELU_DENSE_E22_E23_printed_forms():
     np.testing.assert_array_equal(dW[1], np.zeros(3))
     printed_row_2 = g_up[1] * jd.relu_derivative(jd.dense(y, W, b)[jnp.arange(3) % 2]) * y
     assert not np.allclose(printed_row_2, dW[1])
+    loss = lambda y_, W_: jnp.sum(g_up * jd.relu(jd.dense(y_, W_, b)))  # noqa: E731  ∇F = g_up
+    ad_y, ad_W = jax.grad(loss, argnums=(0, 1))(y, W)
+    jt.assert_close(dy, ad_y)
+    jt.assert_close(dW, ad_W)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
