@@ -7,6 +7,7 @@ shape (out, in), ReLU′(0) = 0) follow the documents cited in each docstring.
 
 from jaxdnn._version import __version__
 from jaxdnn.activations import (
+    derivative_of,
     elementwise_jacobian,
     identity,
     identity_derivative,
@@ -22,6 +23,14 @@ from jaxdnn.activations import (
     tanh,
     tanh_derivative,
     tanh_jacobian,
+)
+from jaxdnn.backprop import (
+    backprop,
+    bias_gradient,
+    hidden_delta,
+    layer_gradients_003,
+    output_delta,
+    weight_gradient,
 )
 from jaxdnn.calculus import chain_jacobian, compose, first_order_remainder, gradient, jacobian
 from jaxdnn.dense import (
@@ -55,6 +64,20 @@ from jaxdnn.matrices import (
     row_norm,
     scalar_mul,
     stack_rows,
+)
+from jaxdnn.network import (
+    LOSS_HEADS,
+    ForwardPass,
+    LossHead,
+    collapse_linear,
+    forward,
+    forward_pass,
+    hidden_activations,
+    init_params,
+    loss_head,
+    objective,
+    param_count,
+    reduce_samples,
 )
 from jaxdnn.neuron import neuron, neuron_gradients, relu_neuron_mse, relu_neuron_mse_gradients
 from jaxdnn.optim import gd_step
@@ -100,6 +123,27 @@ __all__ = [
     "softmax",
     "softmax_jacobian",
     "elementwise_jacobian",
+    "derivative_of",
+    # network
+    "init_params",
+    "param_count",
+    "hidden_activations",
+    "forward_pass",
+    "forward",
+    "objective",
+    "reduce_samples",
+    "collapse_linear",
+    "loss_head",
+    "LOSS_HEADS",
+    "LossHead",
+    "ForwardPass",
+    # backpropagation
+    "output_delta",
+    "hidden_delta",
+    "bias_gradient",
+    "weight_gradient",
+    "backprop",
+    "layer_gradients_003",
     # calculus
     "jacobian",
     "gradient",

@@ -37,6 +37,7 @@ __all__ = [
     "softmax",
     "softmax_jacobian",
     "elementwise_jacobian",
+    "derivative_of",
 ]
 
 
@@ -199,3 +200,33 @@ def softmax_jacobian(z: ArrayLike) -> Array:
     """
     s = softmax(z)
     return s[:, None] * (jnp.eye(s.shape[-1], dtype=s.dtype) - s[None, :])
+
+
+_DERIVATIVES = {
+    relu: relu_derivative,
+    sigmoid: sigmoid_derivative,
+    tanh: tanh_derivative,
+    identity: identity_derivative,
+}
+
+
+def derivative_of(activation: Callable[[Array], Array]) -> Callable[[Array], Array]:
+    """The element-wise derivative φ′ of a coordinate-wise activation φ of this module.
+
+    ``derivative_of(relu)`` is ``relu_derivative`` (𝟙[z > 0], Assumption 1), and likewise for
+    sigmoid, tanh and identity. Softmax is not coordinate-wise: its Jacobian is
+    ``softmax_jacobian``.
+
+    P-ACT-ELEMENTWISE-JAC (004_6f61966887c71a84.txt "for all element-wise functions the Jacobian
+    is diagonal"; 001_602cbf05fdb6a620.txt Props 2.1, 5.1).
+
+    Raises:
+        ValueError: naming ``activation`` if it is not one of relu, sigmoid, tanh, identity.
+    """
+    try:
+        return _DERIVATIVES[activation]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"activation must be one of jaxdnn's element-wise activations (relu, sigmoid, tanh, "
+            f"identity), got {activation!r}"
+        ) from None

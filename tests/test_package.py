@@ -14,6 +14,12 @@ import pytest
 import jaxdnn as jd
 
 PUBLIC = [name for name in jd.__all__ if name != "__version__"]
+FUNCTIONS = [
+    name
+    for name in PUBLIC
+    if inspect.isfunction(getattr(getattr(jd, name), "__wrapped__", getattr(jd, name)))
+]
+CLASSES = [name for name in PUBLIC if inspect.isclass(getattr(jd, name))]
 SOURCES = re.compile(r"00[0-4]_[0-9a-f]{16}\.txt")
 CATALOGUE_ID = re.compile(r"\bP-[A-Z0-9]+(?:-[A-Z0-9]+)*")
 
@@ -36,7 +42,17 @@ def test_import_in_a_fresh_interpreter_prints_the_version():
     assert out.stdout.strip() == jd.__version__
 
 
-@pytest.mark.parametrize("name", PUBLIC)
+def test_every_public_name_is_a_function_class_or_the_heads_table():
+    assert set(PUBLIC) == set(FUNCTIONS) | set(CLASSES) | {"LOSS_HEADS"}
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_public_class_has_docstring_with_catalogue_id_and_source(name):
+    doc = inspect.getdoc(getattr(jd, name)) or ""
+    assert CATALOGUE_ID.search(doc) and SOURCES.search(doc), name
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
 def test_public_function_has_docstring_with_catalogue_id_and_source(name):
     """Every public function documents its formula with a catalogue ID and a source document."""
     doc = inspect.getdoc(getattr(jd, name)) or ""
@@ -44,7 +60,7 @@ def test_public_function_has_docstring_with_catalogue_id_and_source(name):
     assert SOURCES.search(doc), f"{name}: no source document in its docstring"
 
 
-@pytest.mark.parametrize("name", PUBLIC)
+@pytest.mark.parametrize("name", FUNCTIONS)
 def test_public_function_has_type_hints(name):
     """Every parameter and the return value carry a type hint."""
     fn = _unwrap(getattr(jd, name))
