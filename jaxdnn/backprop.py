@@ -79,8 +79,6 @@ def hidden_delta(
     P-BP-EQ2 (004_6f61966887c71a84.txt BP2, translated E-55).
     """
     upstream = dense_input_gradient(delta_next, W_next)
-    if activation is relu:
-        return relu_backward(upstream, z)
     return elementwise_backward(upstream, z, derivative_of(activation))
 
 
