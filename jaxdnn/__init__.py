@@ -29,6 +29,7 @@ from jaxdnn.backprop import (
     bias_gradient,
     hidden_delta,
     layer_gradients_003,
+    loss_and_backprop,
     output_delta,
     weight_gradient,
 )
@@ -80,7 +81,18 @@ from jaxdnn.network import (
     reduce_samples,
 )
 from jaxdnn.neuron import neuron, neuron_gradients, relu_neuron_mse, relu_neuron_mse_gradients
-from jaxdnn.optim import gd_step
+from jaxdnn.optim import (
+    AdamState,
+    GradientDescentState,
+    MomentumState,
+    RMSpropState,
+    adam,
+    ema,
+    gd_step,
+    gradient_descent,
+    momentum,
+    rmsprop,
+)
 from jaxdnn.simplified import (
     dense_bias_gradient,
     dense_input_gradient,
@@ -89,6 +101,8 @@ from jaxdnn.simplified import (
     relu_backward,
     relu_dense_backward,
 )
+from jaxdnn.train import batch_indices, evaluate, fit
+from jaxdnn.validation import check_dataset
 from jaxdnn.worked_examples import (
     hadamard_jacobians,
     poly_exp,
@@ -143,6 +157,7 @@ __all__ = [
     "bias_gradient",
     "weight_gradient",
     "backprop",
+    "loss_and_backprop",
     "layer_gradients_003",
     # calculus
     "jacobian",
@@ -186,6 +201,20 @@ __all__ = [
     "relu_neuron_mse_gradients",
     # optimisation
     "gd_step",
+    "gradient_descent",
+    "momentum",
+    "rmsprop",
+    "adam",
+    "ema",
+    "GradientDescentState",
+    "MomentumState",
+    "RMSpropState",
+    "AdamState",
+    # training
+    "batch_indices",
+    "fit",
+    "evaluate",
+    "check_dataset",
     # simplified Jacobians
     "relu_backward",
     "elementwise_backward",

@@ -32,6 +32,7 @@ from jaxdnn.network import (
     forward_pass,
     hidden_activations,
     loss_head,
+    reduce_samples,
 )
 from jaxdnn.simplified import (
     dense_bias_gradient,
@@ -47,6 +48,7 @@ __all__ = [
     "bias_gradient",
     "weight_gradient",
     "backprop",
+    "loss_and_backprop",
     "layer_gradients_003",
 ]
 
@@ -100,20 +102,23 @@ def weight_gradient(delta: ArrayLike, a_prev: ArrayLike) -> Array:
     return dense_weight_gradient(delta, a_prev)
 
 
-def backprop(
+def loss_and_backprop(
     params: Params,
     X: ArrayLike,
     Y: ArrayLike,
     reduction: str = "sum",
     loss: str = "softmax_cross_entropy",
     hidden: Activation | Sequence[Activation] = relu,
-) -> Params:
-    """Gradient of ``objective(params, X, Y, reduction, loss, hidden)`` by backpropagation.
+    sample_weights: ArrayLike | None = None,
+) -> tuple[Array, Params]:
+    """The objective and its gradient by backpropagation, from one forward pass.
 
-    One forward pass keeps z^ℓ and a^ℓ; δ^L is the head's closed-form gradient in the logits
-    (scaled by 1/n for the mean), δ^ℓ follows downwards by BP2, and each layer's gradients by
-    BP3 and BP4. No ``jax.grad`` or ``jax.vjp`` inside; jit-compatible. Returns gradients with
-    the structure of ``params``. A single sample ``(m_0,)`` is a batch of one.
+    One forward pass keeps z^ℓ and a^ℓ; the loss is the head's loss of the logits z^L; δ^L is the
+    head's closed-form gradient in the logits, each row scaled by its sample weight (and by 1/n
+    for the mean); δ^ℓ follows downwards by BP2, and each layer's gradients by BP3 and BP4. No
+    ``jax.grad`` or ``jax.vjp`` inside; jit-compatible (``reduction``, ``loss`` and ``hidden``
+    static). A single sample ``(m_0,)`` is a batch of one. Returns ``(objective, gradients)``,
+    the gradients with the structure of ``params``.
 
     P-BP-ALGO (004_6f61966887c71a84.txt the four equations; 001_602cbf05fdb6a620.txt Note to
     Def 5.2; 002_0dd137535febb580.txt §6), P-NET-OBJECTIVE-GRAD (001 Corollary to Def 5.2).
@@ -125,7 +130,11 @@ def backprop(
     if X.ndim == 1:
         X, Y = X[None, :], Y[None, :]
     cache = forward_pass(params, X, activations)
-    delta = head.gradient(cache.pre_activations[-1], Y)
+    logits = cache.pre_activations[-1]
+    value = reduce_samples(head.loss(logits, Y), reduction, sample_weights)
+    delta = head.gradient(logits, Y)
+    if sample_weights is not None:
+        delta = delta * jnp.asarray(sample_weights)[:, None]
     if reduction == "mean":
         delta = delta / X.shape[0]
     grads: Params = [{} for _ in params]
@@ -138,7 +147,25 @@ def backprop(
             delta = hidden_delta(
                 delta, params[k]["W"], cache.pre_activations[k - 1], activations[k - 1]
             )
-    return grads
+    return value, grads
+
+
+def backprop(
+    params: Params,
+    X: ArrayLike,
+    Y: ArrayLike,
+    reduction: str = "sum",
+    loss: str = "softmax_cross_entropy",
+    hidden: Activation | Sequence[Activation] = relu,
+    sample_weights: ArrayLike | None = None,
+) -> Params:
+    """Gradient of ``objective(params, X, Y, reduction, loss, hidden, sample_weights)`` by
+    backpropagation: the gradients of ``loss_and_backprop``, with the structure of ``params``.
+
+    P-BP-ALGO (004_6f61966887c71a84.txt the four equations; 001_602cbf05fdb6a620.txt Note to
+    Def 5.2; 002_0dd137535febb580.txt §6), P-NET-OBJECTIVE-GRAD (001 Corollary to Def 5.2).
+    """
+    return loss_and_backprop(params, X, Y, reduction, loss, hidden, sample_weights)[1]
 
 
 def layer_gradients_003(params: Params, X: ArrayLike, Y: ArrayLike, k: int) -> tuple[Array, Array]:

@@ -256,13 +256,21 @@ def forward(
     return output(forward_pass(params, X, hidden).pre_activations[-1])
 
 
-def reduce_samples(per_sample: ArrayLike, reduction: str) -> Array:
-    """Σ_i (``"sum"``) or (1/n) Σ_i (``"mean"``) of per-sample values; a scalar stays as is.
+def reduce_samples(
+    per_sample: ArrayLike, reduction: str, sample_weights: ArrayLike | None = None
+) -> Array:
+    """Σ_i w_i ℓ_i (``"sum"``) or (1/n) Σ_i w_i ℓ_i (``"mean"``) of per-sample values ℓ_i, with
+    weights w_i = 1 by default; a scalar stays as is.
+
+    Weights w_i = mask_i / Σ_j mask_j with ``"sum"`` give the mean over the unmasked samples of a
+    padded batch (decision 12).
 
     P-NET-OBJECTIVE (001_602cbf05fdb6a620.txt Def 5.2 is a sum; decision 1).
     """
     _check_reduction(reduction)
     per_sample = jnp.asarray(per_sample)
+    if sample_weights is not None:
+        per_sample = per_sample * jnp.asarray(sample_weights)
     return jnp.sum(per_sample) if reduction == "sum" else jnp.mean(per_sample)
 
 
@@ -273,19 +281,21 @@ def objective(
     reduction: str = "sum",
     loss: str = "softmax_cross_entropy",
     hidden: Activation | Sequence[Activation] = relu,
+    sample_weights: ArrayLike | None = None,
 ) -> Array:
     """O(X, Y*, W, b) = Σ_{i=1}^{n} ξ(N(x^(i)), y*^(i)) (``"sum"``) or that sum / n (``"mean"``).
 
     With the default head this is O_c+ of 001 Def 5.2: the categorical cross-entropy of the
     softmax output, here computed from the logits through log-softmax. The other heads give
-    binary classification (sigmoid + BCE) and regression (identity + half MSE).
+    binary classification (sigmoid + BCE) and regression (identity + half MSE). Optional
+    ``sample_weights`` (n,) multiply the per-sample losses before the reduction.
 
     P-NET-OBJECTIVE (001_602cbf05fdb6a620.txt Def 5.2 eq (14); 003_4420902fd2b6113f.txt §5
     Theorem), P-NET-GENERIC (003 §5 global loss Σ_i F_loss(N(X^i))).
     """
     head = loss_head(loss)
     logits = forward_pass(params, X, hidden).pre_activations[-1]
-    return reduce_samples(head.loss(logits, jnp.asarray(Y)), reduction)
+    return reduce_samples(head.loss(logits, jnp.asarray(Y)), reduction, sample_weights)
 
 
 def collapse_linear(params: Params) -> tuple[Array, Array]:

@@ -1,15 +1,70 @@
-"""Gradient-descent updates over parameter pytrees (catalogue §2.I P-GD-STEP-004)."""
+"""Hand-written optimizers over parameter pytrees (catalogue §2.I P-GD-STEP-004, §2.K, §4).
+
+Each constructor returns an ``optax.GradientTransformation`` whose ``update`` turns gradients
+into *updates to add* (``optax.apply_updates(params, updates)``), so the optimizers compose with
+``optax.chain``. The update rules are written here, leaf by leaf with ``jax.tree.map``; no optax
+transform is called. Their exact optax equivalents (catalogue §4) are cross-checked in the tests.
+
+Hyperparameters are checked when they are concrete numbers (decision 6): learning rates must be
+finite and positive, decays β in [0, 1), ε positive; the ``ValueError`` names the argument.
+Traced values (e.g. under ``jax.vmap`` over learning rates) are not checked.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
+import optax
+from jax import Array
 from jax.typing import ArrayLike
 
-__all__ = ["gd_step"]
+__all__ = [
+    "gd_step",
+    "GradientDescentState",
+    "MomentumState",
+    "RMSpropState",
+    "AdamState",
+    "gradient_descent",
+    "momentum",
+    "rmsprop",
+    "adam",
+    "ema",
+]
 
 PyTree = Any
+
+
+def _concrete(value: Any) -> float | None:
+    """The value as a float if it is a concrete number, None if it is traced."""
+    if isinstance(value, jax.core.Tracer):
+        return None
+    return float(value)
+
+
+def _check_learning_rate(learning_rate: ArrayLike) -> None:
+    value = _concrete(learning_rate)
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ValueError(f"learning_rate must be finite and > 0, got {value!r}")
+
+
+def _check_decay(name: str, beta: ArrayLike) -> None:
+    value = _concrete(beta)
+    if value is not None and not (0 <= value < 1):
+        raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
+
+
+def _check_positive(name: str, eps: ArrayLike) -> None:
+    value = _concrete(eps)
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+
+
+def _zeros_like(params: PyTree) -> PyTree:
+    return jax.tree.map(jnp.zeros_like, params)
 
 
 @jax.jit
@@ -21,6 +76,237 @@ def gd_step(params: PyTree, grads: PyTree, learning_rate: ArrayLike) -> PyTree:
     with its own partial (E-18).
 
     P-GD-STEP-004 (004_6f61966887c71a84.txt "Gradient descent algorithm";
-    002_0dd137535febb580.txt §6; corrected E-17, E-18).
+    002_0dd137535febb580.txt §6; corrected E-17, E-18), P-ALG-BP-GD (001_602cbf05fdb6a620.txt
+    Def 6.6: all layers updated simultaneously).
     """
     return jax.tree.map(lambda p, g: p - learning_rate * g, params, grads)
+
+
+# --- gradient descent -------------------------------------------------------------------------
+
+
+class GradientDescentState(NamedTuple):
+    """Gradient descent keeps no state.
+
+    P-OPT-GD (001_602cbf05fdb6a620.txt Def 6.4).
+    """
+
+
+def gradient_descent(learning_rate: float) -> optax.GradientTransformation:
+    """Gradient descent: x^(n+1) = x^(n) − α∇f(x^(n)) for every n ≥ 0 (update −α·g).
+
+    Equals ``optax.sgd(learning_rate=α)``. The recurrence starts at n = 0: x^(1) is defined
+    (001 states it for n ∈ ℕ*, E-06).
+
+    P-OPT-GD (001_602cbf05fdb6a620.txt Def 6.4 eq (22), corrected E-06; 004_6f61966887c71a84.txt
+    GD; 002_0dd137535febb580.txt §6), P-ALG-BP-GD (001 Def 6.6).
+
+    Raises:
+        ValueError: naming ``learning_rate`` if it is not finite and positive.
+    """
+    _check_learning_rate(learning_rate)
+
+    def init(params: PyTree) -> GradientDescentState:
+        return GradientDescentState()
+
+    def update(grads: PyTree, state: GradientDescentState, params: PyTree = None):
+        return jax.tree.map(lambda g: -learning_rate * g, grads), state
+
+    return optax.GradientTransformation(init, update)
+
+
+# --- momentum -------------------------------------------------------------------------------
+
+
+class MomentumState(NamedTuple):
+    """The momentum buffer m (one array per parameter, zeros at the start).
+
+    P-ALG-MOMENTUM (001_602cbf05fdb6a620.txt Def 6.5).
+    """
+
+    momentum: PyTree
+
+
+def momentum(learning_rate: float, beta: float) -> optax.GradientTransformation:
+    """Gradient descent with momentum, exponential-moving-average form:
+
+        m^(0) = 0;  m^(n+1) = β·m^(n) + (1 − β)·∇f(x^(n));  x^(n+1) = x^(n) − α·m^(n+1)
+
+    for n ≥ 0, one buffer per parameter (BP with momentum, 001 Def 6.7). Equals
+    ``optax.sgd(learning_rate=α(1 − β), momentum=β)`` and
+    ``optax.chain(optax.ema(β, debias=False), optax.scale(−α))``; not ``optax.sgd(α,
+    momentum=β)`` (heavy ball, larger by 1/(1 − β)). 001 indexes the update with m^(n), which
+    makes the first step a no-op (E-05); β = 1 would never move (E-07).
+
+    .. math:: m \\leftarrow \\beta m + (1-\\beta) g, \\qquad x \\leftarrow x - \\alpha m
+
+    P-ALG-MOMENTUM (001_602cbf05fdb6a620.txt Def 6.5 eq (23), corrected E-05, E-07;
+    002_0dd137535febb580.txt §7.4), P-ALG-BP-MOMENTUM (001 Def 6.7, corrected E-05, E-36).
+
+    Raises:
+        ValueError: naming ``learning_rate`` or ``beta`` if out of range (β must lie in [0, 1)).
+    """
+    _check_learning_rate(learning_rate)
+    _check_decay("beta", beta)
+
+    def init(params: PyTree) -> MomentumState:
+        return MomentumState(_zeros_like(params))
+
+    def update(grads: PyTree, state: MomentumState, params: PyTree = None):
+        m = jax.tree.map(lambda m, g: beta * m + (1 - beta) * g, state.momentum, grads)
+        return jax.tree.map(lambda m: -learning_rate * m, m), MomentumState(m)
+
+    return optax.GradientTransformation(init, update)
+
+
+# --- RMSprop --------------------------------------------------------------------------------
+
+
+class RMSpropState(NamedTuple):
+    """The moving average v of squared gradients (zeros at the start).
+
+    P-ALG-RMSPROP (002_0dd137535febb580.txt §7.5).
+    """
+
+    nu: PyTree
+
+
+def rmsprop(
+    learning_rate: float, decay: float = 0.9, eps: float = 1e-8, eps_in_sqrt: bool = True
+) -> optax.GradientTransformation:
+    """RMSprop: v_0 = 0, v_t = β·v_{t−1} + (1 − β)·g_t², w_{t+1} = w_t − η·g_t/√(v_t + ε).
+
+    ``eps_in_sqrt=True`` puts ε inside the root as 002 eq. (9) does (≡ ``optax.rmsprop(η,
+    decay=β, eps=ε)``); ``False`` uses √v_t + ε, the PyTorch convention (≡ optax with
+    ``eps_in_sqrt=False``). 002 writes v_i for v_t and leaves v_0 unspecified (E-04).
+
+    .. math::
+        v \\leftarrow \\beta v + (1-\\beta) g^2, \\qquad
+        w \\leftarrow w - \\eta\\, g / \\sqrt{v + \\epsilon}
+
+    P-ALG-RMSPROP (002_0dd137535febb580.txt §7.5 eqs (8)–(10), corrected E-04).
+
+    Raises:
+        ValueError: naming ``learning_rate``, ``decay`` or ``eps`` if out of range.
+    """
+    _check_learning_rate(learning_rate)
+    _check_decay("decay", decay)
+    _check_positive("eps", eps)
+
+    def init(params: PyTree) -> RMSpropState:
+        return RMSpropState(_zeros_like(params))
+
+    def update(grads: PyTree, state: RMSpropState, params: PyTree = None):
+        nu = jax.tree.map(lambda v, g: decay * v + (1 - decay) * g * g, state.nu, grads)
+
+        def step(g: Array, v: Array) -> Array:
+            denominator = jnp.sqrt(v + eps) if eps_in_sqrt else jnp.sqrt(v) + eps
+            return -learning_rate * g / denominator
+
+        return jax.tree.map(step, grads, nu), RMSpropState(nu)
+
+    return optax.GradientTransformation(init, update)
+
+
+# --- Adam -----------------------------------------------------------------------------------
+
+
+class AdamState(NamedTuple):
+    """Adam's step count (0 before the first update, so t = count + 1) and its two moments.
+
+    P-ALG-ADAM (002_0dd137535febb580.txt §7.6).
+    """
+
+    count: Array
+    mu: PyTree
+    nu: PyTree
+
+
+def adam(
+    learning_rate: float,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    *,
+    eps_root: float = 0.0,
+    bias_correction: bool = True,
+) -> optax.GradientTransformation:
+    """Adam (Kingma & Ba): for t = 1, 2, …
+
+        m_t = β₁m_{t−1} + (1 − β₁)g_t,   v_t = β₂v_{t−1} + (1 − β₂)g_t²,
+        m̂_t = m_t/(1 − β₁^t),   v̂_t = v_t/(1 − β₂^t),   w_t = w_{t−1} − η·m̂_t/(√(v̂_t + ε_root) + ε)
+
+    with m_0 = v_0 = 0. The defaults equal ``optax.adam(η, b1, b2, eps)``. 002 prints an extra
+    factor g_t², no bias correction and ε inside the root (E-03); ``bias_correction=False,
+    eps=0, eps_root=ε`` gives 002's form without the g_t² factor (P-ALG-ADAM-002). The first step
+    has magnitude ≈ η for any non-zero gradient.
+
+    .. math::
+        w \\leftarrow w - \\eta\\, \\hat m_t / (\\sqrt{\\hat v_t + \\epsilon_{root}} + \\epsilon)
+
+    P-ALG-ADAM (002_0dd137535febb580.txt §7.6 eqs (11)–(14), corrected E-03 to Kingma & Ba),
+    P-ALG-ADAM-002.
+
+    Raises:
+        ValueError: naming ``learning_rate``, ``b1``, ``b2``, ``eps`` or ``eps_root`` if out of
+            range (ε and ε_root must be ≥ 0 and not both 0).
+    """
+    _check_learning_rate(learning_rate)
+    _check_decay("b1", b1)
+    _check_decay("b2", b2)
+    for name, value in (("eps", eps), ("eps_root", eps_root)):
+        concrete = _concrete(value)
+        if concrete is not None and not (math.isfinite(concrete) and concrete >= 0):
+            raise ValueError(f"{name} must be finite and >= 0, got {concrete!r}")
+    if _concrete(eps) == 0 and _concrete(eps_root) == 0:
+        raise ValueError("eps must be > 0 when eps_root is 0 (the denominator √v̂ may be 0)")
+
+    def init(params: PyTree) -> AdamState:
+        return AdamState(jnp.zeros([], jnp.int32), _zeros_like(params), _zeros_like(params))
+
+    def update(grads: PyTree, state: AdamState, params: PyTree = None):
+        mu = jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, state.mu, grads)
+        nu = jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, state.nu, grads)
+        t = state.count + 1
+        if bias_correction:
+            # 1 − βᵗ in the default float type, then cast: optax rounds it the same way.
+            t_float = t.astype(jnp.result_type(float))
+            mu_hat = jax.tree.map(lambda m: m / (1 - b1**t_float).astype(m.dtype), mu)
+            nu_hat = jax.tree.map(lambda v: v / (1 - b2**t_float).astype(v.dtype), nu)
+        else:
+            mu_hat, nu_hat = mu, nu
+        updates = jax.tree.map(
+            lambda m, v: -learning_rate * (m / (jnp.sqrt(v + eps_root) + eps)), mu_hat, nu_hat
+        )
+        return updates, AdamState(t, mu, nu)
+
+    return optax.GradientTransformation(init, update)
+
+
+# --- exponential moving average -----------------------------------------------------------
+
+
+def ema(values: Sequence[ArrayLike] | ArrayLike, beta: float, debias: bool = False) -> Array:
+    """Exponential moving average of a sequence g_1, …, g_N (stacked on the first axis):
+    EMA_0 = 0, EMA_n = β·EMA_{n−1} + (1 − β)·g_n, optionally debiased by 1/(1 − βⁿ).
+
+    The weights (1 − β)β^{n−k} of EMA_n sum to 1 − βⁿ, hence the debiasing. Returns the
+    sequence EMA_1, …, EMA_N. Equals ``optax.ema(β, debias=…)`` applied along the sequence.
+
+    P-ALG-EMA (002_0dd137535febb580.txt §7.4 "exponentially weighted average of the gradients").
+
+    Raises:
+        ValueError: naming ``beta`` if it is not in [0, 1).
+    """
+    _check_decay("beta", beta)
+    values = jnp.asarray(values)
+
+    def step(average: Array, g: Array) -> tuple[Array, Array]:
+        average = beta * average + (1 - beta) * g
+        return average, average
+
+    _, averages = jax.lax.scan(step, jnp.zeros_like(values[0]), values)
+    if debias:
+        n = jnp.arange(1, values.shape[0] + 1, dtype=averages.dtype)
+        averages = averages / (1 - beta**n).reshape((-1,) + (1,) * (values.ndim - 1))
+    return averages

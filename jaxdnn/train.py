@@ -1,0 +1,233 @@
+"""The training engine: mini-batch gradient descent as one jitted ``lax.scan`` per epoch
+(catalogue §2.K P-ALG-MINIBATCH, P-ALG-GRAD-ESTIMATE, P-ALG-BP-SGD; decisions 1, 2, 12, 13).
+
+Each epoch draws a fresh permutation of the n training samples (without replacement) and cuts it
+into ⌈n/B⌉ consecutive batches of B samples; the last one holds n − B⌊n/B⌋ samples when B does
+not divide n (001_602cbf05fdb6a620.txt Note after Def 6.6). To give every batch the same shape,
+the last batch is padded and its padded rows are masked out of the batch mean, so one compiled
+program serves every step and every epoch. B = n is batch gradient descent, B = 1 stochastic
+gradient descent, 1 < B < n mini-batch gradient descent (002_0dd137535febb580.txt §7.1–7.3).
+The gradient of a batch is the gradient of its mean loss (decision 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax import Array
+from jax.typing import ArrayLike
+
+from jaxdnn.activations import relu
+from jaxdnn.backprop import loss_and_backprop
+from jaxdnn.network import (
+    Activation,
+    Params,
+    forward_pass,
+    hidden_activations,
+    loss_head,
+    objective,
+)
+from jaxdnn.validation import check_dataset
+
+__all__ = ["batch_indices", "evaluate", "fit", "History", "Callback"]
+
+History = dict[str, list[float]]
+Callback = Callable[[int, Params, Any, History], Any]
+
+GRADIENTS = ("autodiff", "backprop")
+
+
+def batch_indices(key: Array, n: int, batch_size: int) -> tuple[Array, Array]:
+    """Mini-batches of one epoch: ``(idx, mask)``, both of shape (⌈n/B⌉, B).
+
+    ``idx[b]`` lists the samples of batch b, in the order of a random permutation of range(n)
+    drawn from ``key``; ``mask`` is False only on the padding of the last batch (whose indices
+    are 0). The valid entries over all batches form a permutation of range(n).
+
+    P-ALG-MINIBATCH (001_602cbf05fdb6a620.txt Note after Def 6.6; 002_0dd137535febb580.txt
+    §7.1–7.3).
+
+    Raises:
+        ValueError: naming ``n`` or ``batch_size`` if not a positive integer.
+    """
+    for name, value in (("n", n), ("batch_size", batch_size)):
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return _batch_indices(key, int(n), int(batch_size))
+
+
+@partial(jax.jit, static_argnums=(1, 2))
+def _batch_indices(key: Array, n: int, batch_size: int) -> tuple[Array, Array]:
+    n_batches = -(-n // batch_size)
+    padded = n_batches * batch_size
+    permutation = jax.random.permutation(key, n)
+    idx = jnp.concatenate([permutation, jnp.zeros(padded - n, permutation.dtype)])
+    mask = jnp.arange(padded) < n
+    return idx.reshape(n_batches, batch_size), mask.reshape(n_batches, batch_size)
+
+
+def _loss_and_gradients(gradients: str, loss: str, hidden: tuple[Activation, ...]):
+    """(params, X, Y, weights) ↦ (Σ_i w_i ℓ_i, its gradient) by autodiff or backpropagation."""
+    if gradients == "backprop":
+        return lambda p, X, Y, w: loss_and_backprop(p, X, Y, "sum", loss, hidden, w)
+    return jax.value_and_grad(lambda p, X, Y, w: objective(p, X, Y, "sum", loss, hidden, w))
+
+
+def _make_epoch(
+    optimizer: optax.GradientTransformation,
+    loss: str,
+    hidden: tuple[Activation, ...],
+    gradients: str,
+    n: int,
+    batch_size: int,
+):
+    loss_and_gradients = _loss_and_gradients(gradients, loss, hidden)
+
+    def step(carry, batch):
+        params, opt_state = carry
+        X_b, Y_b, mask = batch
+        count = jnp.sum(mask).astype(X_b.dtype)
+        weights = mask.astype(X_b.dtype) / count  # the mean over the batch's real samples
+        value, grads = loss_and_gradients(params, X_b, Y_b, weights)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        params = jax.tree.map(lambda p, u: p + u, params, updates)
+        return (params, opt_state), value * count
+
+    def jaxdnn_train_epoch(params, opt_state, X, Y, key):
+        idx, mask = batch_indices(key, n, batch_size)
+        (params, opt_state), sums = jax.lax.scan(step, (params, opt_state), (X[idx], Y[idx], mask))
+        return params, opt_state, jnp.sum(sums) / n
+
+    return jax.jit(jaxdnn_train_epoch)
+
+
+def _make_evaluate(loss: str, hidden: tuple[Activation, ...]):
+    head = loss_head(loss)
+
+    def jaxdnn_evaluate(params, X, Y):
+        logits = forward_pass(params, X, hidden).pre_activations[-1]
+        metrics = {"loss": jnp.mean(head.loss(logits, Y))}
+        if loss == "softmax_cross_entropy":
+            hits = jnp.argmax(logits, axis=-1) == jnp.argmax(Y, axis=-1)
+            metrics["accuracy"] = jnp.mean(hits.astype(logits.dtype))
+        elif loss == "sigmoid_binary_cross_entropy":
+            metrics["accuracy"] = jnp.mean(((logits > 0) == (Y > 0.5)).astype(logits.dtype))
+        else:
+            metrics["rmse"] = jnp.sqrt(jnp.mean((logits - Y) ** 2))
+        return metrics
+
+    return jax.jit(jaxdnn_evaluate)
+
+
+def evaluate(
+    params: Params,
+    X: ArrayLike,
+    Y: ArrayLike,
+    loss: str = "softmax_cross_entropy",
+    hidden: Activation | Sequence[Activation] = relu,
+) -> dict[str, float]:
+    """Mean loss on (X, Y), with the accuracy (classification heads: argmax, or logit > 0 for the
+    sigmoid head) or the RMSE (regression head).
+
+    P-NET-OBJECTIVE (001_602cbf05fdb6a620.txt Def 5.2, mean reduction), P-MET-ACCURACY
+    (002_0dd137535febb580.txt §8.1), P-MET-RMSE (002 §8.3).
+    """
+    activations = hidden_activations(hidden, len(params))
+    X, Y = check_dataset(X, Y, loss)
+    dtype = jnp.asarray(params[0]["W"]).dtype
+    metrics = _make_evaluate(loss, activations)(
+        params, jnp.asarray(X, dtype), jnp.asarray(Y, dtype)
+    )
+    return {name: float(value) for name, value in metrics.items()}
+
+
+def _check_positive_int(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def fit(
+    params: Params,
+    X: ArrayLike,
+    Y: ArrayLike,
+    optimizer: optax.GradientTransformation,
+    *,
+    key: Array,
+    epochs: int,
+    batch_size: int = 32,
+    loss: str = "softmax_cross_entropy",
+    hidden: Activation | Sequence[Activation] = relu,
+    gradients: str = "autodiff",
+    X_val: ArrayLike | None = None,
+    Y_val: ArrayLike | None = None,
+    callback: Callback | None = None,
+    opt_state: Any = None,
+    initial_epoch: int = 0,
+) -> tuple[Params, History]:
+    """Train by mini-batch gradient descent with ``optimizer`` for epochs ``initial_epoch`` …
+    ``epochs − 1``; returns ``(params, history)``.
+
+    Each epoch is one jitted ``lax.scan`` over ⌈n/B⌉ batches of a fresh permutation drawn from
+    ``jax.random.fold_in(key, epoch)``; each step applies the optimizer to the gradient of the
+    batch-mean loss, computed by ``jax.grad`` (``gradients="autodiff"``) or by the hand-written
+    backpropagation (``"backprop"``). ``batch_size=n`` is batch gradient descent, ``1``
+    stochastic gradient descent; a batch size above n is n. The same inputs and key give
+    bit-identical parameters on the same device, and epoch k depends only on the state after
+    epoch k − 1, so ``opt_state`` and ``initial_epoch`` resume an interrupted run exactly.
+
+    ``history`` holds per epoch: ``"epoch"``, ``"loss"`` (mean training loss over the epoch's
+    samples, each taken when its batch was used), and with validation data ``"val_loss"`` and
+    ``"val_accuracy"`` (classification) or ``"val_rmse"`` (regression). After each epoch
+    ``callback(epoch, params, opt_state, history)`` is called; a truthy return stops training.
+
+    P-ALG-BP-SGD (001_602cbf05fdb6a620.txt Note after Def 6.6 and Def 6.7), P-ALG-MINIBATCH,
+    P-ALG-GRAD-ESTIMATE (001 Note after Def 6.6, scaling E-37: the batch estimate is the mean).
+
+    Raises:
+        ValueError: naming the argument, for bad data (shape, non-finite value, labels) or
+            settings (``epochs``, ``batch_size``, ``gradients``, ``loss``, ``hidden``).
+    """
+    head = loss_head(loss)
+    activations = hidden_activations(hidden, len(params))
+    if gradients not in GRADIENTS:
+        raise ValueError(f"gradients must be one of {GRADIENTS}, got {gradients!r}")
+    _check_positive_int("epochs", epochs, 0)
+    _check_positive_int("batch_size", batch_size, 1)
+    _check_positive_int("initial_epoch", initial_epoch, 0)
+    widths = (params[0]["W"].shape[1], params[-1]["W"].shape[0])
+    X, Y = check_dataset(X, Y, head.name, ("X", "Y"), *widths)
+    if (X_val is None) != (Y_val is None):
+        raise ValueError("X_val and Y_val must be given together")
+    dtype = jnp.asarray(params[0]["W"]).dtype
+    n = X.shape[0]
+    batch_size = min(int(batch_size), n)
+    X, Y = jnp.asarray(X, dtype), jnp.asarray(Y, dtype)
+    validation = None
+    if X_val is not None:
+        X_val, Y_val = check_dataset(X_val, Y_val, head.name, ("X_val", "Y_val"), *widths)
+        validation = (jnp.asarray(X_val, dtype), jnp.asarray(Y_val, dtype))
+
+    epoch_fn = _make_epoch(optimizer, head.name, activations, gradients, n, batch_size)
+    evaluate_fn = _make_evaluate(head.name, activations)
+    params = jax.tree.map(jnp.asarray, params)
+    if opt_state is None:
+        opt_state = optimizer.init(params)
+    history: History = {"epoch": [], "loss": []}
+    for epoch in range(initial_epoch, epochs):
+        params, opt_state, train_loss = epoch_fn(
+            params, opt_state, X, Y, jax.random.fold_in(key, epoch)
+        )
+        history["epoch"].append(epoch)
+        history["loss"].append(float(train_loss))
+        if validation is not None:
+            for name, value in evaluate_fn(params, *validation).items():
+                history.setdefault(f"val_{name}", []).append(float(value))
+        if callback is not None and callback(epoch, params, opt_state, history):
+            break
+    return params, history

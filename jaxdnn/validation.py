@@ -1,0 +1,83 @@
+"""Checks at the API boundary (decision 5): training entry points and data loaders.
+
+The mathematical functions stay total and fast; data entering training is checked here once, and
+a bad value raises a ``ValueError`` that names the argument, its shape and the first bad row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from jax.typing import ArrayLike
+
+__all__ = ["check_dataset"]
+
+
+def _first_bad_row(bad: np.ndarray) -> int:
+    return int(np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))[0])
+
+
+def check_dataset(
+    X: ArrayLike,
+    Y: ArrayLike,
+    loss: str,
+    names: tuple[str, str] = ("X", "Y"),
+    n_inputs: int | None = None,
+    n_outputs: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check a data set for training with the head ``loss`` and return it as NumPy arrays.
+
+    X must be a finite matrix (n, m_0) and Y a finite matrix (n, m_p) with the same number of
+    rows; for ``"softmax_cross_entropy"`` every row of Y is non-negative and sums to 1 (one-hot
+    or soft labels, decision 5); for ``"sigmoid_binary_cross_entropy"`` Y lies in [0, 1].
+    ``n_inputs`` / ``n_outputs`` are the widths the network expects.
+
+    P-NET-BATCH (000_e9869ddaa8874969.txt §5: X ∈ M_{n,m}, Y ∈ M_{n,l}), P-NET-OBJECTIVE
+    (001_602cbf05fdb6a620.txt Def 5.2: one-hot targets).
+
+    Raises:
+        ValueError: naming the argument, its shape and the first bad row.
+    """
+    x_name, y_name = names
+    X, Y = np.asarray(X), np.asarray(Y)
+    for name, A in ((x_name, X), (y_name, Y)):
+        if A.ndim != 2:
+            raise ValueError(f"{name} must be a matrix (one sample per row), got shape {A.shape}")
+        if A.shape[0] == 0:
+            raise ValueError(f"{name} has no rows (shape {A.shape})")
+        if not np.issubdtype(A.dtype, np.number) or np.issubdtype(A.dtype, np.complexfloating):
+            raise ValueError(f"{name} must hold real numbers, got dtype {A.dtype}")
+        finite = np.isfinite(A)
+        if not finite.all():
+            i = _first_bad_row(~finite)
+            raise ValueError(f"{name} of shape {A.shape} has a non-finite value in row {i}: {A[i]}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(
+            f"{x_name} and {y_name} must have the same number of rows, got shapes "
+            f"{X.shape} and {Y.shape}"
+        )
+    if n_inputs is not None and X.shape[1] != n_inputs:
+        raise ValueError(
+            f"{x_name} of shape {X.shape} must have {n_inputs} columns (the network's input width)"
+        )
+    if n_outputs is not None and Y.shape[1] != n_outputs:
+        raise ValueError(
+            f"{y_name} of shape {Y.shape} must have {n_outputs} columns "
+            "(the network's output width)"
+        )
+    if loss == "softmax_cross_entropy":
+        bad = (Y < 0).any(axis=1) | ~np.isclose(Y.sum(axis=1), 1.0, rtol=0, atol=1e-6)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{y_name} of shape {Y.shape} must hold one-hot rows (non-negative, summing to 1) "
+                f"for loss={loss!r}; row {i} is {Y[i]}"
+            )
+    elif loss == "sigmoid_binary_cross_entropy":
+        bad = (Y < 0) | (Y > 1)
+        if bad.any():
+            i = _first_bad_row(bad)
+            raise ValueError(
+                f"{y_name} of shape {Y.shape} must lie in [0, 1] for loss={loss!r}; "
+                f"row {i} is {Y[i]}"
+            )
+    return X, Y

@@ -1,0 +1,282 @@
+"""The training engine (catalogue P-ALG-MINIBATCH, P-ALG-GRAD-ESTIMATE, P-ALG-BP-SGD;
+erratum E-37)."""
+
+import itertools
+import logging
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import load_digits
+
+import jaxdnn as jd
+import jaxdnn.testing as jt
+from jaxdnn.train import batch_indices, evaluate, fit
+
+KEY = jax.random.PRNGKey(0)
+
+
+# --- mini-batches -------------------------------------------------------------------------
+
+
+@settings(max_examples=40)  # every new n compiles a permutation program (~0.15 s)
+@example(n=5, batch_size=32, seed=0)  # n < B: one batch of n
+@example(n=64, batch_size=32, seed=0)  # B divides n: no short batch
+@example(n=33, batch_size=32, seed=0)  # a last batch of one sample
+@example(n=7, batch_size=1, seed=0)  # B = 1: stochastic gradient descent
+@example(n=1, batch_size=1, seed=0)
+@given(n=st.integers(1, 200), batch_size=st.integers(1, 64), seed=st.integers(0, 2**31 - 1))
+def test_P_ALG_MINIBATCH_batches_partition_a_permutation(n, batch_size, seed):
+    """P-ALG-MINIBATCH: ⌈n/B⌉ batches of B; the valid entries, in order, form a permutation of
+    range(n); only the last batch is short (n − B⌊n/B⌋ samples when B does not divide n, n when
+    n < B); a fixed key gives the same batches."""
+    idx, mask = batch_indices(jax.random.PRNGKey(seed), n, batch_size)
+    n_batches = -(-n // batch_size)
+    assert idx.shape == mask.shape == (n_batches, batch_size)
+    idx, mask = np.asarray(idx), np.asarray(mask)
+    np.testing.assert_array_equal(np.sort(idx[mask]), np.arange(n))
+    sizes = mask.sum(axis=1)
+    np.testing.assert_array_equal(sizes[:-1], batch_size)
+    assert sizes[-1] == (n % batch_size or batch_size) if n >= batch_size else sizes[-1] == n
+    np.testing.assert_array_equal(idx, batch_indices(jax.random.PRNGKey(seed), n, batch_size)[0])
+
+
+@pytest.mark.parametrize(("n", "batch_size"), [(0, 4), (5, 0), (5, 2.5)])
+def test_P_ALG_MINIBATCH_rejects_bad_sizes(n, batch_size):
+    with pytest.raises(ValueError, match="n must|batch_size must"):
+        batch_indices(KEY, n, batch_size)
+
+
+def test_P_ALG_MINIBATCH_padded_masked_mean_equals_unpadded_mean():
+    """P-ALG-MINIBATCH: the masked mean over the padded last batch equals the plain mean over
+    its real samples, for the objective and its gradient; X and Y rows stay paired."""
+    rng = np.random.default_rng(0)
+    params = jd.init_params(KEY, (3, 4, 2))
+    X, Y = rng.normal(size=(10, 3)), np.eye(2)[rng.integers(0, 2, size=10)]
+    idx, mask = batch_indices(KEY, 10, 4)
+    last, real = np.asarray(idx[-1]), np.asarray(mask[-1])
+    weights = real / real.sum()
+    padded = jd.objective(params, X[last], Y[last], "sum", sample_weights=weights)
+    plain = jd.objective(params, X[last[real]], Y[last[real]], "mean")
+    jt.assert_close(padded, plain)
+    g_padded = jd.backprop(params, X[last], Y[last], "sum", sample_weights=weights)
+    g_plain = jax.grad(jd.objective)(params, X[last[real]], Y[last[real]], "mean")
+    for a, b in zip(jax.tree.leaves(g_padded), jax.tree.leaves(g_plain), strict=True):
+        jt.assert_close(a, b)
+
+
+# --- the gradient estimate ----------------------------------------------------------------
+
+PARAMS = jd.init_params(KEY, (3, 4, 2))
+_rng = np.random.default_rng(1)
+X6 = _rng.normal(size=(6, 3))
+Y6 = np.eye(2)[_rng.integers(0, 2, size=6)]
+
+
+def test_P_ALG_GRAD_ESTIMATE_E37_batch_mean_estimates_gradient_over_n():
+    """P-ALG-GRAD-ESTIMATE, E-37: the batch estimate is the mean of per-sample gradients; over
+    all batches of a fixed size it averages to ∇O_c+/n (exhaustive, n = 6, size 2); with B = n it
+    is ∇O_c+/n exactly, which differs from ∇O_c+ (the sum objective) for n > 1."""
+    full = jax.grad(jd.objective)(PARAMS, X6, Y6, "sum")
+    subsets = list(itertools.combinations(range(6), 2))
+    estimates = [jax.grad(jd.objective)(PARAMS, X6[list(s)], Y6[list(s)], "mean") for s in subsets]
+    average = jax.tree.map(lambda *g: sum(g) / len(subsets), *estimates)
+    for a, b in zip(jax.tree.leaves(average), jax.tree.leaves(full), strict=True):
+        jt.assert_close(a, b / 6)
+    whole = jax.grad(jd.objective)(PARAMS, X6, Y6, "mean")
+    for a, b in zip(jax.tree.leaves(whole), jax.tree.leaves(full), strict=True):
+        jt.assert_close(a, b / 6)
+        assert not np.allclose(a, b)
+
+
+# --- fit ----------------------------------------------------------------------------------
+
+
+def test_P_ALG_BP_SGD_full_batch_epoch_is_one_gd_step():
+    """P-ALG-BP-SGD, P-ALG-BP-GD: with B = n one epoch is one gradient-descent step on the mean
+    objective; B > n means B = n (no sample dropped)."""
+    for batch_size in (6, 50):
+        trained, _ = fit(
+            PARAMS, X6, Y6, jd.gradient_descent(0.1), key=KEY, epochs=1, batch_size=batch_size
+        )
+        grads = jax.grad(jd.objective)(PARAMS, jnp.asarray(X6), jnp.asarray(Y6), "mean")
+        for a, b in zip(
+            jax.tree.leaves(trained), jax.tree.leaves(jd.gd_step(PARAMS, grads, 0.1)), strict=True
+        ):
+            jt.assert_close(a, b)
+
+
+def test_P_ALG_BP_SGD_batch_size_one_is_n_sample_steps():
+    """P-ALG-BP-SGD: B = 1 makes n stochastic steps, one per sample, in the epoch's permutation
+    order; the last short batch of B = 4 is used too."""
+    trained, _ = fit(PARAMS, X6, Y6, jd.gradient_descent(0.1), key=KEY, epochs=1, batch_size=1)
+    order = np.asarray(batch_indices(jax.random.fold_in(KEY, 0), 6, 1)[0][:, 0])
+    params = PARAMS
+    for i in order:
+        params = jd.gd_step(
+            params, jax.grad(jd.objective)(params, X6[i : i + 1], Y6[i : i + 1]), 0.1
+        )
+    for a, b in zip(jax.tree.leaves(trained), jax.tree.leaves(params), strict=True):
+        jt.assert_close(a, b)
+    idx, mask = batch_indices(jax.random.fold_in(KEY, 0), 6, 4)
+    params = PARAMS
+    for b_idx, b_mask in zip(np.asarray(idx), np.asarray(mask), strict=True):
+        rows = b_idx[b_mask]
+        params = jd.gd_step(params, jax.grad(jd.objective)(params, X6[rows], Y6[rows], "mean"), 0.1)
+    trained, _ = fit(PARAMS, X6, Y6, jd.gradient_descent(0.1), key=KEY, epochs=1, batch_size=4)
+    for a, b in zip(jax.tree.leaves(trained), jax.tree.leaves(params), strict=True):
+        jt.assert_close(a, b)
+
+
+@pytest.mark.parametrize(
+    "loss", ["softmax_cross_entropy", "sigmoid_binary_cross_entropy", "half_mean_squared_error"]
+)
+def test_P_ALG_BP_SGD_backprop_and_autodiff_give_the_same_parameters(loss):
+    """fit with gradients="backprop" and "autodiff" gives the same parameters (float64,
+    rtol 1e-10), for each head, with momentum, a short last batch and tanh hidden layers."""
+    rng = np.random.default_rng(2)
+    m_out = 1 if loss == "sigmoid_binary_cross_entropy" else 3
+    params = jd.init_params(KEY, (5, 7, 6, m_out))
+    X = rng.normal(size=(45, 5))
+    if loss == "softmax_cross_entropy":
+        Y = np.eye(3)[rng.integers(0, 3, size=45)]
+    elif loss == "sigmoid_binary_cross_entropy":
+        Y = rng.integers(0, 2, size=(45, 1)).astype(float)
+    else:
+        Y = rng.normal(size=(45, 3))
+    runs = [
+        fit(
+            params,
+            X,
+            Y,
+            jd.momentum(0.05, 0.9),
+            key=KEY,
+            epochs=4,
+            batch_size=8,
+            loss=loss,
+            hidden=(jd.relu, jd.tanh),
+            gradients=g,
+        )
+        for g in ("autodiff", "backprop")
+    ]
+    for a, b in zip(jax.tree.leaves(runs[0][0]), jax.tree.leaves(runs[1][0]), strict=True):
+        jt.assert_close(a, b)
+    np.testing.assert_allclose(runs[0][1]["loss"], runs[1][1]["loss"], rtol=1e-10)
+
+
+def test_fit_is_deterministic_and_compiles_each_epoch_once(caplog):
+    """The same key and inputs give bit-identical parameters; the epoch program is compiled
+    once and reused by every later epoch (the padded last batch keeps shapes fixed)."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(50, 3)), np.eye(2)[rng.integers(0, 2, size=50)]
+    with jax.log_compiles(), caplog.at_level(logging.WARNING):
+        first, _ = fit(PARAMS, X, Y, jd.adam(1e-2), key=KEY, epochs=5, batch_size=16)
+    compiles = [r for r in caplog.records if "Compiling jit(jaxdnn_train_epoch)" in r.getMessage()]
+    assert len(compiles) == 1
+    second, _ = fit(PARAMS, X, Y, jd.adam(1e-2), key=KEY, epochs=5, batch_size=16)
+    for a, b in zip(jax.tree.leaves(first), jax.tree.leaves(second), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_resumes_bit_identically_and_callback_can_stop():
+    """Epoch k depends only on the state after epoch k − 1: stopping after 3 epochs through the
+    callback and resuming with its optimizer state equals 6 uninterrupted epochs, bit for bit."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(40, 3)), np.eye(2)[rng.integers(0, 2, size=40)]
+    full, full_history = fit(PARAMS, X, Y, jd.momentum(0.1, 0.9), key=KEY, epochs=6)
+    saved = {}
+
+    def stop_after_three(epoch, params, opt_state, history):
+        saved.update(params=params, opt_state=opt_state)
+        return epoch == 2
+
+    _, history = fit(
+        PARAMS, X, Y, jd.momentum(0.1, 0.9), key=KEY, epochs=6, callback=stop_after_three
+    )
+    assert history["epoch"] == [0, 1, 2]
+    resumed, rest = fit(
+        saved["params"],
+        X,
+        Y,
+        jd.momentum(0.1, 0.9),
+        key=KEY,
+        epochs=6,
+        opt_state=saved["opt_state"],
+        initial_epoch=3,
+    )
+    assert rest["epoch"] == [3, 4, 5]
+    assert history["loss"] + rest["loss"] == full_history["loss"]
+    for a, b in zip(jax.tree.leaves(resumed), jax.tree.leaves(full), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _digits():
+    digits = load_digits()
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(digits.target))
+    train, val = order[:1400], order[1400:]
+    mean, std = digits.data[train].mean(0), digits.data[train].std(0) + 1e-8
+    X = (digits.data - mean) / std
+    Y = np.eye(10)[digits.target]
+    return X[train], Y[train], X[val], Y[val]
+
+
+def test_fit_digits_reference_problem_learns():
+    """001's reference problem (ReLU hidden layer, softmax output, CCE, momentum, B = 32) on
+    scikit-learn's digits, float32: the loss falls every epoch and validation accuracy reaches
+    ≥ 90 % within 5 epochs."""
+    X, Y, X_val, Y_val = _digits()
+    params = jd.init_params(KEY, (64, 64, 10), dtype=jnp.float32)
+    _, history = fit(
+        params, X, Y, jd.momentum(0.1, 0.9), key=KEY, epochs=5, X_val=X_val, Y_val=Y_val
+    )
+    assert np.all(np.diff(history["loss"]) < 0)
+    assert history["val_accuracy"][-1] >= 0.90
+    assert set(history) == {"epoch", "loss", "val_loss", "val_accuracy"}
+    metrics = evaluate(params, X_val, Y_val)
+    assert set(metrics) == {"loss", "accuracy"}
+
+
+def test_fit_regression_history_has_rmse():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 2))
+    Y = X @ np.array([[1.0], [-2.0]])
+    params = jd.init_params(KEY, (2, 1))
+    _, history = fit(
+        params,
+        X,
+        Y,
+        jd.gradient_descent(0.1),
+        key=KEY,
+        epochs=30,
+        batch_size=30,
+        loss="half_mean_squared_error",
+        X_val=X,
+        Y_val=Y,
+    )
+    assert history["val_rmse"][-1] < 0.1 * history["val_rmse"][0]
+
+
+BAD_INPUTS = [
+    ({"X": np.ones((5, 3))}, r"X and Y must have the same number of rows"),
+    ({"X": np.ones((6, 4))}, r"X of shape \(6, 4\) must have 3 columns"),
+    ({"X": np.where(np.arange(18).reshape(6, 3) == 7, np.nan, 1.0)}, r"X .* non-finite .* row 2"),
+    ({"Y": np.tile([0.5, 0.4], (6, 1))}, r"Y of shape \(6, 2\) must hold one-hot rows.*row 0"),
+    ({"epochs": -1}, r"epochs must be an integer"),
+    ({"batch_size": 0}, r"batch_size must be an integer"),
+    ({"gradients": "numeric"}, r"gradients must be one of"),
+    ({"loss": "hinge"}, r"loss must be one of"),
+    ({"X_val": np.ones((2, 3))}, r"X_val and Y_val must be given together"),
+]
+
+
+@pytest.mark.parametrize(("override", "message"), BAD_INPUTS)
+def test_fit_rejects_bad_input_naming_the_argument(override, message):
+    """Bad input gives a ValueError naming the argument (its shape and first bad row for data)."""
+    kwargs = {"X": X6, "Y": Y6, "key": KEY, "epochs": 1} | override
+    X, Y = kwargs.pop("X"), kwargs.pop("Y")
+    with pytest.raises(ValueError, match=message):
+        fit(PARAMS, X, Y, jd.gradient_descent(0.1), **kwargs)
