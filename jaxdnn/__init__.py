@@ -34,6 +34,17 @@ from jaxdnn.backprop import (
     weight_gradient,
 )
 from jaxdnn.calculus import chain_jacobian, compose, first_order_remainder, gradient, jacobian
+from jaxdnn.data import (
+    DATASETS,
+    Dataset,
+    Splits,
+    fit_standardizer,
+    load_dataset,
+    load_splits,
+    one_hot,
+    standardize,
+    train_val_test_split,
+)
 from jaxdnn.dense import (
     dense,
     dense_in_out,
@@ -210,6 +221,16 @@ __all__ = [
     "MomentumState",
     "RMSpropState",
     "AdamState",
+    # data
+    "DATASETS",
+    "Dataset",
+    "load_dataset",
+    "one_hot",
+    "fit_standardizer",
+    "standardize",
+    "train_val_test_split",
+    "Splits",
+    "load_splits",
     # training
     "batch_indices",
     "fit",

@@ -42,8 +42,8 @@ def test_import_in_a_fresh_interpreter_prints_the_version():
     assert out.stdout.strip() == jd.__version__
 
 
-def test_every_public_name_is_a_function_class_or_the_heads_table():
-    assert set(PUBLIC) == set(FUNCTIONS) | set(CLASSES) | {"LOSS_HEADS"}
+def test_every_public_name_is_a_function_class_or_a_registry():
+    assert set(PUBLIC) == set(FUNCTIONS) | set(CLASSES) | {"LOSS_HEADS", "DATASETS"}
 
 
 @pytest.mark.parametrize("name", CLASSES)

@@ -1,0 +1,225 @@
+"""Data sets that ship inside scikit-learn, and their preparation (decision 11).
+
+Nothing is downloaded: digits (10 classes), breast cancer (binary), diabetes (regression), iris
+and wine (3 classes each) are read from scikit-learn's installed files. Rows are samples
+(000_e9869ddaa8874969.txt §5: X ∈ M_{n,m}, Y ∈ M_{n,l}); class labels become one-hot rows,
+binary labels a (n, 1) column of 0/1, regression targets a (n, 1) column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import jax
+import numpy as np
+from jax import Array
+from jax.typing import ArrayLike
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "load_dataset",
+    "one_hot",
+    "fit_standardizer",
+    "standardize",
+    "train_val_test_split",
+    "Splits",
+    "load_splits",
+]
+
+# name → (scikit-learn loader, task)
+DATASETS: dict[str, tuple[str, str]] = {
+    "digits": ("load_digits", "multiclass"),
+    "breast_cancer": ("load_breast_cancer", "binary"),
+    "diabetes": ("load_diabetes", "regression"),
+    "iris": ("load_iris", "multiclass"),
+    "wine": ("load_wine", "multiclass"),
+}
+
+HEAD_OF_TASK = {
+    "multiclass": "softmax_cross_entropy",
+    "binary": "sigmoid_binary_cross_entropy",
+    "regression": "half_mean_squared_error",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """A data set: features X (n, m_0), targets Y (n, m_p), its task and the matching head.
+
+    P-NET-BATCH (000_e9869ddaa8874969.txt §5; 001_602cbf05fdb6a620.txt Convention 2: one sample
+    per row).
+    """
+
+    name: str
+    task: str
+    X: np.ndarray
+    Y: np.ndarray
+    class_names: tuple[str, ...] = ()
+
+    @property
+    def loss(self) -> str:
+        """The head for this task: softmax, sigmoid or identity output with its loss."""
+        return HEAD_OF_TASK[self.task]
+
+
+def one_hot(labels: ArrayLike, n_classes: int | None = None) -> np.ndarray:
+    """One-hot rows for integer labels c_i ∈ ⟦0, K−1⟧: row i is e_{c_i} of ℝ^K.
+
+    P-LOSS-CCE-INTLABEL (002_0dd137535febb580.txt §4.2: classes indexed 0…K−1, E-02).
+
+    Raises:
+        ValueError: naming ``labels`` if they are not non-negative integers below ``n_classes``.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be a vector of integers, got {labels.dtype} {labels.shape}")
+    n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
+    bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"labels must lie in [0, {n_classes - 1}]; labels[{i}] = {labels[i]}")
+    return np.eye(n_classes)[labels]
+
+
+def load_dataset(name: str) -> Dataset:
+    """Load one of ``DATASETS`` from scikit-learn's installed files (no network).
+
+    P-NET-BATCH (000_e9869ddaa8874969.txt §5), P-LOSS-CCE-INTLABEL (002_0dd137535febb580.txt
+    §4.2: integer labels to one-hot rows).
+
+    Raises:
+        ValueError: naming ``name`` and the data sets available.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    import sklearn.datasets
+
+    loader, task = DATASETS[name]
+    bunch = getattr(sklearn.datasets, loader)()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    target = np.asarray(bunch.target)
+    if task == "multiclass":
+        names = tuple(str(c) for c in bunch.target_names)
+        return Dataset(name, task, X, one_hot(target.astype(np.int64), len(names)), names)
+    if task == "binary":
+        names = tuple(str(c) for c in bunch.target_names)
+        return Dataset(name, task, X, target.astype(np.float64)[:, None], names)
+    return Dataset(name, task, X, target.astype(np.float64)[:, None])
+
+
+def fit_standardizer(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations of the training features (constant columns get a
+    standard deviation of 1, so they map to 0).
+
+    P-CAP-VALIDATION (002_0dd137535febb580.txt §10: validation and test rows are never used for
+    fitting, so the statistics come from the training split alone).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    return mean, np.where(std > 0, std, 1.0)
+
+
+def standardize(X: ArrayLike, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
+    """(X − mean) / std column-wise, with statistics from ``fit_standardizer`` on training data.
+
+    P-CAP-VALIDATION (002_0dd137535febb580.txt §10).
+    """
+    return (np.asarray(X, dtype=np.float64) - np.asarray(mean)) / np.asarray(std)
+
+
+def _class_of_rows(Y: np.ndarray) -> np.ndarray | None:
+    """Class index of each row when Y holds one-hot rows or a 0/1 column, else None."""
+    if Y.shape[1] == 1 and np.isin(Y, (0.0, 1.0)).all():
+        return Y[:, 0].astype(np.int64)
+    if Y.shape[1] > 1 and np.isin(Y, (0.0, 1.0)).all() and (Y.sum(axis=1) == 1).all():
+        return Y.argmax(axis=1)
+    return None
+
+
+def train_val_test_split(
+    key: Array,
+    X: ArrayLike,
+    Y: ArrayLike,
+    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    stratify: bool | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Split (X, Y) into disjoint training, validation and test parts, a deterministic function
+    of ``key``: ``((X_train, Y_train), (X_val, Y_val), (X_test, Y_test))``.
+
+    With ``stratify`` (the default when Y holds class labels: one-hot rows or a 0/1 column)
+    every class is split in the same proportions. Each part is shuffled; together the parts hold
+    every row exactly once.
+
+    P-CAP-VALIDATION (002_0dd137535febb580.txt §10: disjoint training and validation data),
+    decision 11.
+
+    Raises:
+        ValueError: naming ``fractions`` unless three positive numbers summing to 1, or ``X``
+            and ``Y`` if their row counts differ.
+    """
+    X, Y = np.asarray(X), np.asarray(Y)
+    fractions = tuple(float(f) for f in fractions)
+    if len(fractions) != 3 or min(fractions) <= 0 or not np.isclose(sum(fractions), 1.0):
+        raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X and Y must have the same number of rows, got {X.shape} and {Y.shape}")
+    classes = _class_of_rows(Y) if Y.ndim == 2 else None
+    if stratify and classes is None:
+        raise ValueError("stratify=True needs class labels: one-hot rows or a 0/1 column in Y")
+    if stratify is False:
+        classes = None
+    groups = (
+        [np.arange(X.shape[0])]
+        if classes is None
+        else [np.flatnonzero(classes == c) for c in np.unique(classes)]
+    )
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for g, rows in enumerate(groups):
+        rows = rows[np.asarray(jax.random.permutation(jax.random.fold_in(key, g), rows.size))]
+        n_train = int(round(fractions[0] * rows.size))
+        n_val = int(round(fractions[1] * rows.size))
+        for part, chunk in zip(parts, np.split(rows, [n_train, n_train + n_val]), strict=True):
+            part.append(chunk)
+    out = []
+    for p, part in enumerate(parts):
+        rows = np.concatenate(part)
+        rows = rows[
+            np.asarray(jax.random.permutation(jax.random.fold_in(key, 10_000 + p), rows.size))
+        ]
+        out.append((X[rows], Y[rows]))
+    return tuple(out)
+
+
+class Splits(NamedTuple):
+    """Standardised training, validation and test parts of a data set, with the training
+    statistics (mean, std) that standardised them.
+
+    P-CAP-VALIDATION (002_0dd137535febb580.txt §10).
+    """
+
+    dataset: Dataset
+    train: tuple[np.ndarray, np.ndarray]
+    val: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    mean: np.ndarray
+    std: np.ndarray
+
+
+def load_splits(name: str, key: Array, fractions: Sequence[float] = (0.7, 0.15, 0.15)) -> Splits:
+    """Load a data set, split it (stratified for classes) and standardise the features of every
+    part with the statistics of the training part.
+
+    P-CAP-VALIDATION (002_0dd137535febb580.txt §10), decision 11.
+
+    Raises:
+        ValueError: naming ``name`` or ``fractions``, as ``load_dataset`` and
+            ``train_val_test_split`` do.
+    """
+    dataset = load_dataset(name)
+    train, val, test = train_val_test_split(key, dataset.X, dataset.Y, fractions)
+    mean, std = fit_standardizer(train[0])
+    parts = [(standardize(X, mean, std), Y) for X, Y in (train, val, test)]
+    return Splits(dataset, *parts, mean, std)

@@ -1,0 +1,94 @@
+"""Data sets and splits (P-NET-BATCH, P-LOSS-CCE-INTLABEL, P-CAP-VALIDATION; decision 11)."""
+
+import jax
+import numpy as np
+import pytest
+
+import jaxdnn as jd
+from jaxdnn.data import (
+    DATASETS,
+    fit_standardizer,
+    load_dataset,
+    one_hot,
+    standardize,
+    train_val_test_split,
+)
+
+KEY = jax.random.PRNGKey(0)
+EXPECTED = {  # name: (n, features, outputs, task)
+    "digits": (1797, 64, 10, "multiclass"),
+    "breast_cancer": (569, 30, 1, "binary"),
+    "diabetes": (442, 10, 1, "regression"),
+    "iris": (150, 4, 3, "multiclass"),
+    "wine": (178, 13, 3, "multiclass"),
+}
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_P_NET_BATCH_datasets_load_one_sample_per_row(name):
+    """P-NET-BATCH: every data set loads offline as X (n, m_0), Y (n, m_p), finite, with labels
+    fit for its head (checked by check_dataset)."""
+    data = load_dataset(name)
+    n, m_in, m_out, task = EXPECTED[name]
+    assert data.X.shape == (n, m_in) and data.Y.shape == (n, m_out) and data.task == task
+    jd.check_dataset(data.X, data.Y, data.loss)
+
+
+def test_load_dataset_rejects_unknown_name():
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'; choose one of digits"):
+        load_dataset("mnist")
+
+
+def test_P_LOSS_CCE_INTLABEL_one_hot_rows():
+    """P-LOSS-CCE-INTLABEL: label c becomes e_c; labels out of range are rejected by name."""
+    np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
+    with pytest.raises(ValueError, match=r"labels\[1\] = 3"):
+        one_hot(np.array([0, 3]), 3)
+
+
+def test_P_CAP_VALIDATION_stratified_split_is_a_disjoint_deterministic_partition():
+    """P-CAP-VALIDATION, decision 11: training, validation and test parts are disjoint, hold
+    every row once, keep each class's proportion (±1 row), and depend only on the key."""
+    data = load_dataset("iris")
+    X = np.column_stack([np.arange(150), data.X])  # column 0 identifies the row
+    parts = train_val_test_split(KEY, X, data.Y)
+    rows = [part[0][:, 0].astype(int) for part in parts]
+    assert [r.size for r in rows] == [105, 24, 21]  # per class of 50: 35, round(7.5) = 8, 7
+    np.testing.assert_array_equal(np.sort(np.concatenate(rows)), np.arange(150))
+    for (Xp, Yp), fraction in zip(parts, (0.7, 0.15, 0.15), strict=True):
+        np.testing.assert_array_equal(Yp, data.Y[Xp[:, 0].astype(int)])  # rows stay paired
+        assert np.all(np.abs(Yp.sum(axis=0) - fraction * 50) <= 1)
+    again = train_val_test_split(KEY, X, data.Y)
+    for a, b in zip(parts, again, strict=True):
+        np.testing.assert_array_equal(a[0], b[0])
+    other = train_val_test_split(jax.random.PRNGKey(1), X, data.Y)
+    assert not np.array_equal(other[0][0], parts[0][0])
+
+
+def test_P_CAP_VALIDATION_regression_split_and_bad_fractions():
+    data = load_dataset("diabetes")
+    parts = train_val_test_split(KEY, data.X, data.Y)
+    assert sum(p[0].shape[0] for p in parts) == 442
+    with pytest.raises(ValueError, match="fractions"):
+        train_val_test_split(KEY, data.X, data.Y, fractions=(0.8, 0.3, 0.1))
+    with pytest.raises(ValueError, match="stratify=True needs class labels"):
+        train_val_test_split(KEY, data.X, data.Y, stratify=True)
+
+
+def test_P_CAP_VALIDATION_standardizer_uses_training_statistics():
+    """P-CAP-VALIDATION: statistics from the training split only; constant columns map to 0."""
+    train = np.array([[1.0, 5.0], [3.0, 5.0]])
+    mean, std = fit_standardizer(train)
+    np.testing.assert_array_equal(standardize(train, mean, std), [[-1.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(standardize(np.array([[5.0, 6.0]]), mean, std), [[3.0, 1.0]])
+
+
+def test_P_CAP_VALIDATION_load_splits_standardises_with_training_statistics():
+    """P-CAP-VALIDATION: the training features have mean 0 and standard deviation 1 (or 0 for
+    constant columns); the other parts use the same training statistics."""
+    splits = jd.load_splits("wine", KEY)
+    X_train = splits.train[0]
+    np.testing.assert_allclose(X_train.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(X_train.std(axis=0), 1.0, rtol=1e-12)
+    raw_val, _ = train_val_test_split(KEY, splits.dataset.X, splits.dataset.Y)[1]
+    np.testing.assert_allclose(splits.val[0], (raw_val - splits.mean) / splits.std)
