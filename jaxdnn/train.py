@@ -12,6 +12,7 @@ The gradient of a batch is the gradient of its mean loss (decision 2).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -79,6 +80,7 @@ def _loss_and_gradients(gradients: str, loss: str, hidden: tuple[Activation, ...
     return jax.value_and_grad(lambda p, X, Y, w: objective(p, X, Y, "sum", loss, hidden, w))
 
 
+@functools.lru_cache(maxsize=32)
 def _make_epoch(
     optimizer: optax.GradientTransformation,
     loss: str,
@@ -89,24 +91,27 @@ def _make_epoch(
 ):
     loss_and_gradients = _loss_and_gradients(gradients, loss, hidden)
 
-    def step(carry, batch):
-        params, opt_state = carry
-        X_b, Y_b, mask = batch
-        count = jnp.sum(mask).astype(X_b.dtype)
-        weights = mask.astype(X_b.dtype) / count  # the mean over the batch's real samples
-        value, grads = loss_and_gradients(params, X_b, Y_b, weights)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        params = jax.tree.map(lambda p, u: p + u, params, updates)
-        return (params, opt_state), value * count
+    def jaxdnn_train_epoch(params, opt_state, X, Y, key, epoch):
+        def step(carry, batch):
+            params, opt_state = carry
+            idx, mask = batch
+            # gather one batch per step: cheaper than permuting the whole data set up front
+            X_b, Y_b = X[idx], Y[idx]
+            count = jnp.sum(mask).astype(X_b.dtype)
+            weights = mask.astype(X_b.dtype) / count  # the mean over the batch's real samples
+            value, grads = loss_and_gradients(params, X_b, Y_b, weights)
+            updates, opt_state = optimizer.update(grads, opt_state, params)
+            params = jax.tree.map(lambda p, u: p + u, params, updates)
+            return (params, opt_state), value * count
 
-    def jaxdnn_train_epoch(params, opt_state, X, Y, key):
-        idx, mask = batch_indices(key, n, batch_size)
-        (params, opt_state), sums = jax.lax.scan(step, (params, opt_state), (X[idx], Y[idx], mask))
+        batches = batch_indices(jax.random.fold_in(key, epoch), n, batch_size)
+        (params, opt_state), sums = jax.lax.scan(step, (params, opt_state), batches)
         return params, opt_state, jnp.sum(sums) / n
 
     return jax.jit(jaxdnn_train_epoch)
 
 
+@functools.lru_cache(maxsize=32)
 def _make_evaluate(loss: str, hidden: tuple[Activation, ...]):
     head = loss_head(loss)
 
@@ -181,6 +186,10 @@ def fit(
     bit-identical parameters on the same device, and epoch k depends only on the state after
     epoch k − 1, so ``opt_state`` and ``initial_epoch`` resume an interrupted run exactly.
 
+    The compiled epoch is cached per optimizer object, head, hidden activations, gradient
+    method, n and batch size, so calling ``fit`` again (to resume, or epoch by epoch) does not
+    recompile.
+
     ``history`` holds per epoch: ``"epoch"``, ``"loss"`` (mean training loss over the epoch's
     samples, each taken when its batch was used), and with validation data ``"val_loss"`` and
     ``"val_accuracy"`` (classification) or ``"val_rmse"`` (regression). After each epoch
@@ -220,9 +229,7 @@ def fit(
         opt_state = optimizer.init(params)
     history: History = {"epoch": [], "loss": []}
     for epoch in range(initial_epoch, epochs):
-        params, opt_state, train_loss = epoch_fn(
-            params, opt_state, X, Y, jax.random.fold_in(key, epoch)
-        )
+        params, opt_state, train_loss = epoch_fn(params, opt_state, X, Y, key, epoch)
         history["epoch"].append(epoch)
         history["loss"].append(float(train_loss))
         if validation is not None:

@@ -6,14 +6,23 @@ a bad value raises a ``ValueError`` that names the argument, its shape and the f
 
 from __future__ import annotations
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
 __all__ = ["check_dataset"]
 
 
-def _first_bad_row(bad: np.ndarray) -> int:
-    return int(np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))[0])
+def _first_row(bad_rows: ArrayLike) -> int | None:
+    """Index of the first True entry of a per-row flag vector, or None."""
+    bad_rows = np.asarray(bad_rows)
+    return int(np.flatnonzero(bad_rows)[0]) if bad_rows.any() else None
+
+
+@jax.jit
+def _non_finite_rows(A: jax.Array) -> jax.Array:
+    return ~jnp.all(jnp.isfinite(A), axis=1)
 
 
 def check_dataset(
@@ -23,8 +32,9 @@ def check_dataset(
     names: tuple[str, str] = ("X", "Y"),
     n_inputs: int | None = None,
     n_outputs: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Check a data set for training with the head ``loss`` and return it as NumPy arrays.
+) -> tuple[ArrayLike, ArrayLike]:
+    """Check a data set for training with the head ``loss`` and return it: NumPy arrays, or the
+    JAX arrays given, which stay on their device (the checks reduce there).
 
     X must be a finite matrix (n, m_0) and Y a finite matrix (n, m_p) with the same number of
     rows; for ``"softmax_cross_entropy"`` every row of Y is non-negative and sums to 1 (one-hot
@@ -38,7 +48,7 @@ def check_dataset(
         ValueError: naming the argument, its shape and the first bad row.
     """
     x_name, y_name = names
-    X, Y = np.asarray(X), np.asarray(Y)
+    X, Y = (A if isinstance(A, jax.Array) else np.asarray(A) for A in (X, Y))
     for name, A in ((x_name, X), (y_name, Y)):
         if A.ndim != 2:
             raise ValueError(f"{name} must be a matrix (one sample per row), got shape {A.shape}")
@@ -46,10 +56,12 @@ def check_dataset(
             raise ValueError(f"{name} has no rows (shape {A.shape})")
         if not np.issubdtype(A.dtype, np.number) or np.issubdtype(A.dtype, np.complexfloating):
             raise ValueError(f"{name} must hold real numbers, got dtype {A.dtype}")
-        finite = np.isfinite(A)
-        if not finite.all():
-            i = _first_bad_row(~finite)
-            raise ValueError(f"{name} of shape {A.shape} has a non-finite value in row {i}: {A[i]}")
+        xp = jnp if isinstance(A, jax.Array) else np
+        i = _first_row(_non_finite_rows(A) if xp is jnp else ~np.isfinite(A).all(axis=1))
+        if i is not None:
+            raise ValueError(
+                f"{name} of shape {A.shape} has a non-finite value in row {i}: {np.asarray(A[i])}"
+            )
     if X.shape[0] != Y.shape[0]:
         raise ValueError(
             f"{x_name} and {y_name} must have the same number of rows, got shapes "
@@ -64,20 +76,20 @@ def check_dataset(
             f"{y_name} of shape {Y.shape} must have {n_outputs} columns "
             "(the network's output width)"
         )
+    xp = jnp if isinstance(Y, jax.Array) else np
     if loss == "softmax_cross_entropy":
-        bad = (Y < 0).any(axis=1) | ~np.isclose(Y.sum(axis=1), 1.0, rtol=0, atol=1e-6)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
+        not_one_hot = (Y < 0).any(axis=1) | (xp.abs(Y.sum(axis=1) - 1.0) > 1e-6)
+        i = _first_row(not_one_hot)
+        if i is not None:
             raise ValueError(
                 f"{y_name} of shape {Y.shape} must hold one-hot rows (non-negative, summing to 1) "
-                f"for loss={loss!r}; row {i} is {Y[i]}"
+                f"for loss={loss!r}; row {i} is {np.asarray(Y[i])}"
             )
     elif loss == "sigmoid_binary_cross_entropy":
-        bad = (Y < 0) | (Y > 1)
-        if bad.any():
-            i = _first_bad_row(bad)
+        i = _first_row(((Y < 0) | (Y > 1)).any(axis=1))
+        if i is not None:
             raise ValueError(
                 f"{y_name} of shape {Y.shape} must lie in [0, 1] for loss={loss!r}; "
-                f"row {i} is {Y[i]}"
+                f"row {i} is {np.asarray(Y[i])}"
             )
     return X, Y
