@@ -2,259 +2,47 @@
 
 Every activation, loss and layer sits beside its closed-form Jacobian or gradient, each checked
 against ``jax.grad`` / ``jax.jacfwd`` in the test suite. Conventions (row vectors, ``W`` of
-shape (out, in), ReLU′(0) = 0) follow the documents cited in each docstring.
+shape (out, in), ReLU′(0) = 0) follow the documents cited in each docstring. The top-level
+namespace gathers the public names of the modules below; ``jaxdnn.testing`` (hypothesis
+strategies and assertions) is imported on its own.
 """
 
-from jaxdnn._version import __version__
-from jaxdnn.activations import (
-    derivative_of,
-    elementwise_jacobian,
-    identity,
-    identity_derivative,
-    identity_jacobian,
-    relu,
-    relu_derivative,
-    relu_jacobian,
-    sigmoid,
-    sigmoid_derivative,
-    sigmoid_jacobian,
-    softmax,
-    softmax_jacobian,
-    tanh,
-    tanh_derivative,
-    tanh_jacobian,
-)
-from jaxdnn.backprop import (
-    backprop,
-    bias_gradient,
-    hidden_delta,
-    layer_gradients_003,
-    loss_and_backprop,
-    output_delta,
-    weight_gradient,
-)
-from jaxdnn.calculus import chain_jacobian, compose, first_order_remainder, gradient, jacobian
-from jaxdnn.data import (
-    DATASETS,
-    Dataset,
-    Splits,
-    fit_standardizer,
-    load_dataset,
-    load_splits,
-    one_hot,
-    standardize,
-    train_val_test_split,
-)
-from jaxdnn.dense import (
-    dense,
-    dense_in_out,
-    dense_jacobian_bias,
-    dense_jacobian_input,
-    dense_jacobian_weight_row,
-    dense_jacobian_weights,
-)
-from jaxdnn.losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_gradient,
-    categorical_cross_entropy,
-    categorical_cross_entropy_from_labels,
-    categorical_cross_entropy_gradient,
-    half_mean_squared_error,
-    half_mean_squared_error_gradient,
-    sigmoid_binary_cross_entropy,
-    sigmoid_binary_cross_entropy_gradient,
-    softmax_cross_entropy,
-    softmax_cross_entropy_gradient,
-    squared_error,
-    squared_error_gradient,
-)
-from jaxdnn.matrices import (
-    identity_matrix,
-    indicator_positive,
-    kronecker_delta,
-    matmul,
-    row_norm,
-    scalar_mul,
-    stack_rows,
-)
-from jaxdnn.network import (
-    LOSS_HEADS,
-    ForwardPass,
-    LossHead,
-    collapse_linear,
-    forward,
-    forward_pass,
-    hidden_activations,
-    init_params,
-    loss_head,
-    objective,
-    param_count,
-    reduce_samples,
-)
-from jaxdnn.neuron import neuron, neuron_gradients, relu_neuron_mse, relu_neuron_mse_gradients
-from jaxdnn.optim import (
-    AdamState,
-    GradientDescentState,
-    MomentumState,
-    RMSpropState,
-    adam,
-    ema,
-    gd_step,
-    gradient_descent,
-    momentum,
-    rmsprop,
-)
-from jaxdnn.simplified import (
-    dense_bias_gradient,
-    dense_input_gradient,
-    dense_weight_gradient,
-    elementwise_backward,
-    relu_backward,
-    relu_dense_backward,
-)
-from jaxdnn.train import batch_indices, evaluate, fit
-from jaxdnn.validation import check_dataset
-from jaxdnn.worked_examples import (
-    hadamard_jacobians,
-    poly_exp,
-    poly_exp_jacobian,
-    quad_cos,
-    quad_cos_gradient,
-    scalar_expansion_jacobians,
-    sin_log,
-    sin_log_inner,
-    sin_log_inner_jacobian,
-    sin_log_jacobian,
-    sin_log_outer_jacobian,
-    sin_square,
-    sin_square_derivative,
-)
+import importlib
 
-__all__ = [
-    "__version__",
-    # activations
-    "relu",
-    "relu_derivative",
-    "relu_jacobian",
-    "sigmoid",
-    "sigmoid_derivative",
-    "sigmoid_jacobian",
-    "tanh",
-    "tanh_derivative",
-    "tanh_jacobian",
-    "identity",
-    "identity_derivative",
-    "identity_jacobian",
-    "softmax",
-    "softmax_jacobian",
-    "elementwise_jacobian",
-    "derivative_of",
-    # network
-    "init_params",
-    "param_count",
-    "hidden_activations",
-    "forward_pass",
-    "forward",
-    "objective",
-    "reduce_samples",
-    "collapse_linear",
-    "loss_head",
-    "LOSS_HEADS",
-    "LossHead",
-    "ForwardPass",
-    # backpropagation
-    "output_delta",
-    "hidden_delta",
-    "bias_gradient",
-    "weight_gradient",
-    "backprop",
-    "loss_and_backprop",
-    "layer_gradients_003",
-    # calculus
-    "jacobian",
-    "gradient",
-    "compose",
-    "chain_jacobian",
-    "first_order_remainder",
-    # dense layer
-    "dense",
-    "dense_jacobian_input",
-    "dense_jacobian_weight_row",
-    "dense_jacobian_weights",
-    "dense_jacobian_bias",
-    "dense_in_out",
-    # losses
-    "categorical_cross_entropy",
-    "categorical_cross_entropy_gradient",
-    "categorical_cross_entropy_from_labels",
-    "softmax_cross_entropy",
-    "softmax_cross_entropy_gradient",
-    "binary_cross_entropy",
-    "binary_cross_entropy_gradient",
-    "sigmoid_binary_cross_entropy",
-    "sigmoid_binary_cross_entropy_gradient",
-    "squared_error",
-    "squared_error_gradient",
-    "half_mean_squared_error",
-    "half_mean_squared_error_gradient",
-    # matrices
-    "stack_rows",
-    "matmul",
-    "scalar_mul",
-    "identity_matrix",
-    "row_norm",
-    "kronecker_delta",
-    "indicator_positive",
-    # neuron
-    "neuron",
-    "neuron_gradients",
-    "relu_neuron_mse",
-    "relu_neuron_mse_gradients",
-    # optimisation
-    "gd_step",
-    "gradient_descent",
-    "momentum",
-    "rmsprop",
-    "adam",
-    "ema",
-    "GradientDescentState",
-    "MomentumState",
-    "RMSpropState",
-    "AdamState",
-    # data
-    "DATASETS",
-    "Dataset",
-    "load_dataset",
-    "one_hot",
-    "fit_standardizer",
-    "standardize",
-    "train_val_test_split",
-    "Splits",
-    "load_splits",
-    # training
-    "batch_indices",
-    "fit",
-    "evaluate",
-    "check_dataset",
-    # simplified Jacobians
-    "relu_backward",
-    "elementwise_backward",
-    "dense_weight_gradient",
-    "dense_bias_gradient",
-    "dense_input_gradient",
-    "relu_dense_backward",
-    # worked examples
-    "quad_cos",
-    "quad_cos_gradient",
-    "poly_exp",
-    "poly_exp_jacobian",
-    "sin_square",
-    "sin_square_derivative",
-    "sin_log",
-    "sin_log_inner",
-    "sin_log_inner_jacobian",
-    "sin_log_outer_jacobian",
-    "sin_log_jacobian",
-    "hadamard_jacobians",
-    "scalar_expansion_jacobians",
-]
+from jaxdnn._version import __version__
+from jaxdnn.activations import *  # noqa: F403
+from jaxdnn.backprop import *  # noqa: F403
+from jaxdnn.calculus import *  # noqa: F403
+from jaxdnn.data import *  # noqa: F403
+from jaxdnn.dense import *  # noqa: F403
+from jaxdnn.losses import *  # noqa: F403
+from jaxdnn.matrices import *  # noqa: F403
+from jaxdnn.network import *  # noqa: F403
+from jaxdnn.neuron import *  # noqa: F403
+from jaxdnn.optim import *  # noqa: F403
+from jaxdnn.simplified import *  # noqa: F403
+from jaxdnn.train import *  # noqa: F403
+from jaxdnn.validation import *  # noqa: F403
+from jaxdnn.worked_examples import *  # noqa: F403
+
+# module objects under private names: `dense` and `backprop` are also function names
+_MODULES = tuple(
+    importlib.import_module(f"jaxdnn.{name}")
+    for name in (
+        "activations",
+        "calculus",
+        "matrices",
+        "dense",
+        "simplified",
+        "losses",
+        "network",
+        "backprop",
+        "optim",
+        "train",
+        "data",
+        "validation",
+        "neuron",
+        "worked_examples",
+    )
+)
+__all__ = ["__version__", *(name for module in _MODULES for name in module.__all__)]

@@ -35,8 +35,6 @@ from jaxdnn.losses import (
 )
 
 __all__ = [
-    "Params",
-    "Activation",
     "LossHead",
     "LOSS_HEADS",
     "loss_head",

@@ -36,7 +36,7 @@ from jaxdnn.network import (
 )
 from jaxdnn.validation import check_dataset
 
-__all__ = ["batch_indices", "evaluate", "fit", "History", "Callback"]
+__all__ = ["batch_indices", "evaluate", "fit"]
 
 History = dict[str, list[float]]
 Callback = Callable[[int, Params, Any, History], Any]
