@@ -13,10 +13,12 @@ from jaxdnn._version import __version__
 from jaxdnn.activations import *  # noqa: F403
 from jaxdnn.backprop import *  # noqa: F403
 from jaxdnn.calculus import *  # noqa: F403
+from jaxdnn.checkpoint import *  # noqa: F403
 from jaxdnn.data import *  # noqa: F403
 from jaxdnn.dense import *  # noqa: F403
 from jaxdnn.losses import *  # noqa: F403
 from jaxdnn.matrices import *  # noqa: F403
+from jaxdnn.metrics import *  # noqa: F403
 from jaxdnn.network import *  # noqa: F403
 from jaxdnn.neuron import *  # noqa: F403
 from jaxdnn.optim import *  # noqa: F403
@@ -40,6 +42,8 @@ _MODULES = tuple(
         "optim",
         "train",
         "data",
+        "metrics",
+        "checkpoint",
         "validation",
         "neuron",
         "worked_examples",

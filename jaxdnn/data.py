@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
@@ -176,19 +177,21 @@ def train_val_test_split(
         if classes is None
         else [np.flatnonzero(classes == c) for c in np.unique(classes)]
     )
+    # one random 32-bit integer per row orders the rows of each class, a second one shuffles
+    # each part: two draws of one shape whatever the classes, identical with or without x64
+    order = np.asarray(jax.random.bits(key, (X.shape[0],), jnp.uint32))
+    shuffle = np.asarray(jax.random.bits(jax.random.fold_in(key, 1), (X.shape[0],), jnp.uint32))
     parts: list[list[np.ndarray]] = [[], [], []]
-    for g, rows in enumerate(groups):
-        rows = rows[np.asarray(jax.random.permutation(jax.random.fold_in(key, g), rows.size))]
+    for rows in groups:
+        rows = rows[np.argsort(order[rows], kind="stable")]
         n_train = int(round(fractions[0] * rows.size))
         n_val = int(round(fractions[1] * rows.size))
         for part, chunk in zip(parts, np.split(rows, [n_train, n_train + n_val]), strict=True):
             part.append(chunk)
     out = []
-    for p, part in enumerate(parts):
+    for part in parts:
         rows = np.concatenate(part)
-        rows = rows[
-            np.asarray(jax.random.permutation(jax.random.fold_in(key, 10_000 + p), rows.size))
-        ]
+        rows = rows[np.argsort(shuffle[rows], kind="stable")]
         out.append((X[rows], Y[rows]))
     return tuple(out)
 

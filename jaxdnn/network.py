@@ -15,6 +15,7 @@ stability: ``"softmax_cross_entropy"`` (multi-class, softmax output),
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -154,7 +155,15 @@ def init_params(
         ValueError: naming ``widths`` if it is not a sequence of at least two positive integers.
     """
     widths = _check_widths(widths)
-    dtype = jnp.zeros(()).dtype if dtype is None else dtype
+    dtype = jnp.zeros(()).dtype if dtype is None else jnp.dtype(dtype)
+    return _init_params(key, widths, weight_init, dtype)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3))
+def _init_params(
+    key: Array, widths: tuple[int, ...], weight_init: Callable[..., Array] | None, dtype: Any
+) -> Params:
+    """init_params as one compiled program per architecture."""
     n_layers = len(widths) - 1
     keys = jax.random.split(key, n_layers)
     params = []

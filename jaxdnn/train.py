@@ -13,6 +13,7 @@ The gradient of a batch is the gradient of its mean loss (decision 2).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -36,7 +37,7 @@ from jaxdnn.network import (
 )
 from jaxdnn.validation import check_dataset
 
-__all__ = ["batch_indices", "evaluate", "fit"]
+__all__ = ["batch_indices", "evaluate", "fit", "TrainingDiverged"]
 
 History = dict[str, list[float]]
 Callback = Callable[[int, Params, Any, History], Any]
@@ -78,6 +79,21 @@ def _loss_and_gradients(gradients: str, loss: str, hidden: tuple[Activation, ...
     if gradients == "backprop":
         return lambda p, X, Y, w: loss_and_backprop(p, X, Y, "sum", loss, hidden, w)
     return jax.value_and_grad(lambda p, X, Y, w: objective(p, X, Y, "sum", loss, hidden, w))
+
+
+class TrainingDiverged(FloatingPointError):
+    """The training loss became NaN or infinite: the step size is too large for the problem.
+
+    P-OPT-GD-RATE (001_602cbf05fdb6a620.txt Prop 6.5: gradient descent converges for α < 2/L;
+    beyond, the iterates can grow without bound).
+    """
+
+    def __init__(self, epoch: int, loss: float):
+        self.epoch, self.loss = epoch, loss
+        super().__init__(
+            f"training diverged in epoch {epoch}: the training loss is {loss}; "
+            "try a smaller learning rate"
+        )
 
 
 @functools.lru_cache(maxsize=32)
@@ -194,6 +210,8 @@ def fit(
     samples, each taken when its batch was used), and with validation data ``"val_loss"`` and
     ``"val_accuracy"`` (classification) or ``"val_rmse"`` (regression). After each epoch
     ``callback(epoch, params, opt_state, history)`` is called; a truthy return stops training.
+    A non-finite training loss raises ``TrainingDiverged`` naming the epoch, before the callback
+    sees the diverged parameters.
 
     P-ALG-BP-SGD (001_602cbf05fdb6a620.txt Note after Def 6.6 and Def 6.7), P-ALG-MINIBATCH,
     P-ALG-GRAD-ESTIMATE (001 Note after Def 6.6, scaling E-37: the batch estimate is the mean).
@@ -230,8 +248,11 @@ def fit(
     history: History = {"epoch": [], "loss": []}
     for epoch in range(initial_epoch, epochs):
         params, opt_state, train_loss = epoch_fn(params, opt_state, X, Y, key, epoch)
+        train_loss = float(train_loss)
+        if not math.isfinite(train_loss):
+            raise TrainingDiverged(epoch, train_loss)
         history["epoch"].append(epoch)
-        history["loss"].append(float(train_loss))
+        history["loss"].append(train_loss)
         if validation is not None:
             for name, value in evaluate_fn(params, *validation).items():
                 history.setdefault(f"val_{name}", []).append(float(value))

@@ -92,3 +92,16 @@ def test_P_CAP_VALIDATION_load_splits_standardises_with_training_statistics():
     np.testing.assert_allclose(X_train.std(axis=0), 1.0, rtol=1e-12)
     raw_val, _ = train_val_test_split(KEY, splits.dataset.X, splits.dataset.Y)[1]
     np.testing.assert_allclose(splits.val[0], (raw_val - splits.mean) / splits.std)
+
+
+def test_P_CAP_VALIDATION_split_does_not_depend_on_float_precision():
+    """The split is a function of the key alone: the same rows with and without x64."""
+    data = load_dataset("wine")
+    with_x64 = train_val_test_split(KEY, data.X, data.Y)
+    jax.config.update("jax_enable_x64", False)
+    try:
+        without_x64 = train_val_test_split(KEY, data.X, data.Y)
+    finally:
+        jax.config.update("jax_enable_x64", True)
+    for a, b in zip(with_x64, without_x64, strict=True):
+        np.testing.assert_array_equal(a[0], b[0])

@@ -1,0 +1,194 @@
+"""What ``jaxdnn train`` reports: metrics per split, a table, JSON files and PNG plots.
+
+Metrics follow 002_0dd137535febb580.txt §8 (catalogue §2.L): loss, accuracy and macro
+precision, recall and F1 for classification; RMSE and MAE, in the targets' own units, for
+regression.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxdnn import metrics as m
+from jaxdnn.data import Dataset
+from jaxdnn.network import forward_pass, loss_head
+
+__all__ = ["evaluate_splits", "print_table", "write_outputs"]
+
+Parts = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _logits(params: Any, X: np.ndarray) -> np.ndarray:
+    dtype = params[0]["W"].dtype
+    return np.asarray(forward_pass(params, jnp.asarray(X, dtype)).pre_activations[-1])
+
+
+def evaluate_splits(
+    params: Any, parts: Parts, dataset: Dataset, y_mean: float = 0.0, y_std: float = 1.0
+) -> dict[str, dict[str, float]]:
+    """Metrics of each split: ``loss`` (mean), and ``accuracy``, ``precision``, ``recall``,
+    ``f1`` (macro) for classification, or ``rmse`` and ``mae`` in the targets' units (targets
+    standardised with ``y_mean``, ``y_std``) for regression.
+
+    P-MET-ACCURACY, P-MET-PRECISION-RECALL, P-MET-FSCORE, P-MET-RMSE, P-MET-MAE
+    (002_0dd137535febb580.txt §8.1, §8.3, §8.4).
+    """
+    dtype = params[0]["W"].dtype
+    results = {}
+    for name, (X, Y) in parts.items():
+        row = _split_metrics(
+            params,
+            jnp.asarray(X, dtype),
+            jnp.asarray(Y, dtype),
+            dataset.loss,
+            dataset.task,
+            y_mean,
+            y_std,
+        )
+        results[name] = {k: float(v) for k, v in row.items()}
+    return results
+
+
+@partial(jax.jit, static_argnames=("loss", "task"))
+def _split_metrics(params, X, Y, loss, task, y_mean, y_std):
+    """Every metric of one split in one compiled program."""
+    z = forward_pass(params, X).pre_activations[-1]
+    row = {"loss": jnp.mean(loss_head(loss).loss(z, Y))}
+    if task == "regression":
+        y, y_hat = Y[:, 0] * y_std + y_mean, z[:, 0] * y_std + y_mean
+        return row | {"rmse": m.rmse(y, y_hat), "mae": m.mae(y, y_hat)}
+    y, y_hat, k = _classes(z, Y, task)
+    row["accuracy"] = m.accuracy(y, y_hat)
+    for name, metric in (("precision", m.precision), ("recall", m.recall), ("f1", m.f1_score)):
+        row[name] = metric(y, y_hat, k, "macro")
+    return row
+
+
+def _classes(z, Y, task: str):
+    """True and predicted class labels, and the number of classes (NumPy or JAX arrays)."""
+    if task == "binary":
+        return (Y[:, 0] > 0.5).astype(int), (z[:, 0] > 0).astype(int), 2
+    return Y.argmax(axis=1), z.argmax(axis=1), Y.shape[1]
+
+
+def print_table(results: dict[str, dict[str, float]], task: str) -> None:
+    """Print one row per split."""
+    columns = (
+        ["loss", "rmse", "mae"]
+        if task == "regression"
+        else ["loss", "accuracy", "precision", "recall", "f1"]
+    )
+    print(f"{'split':12s}" + "".join(f"{c:>11s}" for c in columns))
+    for split, row in results.items():
+        print(f"{split:12s}" + "".join(f"{row[c]:11.4f}" for c in columns))
+
+
+def write_outputs(
+    run_dir: Path,
+    params: Any,
+    parts: Parts,
+    dataset: Dataset,
+    results: dict[str, dict[str, float]],
+    history: dict[str, list[float]],
+    config: dict[str, Any],
+    y_mean: float,
+    y_std: float,
+    seconds: float,
+) -> None:
+    """Write ``metrics.json``, ``history.json`` and the PNG plots into ``run_dir``."""
+    summary = {
+        "dataset": dataset.name,
+        "task": dataset.task,
+        "config": config,
+        "metrics": results,
+        "train_seconds": seconds,
+    }
+    (run_dir / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (run_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+    _plots(run_dir, params, parts["test"], dataset, history, y_mean, y_std)
+
+
+def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = np.asarray(history["epoch"]) + 1
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(epochs, history["loss"], label="training")
+    ax.plot(epochs, history["val_loss"], label="validation")
+    ax.set(xlabel="epoch", ylabel="mean loss", title=f"{dataset.name}: loss", yscale="log")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(run_dir / "loss.png", dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    if dataset.task == "regression":
+        ax.plot(epochs, np.asarray(history["val_rmse"]) * y_std)
+        ax.set(xlabel="epoch", ylabel="validation RMSE", title=f"{dataset.name}: RMSE")
+        name = "rmse.png"
+    else:
+        ax.plot(epochs, history["val_accuracy"])
+        ax.set(xlabel="epoch", ylabel="validation accuracy", title=f"{dataset.name}: accuracy")
+        name = "accuracy.png"
+    fig.tight_layout()
+    fig.savefig(run_dir / name, dpi=100)
+    plt.close(fig)
+
+    X, Y = test
+    z = _logits(params, X)
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    if dataset.task == "regression":
+        y, y_hat = Y[:, 0] * y_std + y_mean, z[:, 0] * y_std + y_mean
+        ax.scatter(y, y_hat, s=10)
+        lo, hi = float(min(y.min(), y_hat.min())), float(max(y.max(), y_hat.max()))
+        ax.plot([lo, hi], [lo, hi], color="gray", linewidth=1)
+        ax.set(xlabel="true", ylabel="predicted", title=f"{dataset.name}: test predictions")
+        name = "predicted_vs_true.png"
+    elif dataset.task == "binary":
+        precision, recall, _ = m.precision_recall_curve(Y[:, 0].astype(np.int64), z[:, 0])
+        ax.step(recall, precision, where="post")
+        ax.set(
+            xlabel="recall",
+            ylabel="precision",
+            xlim=(0, 1.02),
+            ylim=(0, 1.02),
+            title=f"{dataset.name}: test precision-recall",
+        )
+        name = "precision_recall.png"
+    else:
+        y, y_hat, k = _classes(z, Y, dataset.task)
+        cm = np.asarray(m.confusion_matrix(y, y_hat, k))
+        ax.imshow(cm, cmap="Blues")
+        for i in range(k):
+            for j in range(k):
+                dark = cm[i, j] > cm.max() / 2
+                ax.text(
+                    j,
+                    i,
+                    str(cm[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                )
+        ax.set(
+            xlabel="predicted class",
+            ylabel="true class",
+            xticks=range(k),
+            yticks=range(k),
+            title=f"{dataset.name}: test confusion matrix",
+        )
+        name = "confusion_matrix.png"
+    fig.tight_layout()
+    fig.savefig(run_dir / name, dpi=100)
+    plt.close(fig)

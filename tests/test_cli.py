@@ -1,0 +1,202 @@
+"""The ``jaxdnn`` console script, run for real in subprocesses."""
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+
+import jaxdnn as jd
+from jaxdnn.checkpoint import load_training_state
+
+SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
+ENV = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_ENABLE_X64")}
+
+
+def run(*args, cwd=None, timeout=300):
+    return subprocess.run(
+        [SCRIPT, *args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=timeout
+    )
+
+
+def test_every_dataset_trains_and_writes_its_files(tmp_path):
+    """Each bundled data set trains from the command line; the run directory receives
+    metrics.json, history.json, the checkpoint and the task's plots."""
+    plots = {
+        "digits": {"loss.png", "accuracy.png", "confusion_matrix.png"},
+        "breast_cancer": {"loss.png", "accuracy.png", "precision_recall.png"},
+        "diabetes": {"loss.png", "rmse.png", "predicted_vs_true.png"},
+        "iris": {"loss.png", "accuracy.png", "confusion_matrix.png"},
+        "wine": {"loss.png", "accuracy.png", "confusion_matrix.png"},
+    }
+    procs = {
+        name: subprocess.Popen(
+            [
+                SCRIPT,
+                "train",
+                "--dataset",
+                name,
+                "--epochs",
+                "3",
+                "--hidden",
+                "16",
+                "--run-dir",
+                str(tmp_path / name),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
+        for name in plots
+    }
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+        files = {p.name for p in (tmp_path / name).iterdir()}
+        assert {"metrics.json", "history.json", "checkpoint.msgpack"} | plots[name] <= files
+        summary = json.loads((tmp_path / name / "metrics.json").read_text())
+        assert set(summary["metrics"]) == {"train", "validation", "test"}
+        assert "test" in out and "epoch" in err  # the table on stdout, the progress bar on stderr
+
+
+def test_checkpoint_parameters_reproduce_the_reported_test_accuracy(tmp_path):
+    """jaxdnn.load_checkpoint(run_dir) returns the trained parameters: with the run's seed they
+    reproduce the test accuracy written to metrics.json."""
+    result = run(
+        "train", "--epochs", "5", "--seed", "3", "--run-dir", str(tmp_path), "--no-progress"
+    )
+    assert result.returncode == 0, result.stderr
+    params = jd.load_checkpoint(tmp_path)
+    key_split = jax.random.split(jax.random.PRNGKey(3), 3)[0]
+    X_test, Y_test = jd.load_splits("digits", key_split).test
+    predictions = jd.predict_class(jd.forward(params, X_test.astype(np.float32)))
+    hits = int(np.sum(np.asarray(predictions) == Y_test.argmax(axis=1)))
+    reported = json.loads((tmp_path / "metrics.json").read_text())["metrics"]["test"]["accuracy"]
+    assert hits == round(reported * len(Y_test))  # the run computes in float32: compare counts
+
+
+def _checkpoint_epoch(run_dir):
+    try:
+        return load_training_state(run_dir)["epoch"]
+    except Exception:
+        return -1
+
+
+def test_killed_run_resumes_bit_identically(tmp_path):
+    """A run killed with SIGKILL mid-training and resumed with --resume ends with parameters
+    and history bit-identical to an uninterrupted run with the same seed."""
+    common = ["train", "--epochs", "40", "--batch-size", "8", "--hidden", "32", "--no-progress"]
+    whole = subprocess.Popen(
+        [SCRIPT, *common, "--run-dir", str(tmp_path / "whole")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    killed_dir = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [SCRIPT, *common, "--run-dir", str(killed_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+    )
+    deadline = time.monotonic() + 120
+    while _checkpoint_epoch(killed_dir) < 2 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stopped_at = _checkpoint_epoch(killed_dir)
+    assert 2 <= stopped_at < 39, f"the run was not killed mid-training (epoch {stopped_at})"
+    _, whole_err = whole.communicate(timeout=300)
+    assert whole.returncode == 0, whole_err
+    resumed = run("train", "--resume", "--run-dir", str(killed_dir), "--no-progress")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming after epoch {stopped_at + 1}" in resumed.stdout
+    a, b = load_training_state(tmp_path / "whole"), load_training_state(killed_dir)
+    assert a["epoch"] == b["epoch"] == 39
+    assert a["history"] == b["history"]
+    for x, y in zip(
+        jax.tree.leaves(jd.load_checkpoint(tmp_path / "whole")),
+        jax.tree.leaves(jd.load_checkpoint(killed_dir)),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_divergence_stops_cleanly_and_keeps_the_last_finite_checkpoint(tmp_path):
+    """Linear regression on diabetes by full-batch gradient descent with a step above 2/L
+    diverges (001 Prop 6.5): exit status 1, one message naming the epoch and suggesting a
+    smaller learning rate, and the checkpoint of the previous epoch, finite, stays."""
+    result = run(
+        "train",
+        "--dataset",
+        "diabetes",
+        "--optimizer",
+        "gd",
+        "--lr",
+        "2",
+        "--batch-size",
+        "1000",
+        "--hidden",
+        "--epochs",
+        "300",
+        "--run-dir",
+        str(tmp_path),
+        "--no-progress",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    message = result.stderr.strip().splitlines()[-1]
+    assert "diverged in epoch" in message and "smaller learning rate" in message
+    epoch = int(message.split("diverged in epoch ")[1].split(":")[0])
+    state = load_training_state(tmp_path)
+    assert state["epoch"] == epoch - 1 >= 0
+    assert all(math.isfinite(v) for v in state["history"]["loss"])
+    for leaf in jax.tree.leaves(jd.load_checkpoint(tmp_path)):
+        assert np.all(np.isfinite(leaf))
+
+
+def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
+    """Each bad input gives one line on stderr that says what was wrong, and exit status 2."""
+    (tmp_path / "corrupt").mkdir()
+    (tmp_path / "corrupt" / "checkpoint.msgpack").write_bytes(b"not a checkpoint")
+    (tmp_path / "a_file").write_text("")
+    cases = {
+        "unknown dataset 'mnist'": ["--dataset", "mnist"],
+        "--lr must be a finite number > 0": ["--lr", "0"],
+        "--lr must be a finite number > 0, got -0.5": ["--lr", "-0.5"],
+        "--batch-size must be at least 1": ["--batch-size", "0"],
+        "--beta must lie in [0, 1), got 1.0": ["--beta", "1"],
+        "--epochs must be at least 1": ["--epochs", "0"],
+        "unknown optimizer": ["--optimizer", "sgd"],
+        "cannot resume: no checkpoint": ["--resume", "--run-dir", str(tmp_path / "empty")],
+        "is corrupt": ["--resume", "--run-dir", str(tmp_path / "corrupt")],
+        "cannot write to run directory": ["--run-dir", str(tmp_path / "a_file" / "run")],
+        "invalid float value": ["--lr", "fast"],
+    }
+    procs = {
+        expected: subprocess.Popen(
+            [SCRIPT, "train", "--no-progress", *args],
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=ENV,
+        )
+        for expected, args in cases.items()
+    }
+    for expected, proc in procs.items():
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, (expected, err)
+        assert "Traceback" not in err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("jaxdnn: error:"), err
+        assert expected in lines[0], (expected, lines[0])
