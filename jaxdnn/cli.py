@@ -1,4 +1,4 @@
-"""The command line: ``jaxdnn train`` and ``jaxdnn verify``.
+"""The command line: ``jaxdnn train``.
 
 ``jaxdnn train`` trains a network on a data set that ships with scikit-learn, shows a progress
 bar, checkpoints after every epoch (``--resume`` continues exactly where a killed run stopped),
@@ -78,9 +78,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    verify = commands.add_parser("verify", help="check the documents' formulas numerically")
-    verify.add_argument("--only", default=None, help="run the checks whose ID contains PATTERN")
-    verify.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -267,20 +264,11 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify_command(args: argparse.Namespace) -> int:
-    """``jaxdnn verify``: returns 0 if every check passes, 1 otherwise."""
-    from jaxdnn.verify import run_checks
-
-    return run_checks(args.only, args.seed)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jaxdnn`` console script."""
     try:
         args = _parser().parse_args(argv)
-        if args.command == "train":
-            return train_command(args)
-        return verify_command(args)
+        return train_command(args)
     except UsageError as error:
         print(f"jaxdnn: error: {error}", file=sys.stderr)
         return EXIT_USAGE
