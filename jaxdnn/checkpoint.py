@@ -18,7 +18,6 @@ import numpy as np
 from jax import Array
 
 __all__ = [
-    "CHECKPOINT_NAME",
     "CheckpointError",
     "save_checkpoint",
     "load_training_state",

@@ -106,17 +106,23 @@ _objective_grad = jax.jit(jax.grad(jd.objective))
 
 
 def trajectory(tx, dtype, steps=T):
-    """Iterates x^(1), …, x^(steps) of optimizer tx on the summed network objective O_c+.
+    """Iterates x^(1), …, x^(steps) of optimizer tx on the summed network objective O_c+, one
+    compiled step per optimizer.
 
     Standard dtype promotion: optax's bias corrections compute float ** int32, which the
     suite's strict promotion rejects."""
     params, X, Y = _start(dtype)
+
+    @jax.jit
+    def step(params, state):
+        updates, state = tx.update(jax.grad(jd.objective)(params, X, Y), state, params)
+        return optax.apply_updates(params, updates), state
+
     flats = []
     with jax.numpy_dtype_promotion("standard"):
         state = tx.init(params)
         for _ in range(steps):
-            updates, state = tx.update(_objective_grad(params, X, Y), state, params)
-            params = optax.apply_updates(params, updates)
+            params, state = step(params, state)
             flats.append(ravel_pytree(params)[0])
     return np.stack(flats)
 
