@@ -44,9 +44,8 @@ def test_P_NET_DEF_output_in_open_simplex_and_equals_composition(widths, seed):
     equals the explicit composition S∘L^p∘ReLU∘…∘ReLU∘L^1; p = 1, width 1 and m_p = 1 occur."""
     params = random_params(seed, widths)
     x = np.random.default_rng(seed + 1).normal(size=widths[0])
-    with jax.disable_jit():  # many architectures: op-by-op, no whole-program compiles
-        out = np.asarray(jd.forward(params, x))
-        expected = np.asarray(explicit_network(params, x))
+    out = np.asarray(jd.forward(params, x))
+    expected = np.asarray(explicit_network(params, x))
     assert out.shape == (widths[-1],)
     jt.assert_close(out, expected)
     jt.assert_close(out.sum(), 1.0)
@@ -116,11 +115,10 @@ def test_P_NET_BATCH_rows_are_samples(widths, n, seed):
     n = 1 included."""
     params = random_params(seed, widths)
     X = np.random.default_rng(seed + 1).normal(size=(n, widths[0]))
-    with jax.disable_jit():
-        out = np.asarray(jd.forward(params, X))
-        assert out.shape == (n, widths[-1])
-        for i in range(n):
-            jt.assert_close(out[i], jd.forward(params, X[i]))
+    out = np.asarray(jd.forward(params, X))
+    assert out.shape == (n, widths[-1])
+    for i in range(n):
+        jt.assert_close(out[i], jd.forward(params, X[i]))
 
 
 WIDTHS = (4, 5, 3)
@@ -188,12 +186,11 @@ def test_P_NET_LINEAR_COLLAPSE_identity_network_is_affine(widths, seed):
     x·Wᵀ + b, W = W_p⋯W_1."""
     params = random_params(seed, widths)
     X = np.random.default_rng(seed + 1).normal(size=(4, widths[0]))
-    with jax.disable_jit():
-        W, b = jd.collapse_linear(params)
-        assert W.shape == (widths[-1], widths[0])
-        jt.assert_close(
-            jd.forward(params, X, hidden=jd.identity, output=jd.identity), jd.dense(X, W, b)
-        )
+    W, b = jd.collapse_linear(params)
+    assert W.shape == (widths[-1], widths[0])
+    jt.assert_close(
+        jd.forward(params, X, hidden=jd.identity, output=jd.identity), jd.dense(X, W, b)
+    )
 
 
 _, UNRAVEL_4_5_3 = ravel_pytree(random_params(0, (4, 5, 3)))
