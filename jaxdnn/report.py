@@ -19,6 +19,7 @@ import numpy as np
 from jaxdnn import metrics as m
 from jaxdnn.data import Dataset
 from jaxdnn.network import forward_pass, loss_head
+from jaxdnn.train import class_labels
 
 __all__ = ["evaluate_splits", "print_table", "write_outputs"]
 
@@ -64,18 +65,11 @@ def _split_metrics(params, X, Y, loss, task, y_mean, y_std):
     if task == "regression":
         y, y_hat = Y[:, 0] * y_std + y_mean, z[:, 0] * y_std + y_mean
         return row | {"rmse": m.rmse(y, y_hat), "mae": m.mae(y, y_hat)}
-    y, y_hat, k = _classes(z, Y, task)
+    y, y_hat, k = class_labels(z, Y, loss)
     row["accuracy"] = m.accuracy(y, y_hat)
     for name, metric in (("precision", m.precision), ("recall", m.recall), ("f1", m.f1_score)):
         row[name] = metric(y, y_hat, k, "macro")
     return row
-
-
-def _classes(z, Y, task: str):
-    """True and predicted class labels, and the number of classes (NumPy or JAX arrays)."""
-    if task == "binary":
-        return (Y[:, 0] > 0.5).astype(int), (z[:, 0] > 0).astype(int), 2
-    return Y.argmax(axis=1), z.argmax(axis=1), Y.shape[1]
 
 
 def print_table(results: dict[str, dict[str, float]], task: str) -> None:
@@ -166,7 +160,7 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
         )
         name = "precision_recall.png"
     else:
-        y, y_hat, k = _classes(z, Y, dataset.task)
+        y, y_hat, k = class_labels(z, Y, dataset.loss)
         cm = np.asarray(m.confusion_matrix(y, y_hat, k))
         ax.imshow(cm, cmap="Blues")
         for i in range(k):

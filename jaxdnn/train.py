@@ -25,6 +25,7 @@ import optax
 from jax import Array
 from jax.typing import ArrayLike
 
+from jaxdnn import metrics
 from jaxdnn.activations import relu
 from jaxdnn.backprop import loss_and_backprop
 from jaxdnn.network import (
@@ -127,21 +128,30 @@ def _make_epoch(
     return jax.jit(jaxdnn_train_epoch)
 
 
+def class_labels(logits: Array, Y: Array, loss: str) -> tuple[Array, Array, int]:
+    """True and predicted class labels of a classification head, and the number of classes:
+    argmax for softmax, logit > 0 (σ > ½) for the sigmoid head.
+
+    P-MET-ACCURACY (002_0dd137535febb580.txt §8.1: ŷ_i = argmax_j N(x_i)_j).
+    """
+    if loss == "sigmoid_binary_cross_entropy":
+        return (Y[:, 0] > 0.5).astype(int), (logits[:, 0] > 0).astype(int), 2
+    return jnp.argmax(Y, axis=-1), jnp.argmax(logits, axis=-1), Y.shape[-1]
+
+
 @functools.lru_cache(maxsize=32)
 def _make_evaluate(loss: str, hidden: tuple[Activation, ...]):
     head = loss_head(loss)
 
     def jaxdnn_evaluate(params, X, Y):
         logits = forward_pass(params, X, hidden).pre_activations[-1]
-        metrics = {"loss": jnp.mean(head.loss(logits, Y))}
-        if loss == "softmax_cross_entropy":
-            hits = jnp.argmax(logits, axis=-1) == jnp.argmax(Y, axis=-1)
-            metrics["accuracy"] = jnp.mean(hits.astype(logits.dtype))
-        elif loss == "sigmoid_binary_cross_entropy":
-            metrics["accuracy"] = jnp.mean(((logits > 0) == (Y > 0.5)).astype(logits.dtype))
+        results = {"loss": jnp.mean(head.loss(logits, Y))}
+        if loss == "half_mean_squared_error":
+            results["rmse"] = metrics.rmse(Y, logits)
         else:
-            metrics["rmse"] = jnp.sqrt(jnp.mean((logits - Y) ** 2))
-        return metrics
+            y_true, y_pred, _ = class_labels(logits, Y, loss)
+            results["accuracy"] = metrics.accuracy(y_true, y_pred)
+        return results
 
     return jax.jit(jaxdnn_evaluate)
 
