@@ -1,4 +1,7 @@
-"""The command line: ``jaxdnn train``.
+"""The command line: ``jaxdnn train`` and ``jaxdnn verify``.
+
+``jaxdnn verify`` checks every catalogue entry with a closed form at fresh random points in
+float64 and prints a table (exit status 1 if a check fails).
 
 ``jaxdnn train`` trains a network on a data set that ships with scikit-learn, shows a progress
 bar, checkpoints after every epoch (``--resume`` continues exactly where a killed run stopped),
@@ -77,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
         "the settings it was started with",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    verify = commands.add_parser(
+        "verify", help="check the catalogue's closed forms numerically at random points"
+    )
+    verify.add_argument(
+        "--only", default=None, metavar="PATTERN", help="regular expression on the IDs, e.g. P-ACT"
+    )
+    verify.add_argument(
+        "--examples", type=int, default=20, help="random points per check (default 20)"
+    )
+    verify.add_argument(
+        "--seed", type=int, default=None, help="seed of the draws (default: fresh, printed)"
+    )
 
     return parser
 
@@ -264,10 +280,77 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def verify_command(args: argparse.Namespace) -> int:
+    """``jaxdnn verify``: run the catalogue checks, print the table, return the exit status."""
+    import re
+    import secrets
+
+    if args.examples < 1:
+        raise UsageError(f"--examples must be at least 1, got {args.examples}")
+    if args.only is not None:
+        try:
+            re.compile(args.only)
+        except re.error as error:
+            raise UsageError(
+                f"--only is not a regular expression ({error}): {args.only!r}"
+            ) from None
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
+
+    # the checks compile many tiny programs: XLA's backend optimisations cost more than they save
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_backend_optimization_level" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_backend_optimization_level=0".strip()
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    from jaxdnn import verify
+
+    selected = [c for c in verify.CHECKS if args.only is None or re.search(args.only, c.id, re.I)]
+    if not selected:
+        raise UsageError(f"no catalogue ID matches --only {args.only!r}")
+    print(
+        f"jaxdnn verify: {len(selected)} checks, {args.examples} random points each, float64, "
+        f"seed {seed}; error = max |a − b| / (|b| + 0.01), pass at ≤ 1e-10"
+    )
+    what_width = max(len(c.what) for c in selected)
+    source_width = max(len(c.source) for c in selected)
+    header = (
+        f"{'ID':<22} {'what is checked':<{what_width}} {'source':<{source_width}} "
+        f"{'max error':>9} {'printed':>9}  result"
+    )
+    print(header)
+    print("-" * len(header))
+    start, failed = time.perf_counter(), []
+    for result in verify.run_checks(args.only, args.examples, seed):
+        check = result.check
+        printed = "" if result.printed_error is None else f"{result.printed_error:9.1e}"
+        status = "pass" if result.passed else "FAIL"
+        print(
+            f"{check.id:<22} {check.what:<{what_width}} {check.source:<{source_width}} "
+            f"{result.max_error:9.1e} {printed:>9}  {status}"
+            + (f" ({result.error})" if result.error else ""),
+            flush=True,
+        )
+        if not result.passed:
+            failed.append(check.id)
+    seconds = time.perf_counter() - start
+    print(
+        f"{len(selected) - len(failed)} of {len(selected)} checks passed in {seconds:.0f} s "
+        f"(seed {seed}; 'printed' is the error of a document's printed formula, which an "
+        "erratum check requires to exceed 1e-6)"
+    )
+    if failed:
+        print(f"jaxdnn verify: FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jaxdnn`` console script."""
     try:
         args = _parser().parse_args(argv)
+        if args.command == "verify":
+            return verify_command(args)
         return train_command(args)
     except UsageError as error:
         print(f"jaxdnn: error: {error}", file=sys.stderr)

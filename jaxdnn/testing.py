@@ -12,7 +12,7 @@ property-test the gradients of their own code with them::
 
 Every float strategy excludes NaN, infinities and subnormal numbers (XLA on CPU flushes
 subnormals to zero, so they would test the compiler rather than the mathematics). Importing this
-module requires ``hypothesis`` (installed by the ``dev`` extra). Run under ``jax_enable_x64``:
+module needs ``hypothesis``, a dependency of jaxdnn. Run under ``jax_enable_x64``:
 the default tolerances (rtol 1e-10, atol 1e-12) are for float64.
 """
 
@@ -43,6 +43,7 @@ __all__ = [
     "sizes",
     "DEFAULT_SIZES",
     "assert_close",
+    "autodiff_jacobians",
     "assert_jacobian_matches_autodiff",
     "assert_gradient_matches_autodiff",
 ]
@@ -147,9 +148,15 @@ def assert_close(actual: Any, desired: Any, rtol: float = RTOL, atol: float = AT
 
 
 @functools.cache
-def _autodiff_jacobians(f: Callable[..., Array], argnums: int) -> tuple[Callable, ...]:
-    """Forward and reverse Jacobians of f, eager and jitted; cached so that hypothesis examples
-    share compiled programs."""
+def autodiff_jacobians(
+    f: Callable[..., Array], argnums: int = 0
+) -> tuple[tuple[Callable, ...], ...]:
+    """``((jit(jacfwd f), jit(jacrev f)), (jacfwd f, jacrev f))``: the reference Jacobians of
+    f with respect to ``args[argnums]``, compiled and eager.
+
+    Cached per (f, argnums), so that hypothesis examples (and ``jaxdnn verify``) share compiled
+    programs. P-DIFF-JACOBIAN, P-DIFF-UNIQUE (001_602cbf05fdb6a620.txt Def 1.2, Prop 1.1).
+    """
     fwd, rev = jax.jacfwd(f, argnums=argnums), jax.jacrev(f, argnums=argnums)
     return (jax.jit(fwd), jax.jit(rev)), (fwd, rev)
 
@@ -177,7 +184,7 @@ def assert_jacobian_matches_autodiff(
     and they compute the same numbers. Shapes must agree exactly.
     """
     expected = np.asarray(closed_form(*args))
-    jitted, eager = _autodiff_jacobians(f, argnums)
+    jitted, eager = autodiff_jacobians(f, argnums)
     key = (f, closed_form, argnums, _signature(args))
     checks = jitted if key in _EAGER_CHECKED else jitted + eager
     _EAGER_CHECKED.add(key)

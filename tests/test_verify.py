@@ -1,0 +1,111 @@
+"""``jaxdnn verify``: the catalogue checked numerically from the command line."""
+
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jaxdnn import cli, verify
+
+SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
+TESTS = Path(__file__).parent
+ID_PATTERN = re.compile(r"\b[PE]-[A-Z0-9]+(?:-[A-Z0-9]+)*\b")
+
+
+def ids_named_in_tests() -> set[str]:
+    """Every catalogue ID (P-… and E-…) that a test file names, without the bare prefixes
+    (such as P-NEURON in "P-NEURON-GRAD, P-NEURON-RELU-MSE") that other IDs extend."""
+    found = set()
+    for path in TESTS.glob("test_*.py"):
+        if path.name != "test_verify.py":
+            found |= set(ID_PATTERN.findall(path.read_text(encoding="utf-8")))
+    return {i for i in found if not any(j != i and j.startswith(i + "-") for j in found)}
+
+
+def test_verify_command_passes_and_reports_every_id_the_tests_name():
+    """`jaxdnn verify` (real console script, 2 points per check, fixed seed) exits 0, prints a
+    pass row for every ID of the registry, and the registry covers every ID the suite names."""
+    env = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"}
+    proc = subprocess.run(
+        [SCRIPT, "verify", "--examples", "2", "--seed", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    rows = {}
+    for line in proc.stdout.splitlines():
+        match = ID_PATTERN.match(line)
+        if match:
+            rows[match.group()] = line
+    registry = {check.id for check in verify.CHECKS}
+    assert set(rows) == registry
+    assert all(line.endswith("pass") for line in rows.values())
+    missing = ids_named_in_tests() - registry
+    assert not missing, f"IDs tested but not verified: {sorted(missing)}"
+    assert f"{len(registry)} of {len(registry)} checks passed" in proc.stdout
+
+
+def test_a_failing_check_gives_exit_1_and_a_fail_row(monkeypatch, capsys):
+    """A check whose closed form disagrees (here 1 against 1 + 1e-6) fails the command: FAIL in
+    its row, its ID on stderr, exit status 1; an erratum whose printed form agrees also fails."""
+    wrong = verify.Check("X-WRONG", "deliberately wrong", "none", lambda draw: [(1.0, 1.0 + 1e-6)])
+    indistinct = verify.Check(
+        "X-INDISTINCT",
+        "printed form equal to the corrected one",
+        "none",
+        lambda draw: verify.Erratum([(1.0, 1.0)], [(1.0, 1.0)]),
+    )
+    monkeypatch.setattr(verify, "CHECKS", [*verify.CHECKS, wrong, indistinct])
+    status = cli.main(["verify", "--only", "^X-", "--examples", "1", "--seed", "0"])
+    out, err = capsys.readouterr()
+    assert status == cli.EXIT_DIVERGED == 1
+    assert re.search(r"^X-WRONG .*FAIL$", out, re.MULTILINE)
+    assert re.search(r"^X-INDISTINCT .*FAIL$", out, re.MULTILINE)
+    assert "FAILED: X-WRONG, X-INDISTINCT" in err
+
+
+def test_a_raising_check_fails_with_its_message():
+    """An exception inside a check is a failure that carries the exception's first line."""
+
+    def broken(draw):
+        raise ValueError("W has the wrong shape")
+
+    result = verify.run_check(verify.Check("X-RAISES", "raises", "none", broken), 3, 0)
+    assert not result.passed
+    assert result.error == "ValueError: W has the wrong shape"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["verify", "--examples", "0"], "--examples must be at least 1"),
+        (["verify", "--only", "("], "--only is not a regular expression"),
+        (["verify", "--only", "P-NO-SUCH-ID"], "no catalogue ID matches"),
+    ],
+)
+def test_bad_verify_arguments_are_usage_errors(argv, message, capsys):
+    """Bad arguments: one line on stderr and exit status 2."""
+    assert cli.main(argv) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_relative_error_is_the_suites_tolerance():
+    """e ≤ 1e-10 exactly when |a − b| ≤ 1e-10·|b| + 1e-12; shape mismatches and NaN are inf;
+    equal infinities agree."""
+    b = np.array([0.0, 1.0, -200.0])
+    tolerance = 1e-10 * np.abs(b) + 1e-12
+    assert verify.relative_error(b + 0.99 * tolerance, b) <= 1e-10
+    assert verify.relative_error(b + 1.01 * tolerance, b) > 1e-10
+    assert verify.relative_error(np.zeros(2), np.zeros(3)) == math.inf
+    assert verify.relative_error([np.nan], [1.0]) == math.inf
+    assert verify.relative_error([np.inf], [np.inf]) == 0.0
