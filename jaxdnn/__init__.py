@@ -16,6 +16,7 @@ from jaxdnn.calculus import *  # noqa: F403
 from jaxdnn.checkpoint import *  # noqa: F403
 from jaxdnn.data import *  # noqa: F403
 from jaxdnn.dense import *  # noqa: F403
+from jaxdnn.linear_models import *  # noqa: F403
 from jaxdnn.losses import *  # noqa: F403
 from jaxdnn.matrices import *  # noqa: F403
 from jaxdnn.metrics import *  # noqa: F403
@@ -23,6 +24,7 @@ from jaxdnn.network import *  # noqa: F403
 from jaxdnn.neuron import *  # noqa: F403
 from jaxdnn.optim import *  # noqa: F403
 from jaxdnn.simplified import *  # noqa: F403
+from jaxdnn.theory import *  # noqa: F403
 from jaxdnn.train import *  # noqa: F403
 from jaxdnn.validation import *  # noqa: F403
 from jaxdnn.worked_examples import *  # noqa: F403
@@ -40,6 +42,8 @@ _MODULES = tuple(
         "network",
         "backprop",
         "optim",
+        "theory",
+        "linear_models",
         "train",
         "data",
         "metrics",
