@@ -107,7 +107,14 @@ def lipschitz_ratio(grad_f: Gradient, x: ArrayLike, y: ArrayLike) -> Array:
     P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2 eq (17)).
     """
     x, y = jnp.asarray(x), jnp.asarray(y)
-    return jnp.linalg.norm(grad_f(x) - grad_f(y)) / jnp.linalg.norm(x - y)
+    return _scaled_norm(grad_f(x) - grad_f(y)) / _scaled_norm(x - y)
+
+
+def _scaled_norm(v: Array) -> Array:
+    """‖v‖ computed as s·‖v/s‖ with s = max|v_i|: no underflow for tiny differences."""
+    s = jnp.max(jnp.abs(v))
+    safe = jnp.where(s > 0, s, 1.0)
+    return jnp.where(s > 0, safe * jnp.sqrt(jnp.sum((v / safe) ** 2)), 0.0)
 
 
 def descent_lemma_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array:

@@ -1638,14 +1638,6 @@ def _register_parity(id_: str, what: str, source: str, *names: tuple[str, str]) 
     CHECKS.append(Check(id_, what, source, _parity(*names)))
 
 
-_register_parity(
-    "P-OPT-GD",
-    "gradient_descent = optax.sgd(α), 20 steps on O_c+",
-    f"{D1} Def 6.4 eq (22)",
-    ("gd", "optax.sgd"),
-)
-
-
 @_check("E-06", "x^(1) = x^(0) − α∇f(x^(0)) is defined (recurrence from n = 0)", f"{D1} Def 6.4")
 def _(draw: Draw) -> Erratum:
     params, X, Y = _network(draw, widths=PARITY_WIDTHS, generic=True)
@@ -1846,6 +1838,335 @@ def _(draw: Draw) -> Erratum:
     v, s = (1 - 0.9) * g, (1 - 0.999) * g * g
     printed = -1e-3 * v / jnp.sqrt(s + 1e-8) * g * g
     return Erratum([(step, reference)], [(printed, reference)])
+
+
+# --- §2.J optimisation theory and §2.M capacity -------------------------------------------------
+
+_M = 3
+
+
+def _quadratic(x: jax.Array, A: jax.Array, c: jax.Array) -> jax.Array:
+    return 0.5 * (x - c) @ A @ (x - c)
+
+
+def _quadratic_grad(x: jax.Array, A: jax.Array, c: jax.Array) -> jax.Array:
+    return (x - c) @ A
+
+
+def _log_cosh(x: jax.Array, c: jax.Array) -> jax.Array:
+    # ln cosh t = log1p(2 sinh²(t/2)) is accurate near 0; |t| + log1p(e^{−2|t|}) − ln 2 far out
+    t = jnp.abs(x - c)
+    near = jnp.log1p(2 * jnp.sinh(jnp.minimum(t, 1.0) / 2) ** 2)
+    far = t + jnp.log1p(jnp.exp(-2 * t)) - jnp.log(2.0)
+    return jnp.sum(jnp.where(t < 1.0, near, far))
+
+
+def _log_cosh_grad(x: jax.Array, c: jax.Array) -> jax.Array:
+    return jnp.tanh(x - c)
+
+
+def _convex_family(draw: Draw) -> list[tuple[Callable, Callable, float]]:
+    """(f, ∇f, L) for a drawn quadratic, ln cosh and softmax-CCE (catalogue §2.J family)."""
+    A, c = _f64(draw(jt.spd_matrices(_M))), _f64(draw(jt.vectors(size=_M, bound=3.0)))
+    y_star = _f64(draw(jt.one_hot(_M)))
+    return [
+        (
+            functools.partial(_quadratic, A=A, c=c),
+            functools.partial(_quadratic_grad, A=A, c=c),
+            float(jd.quadratic_smoothness(A)),
+        ),
+        (functools.partial(_log_cosh, c=c), functools.partial(_log_cosh_grad, c=c), 1.0),
+        (
+            functools.partial(jd.softmax_cross_entropy, target=y_star),
+            functools.partial(jd.softmax_cross_entropy_gradient, target=y_star),
+            0.5,
+        ),
+    ]
+
+
+def _points(draw: Draw) -> tuple[jax.Array, jax.Array]:
+    return _f64(draw(jt.vectors(size=_M, bound=5.0))), _f64(draw(jt.vectors(size=_M, bound=5.0)))
+
+
+def _design(draw: Draw, n: int, p: int) -> jax.Array:
+    """A random standard-normal design (full column rank with probability 1), from a drawn key."""
+    return jax.random.normal(jax.random.PRNGKey(draw(st.integers(0, 2**31 - 1))), (n, p))
+
+
+def _ge0(gap: Any, *terms: Any) -> Pair:
+    """gap ≥ 0 up to 1e-12 relative to the inequality's terms, as a pair."""
+    return _le(-np.asarray(gap) - 1e-12 * (1 + sum(abs(float(t)) for t in terms)), 0.0)
+
+
+@_check(
+    "P-OPT-CONVEX-DEF",
+    "τf(x) + (1−τ)f(y) − f(τx + (1−τ)y) ≥ 0 (convex family)",
+    f"{D1} Def 6.1 eq (15)",
+)
+def _(draw: Draw) -> list[Pair]:
+    x, y = _points(draw)
+    tau = draw(jt.finite_floats(0.0, 1.0))
+    return [_ge0(jd.convexity_gap(f, x, y, tau), f(x), f(y)) for f, _, _ in _convex_family(draw)]
+
+
+@_check(
+    "P-OPT-CONVEX-FOC", "f(y) − f(x) − ∇f(x)·(y − x)ᵀ ≥ 0 (convex family)", f"{D1} Prop 6.1 eq (16)"
+)
+def _(draw: Draw) -> list[Pair]:
+    x, y = _points(draw)
+    return [
+        _ge0(jd.first_order_convexity_gap(f, x, y), f(x), f(y)) for f, _, _ in _convex_family(draw)
+    ]
+
+
+@_check(
+    "P-OPT-LSMOOTH-DEF", "‖∇f(x) − ∇f(y)‖/‖x − y‖ ≤ L (λ_max(A), 1, ½)", f"{D1} Def 6.2 eq (17)"
+)
+def _(draw: Draw) -> list[Pair]:
+    x, y = _points(draw)
+    y = y + (1.0 if bool(jnp.all(x == y)) else 0.0)
+    return [
+        _le(jd.lipschitz_ratio(g, x, y), L * (1 + 1e-12) + 1e-12)
+        for _, g, L in _convex_family(draw)
+    ]
+
+
+@_check(
+    "P-OPT-DESCENT-LEMMA",
+    "f(y) ≤ f(x) + ∇f(x)·(y − x)ᵀ + (L/2)‖y − x‖² (incl. Σ sin)",
+    f"{D1} Prop 6.2 eq (18)",
+)
+def _(draw: Draw) -> list[Pair]:
+    x, y = _points(draw)
+    cases = [(f, L) for f, _, L in _convex_family(draw)] + [(lambda v: jnp.sum(jnp.sin(v)), 1.0)]
+    return [
+        _ge0(jd.descent_lemma_gap(f, L, x, y), f(x), f(y), L * jnp.sum((y - x) ** 2))
+        for f, L in cases
+    ]
+
+
+@_check(
+    "P-OPT-COCOERCIVITY",
+    "(1/L)‖Δ∇f‖² ≤ Δ∇f·(y − x)ᵀ and the proof's inequality (a)",
+    f"{D1} Prop 6.3 eq (19)",
+)
+def _(draw: Draw) -> list[Pair]:
+    x, y = _points(draw)
+    pairs = []
+    for f, g, L in _convex_family(draw):
+        if L > 0:
+            terms = (f(x), f(y), jnp.dot(g(y) - g(x), y - x))
+            pairs.append(_ge0(jd.cocoercivity_gap(g, L, x, y), *terms))
+            pairs.append(_ge0(jd.cocoercivity_intermediate_gap(f, L, x, y), *terms))
+    return pairs
+
+
+@_check(
+    "E-38",
+    "co-coercivity proof: z = x + (1/L)(∇f(y) − ∇f(x)) (printed: minus)",
+    f"{D1} Prop 6.3 proof",
+)
+def _(draw: Draw) -> Erratum:
+    d = _f64([1.0, 3.0])
+    x, y = _f64(draw(_generic((2,)))), _f64(draw(_generic((2,))))
+    f = lambda v: 0.5 * jnp.sum(d * v * v)  # noqa: E731
+    gx, gy, L = d * x, d * y, 3.0
+    bound = lambda z: gy @ (y - z) + gx @ (z - x) + L / 2 * jnp.sum((z - x) ** 2)  # noqa: E731
+    intermediate = gy @ (y - x) - jnp.sum((gy - gx) ** 2) / (2 * L)
+    return Erratum(
+        [(bound(x + (gy - gx) / L), intermediate), _ge0(intermediate - (f(y) - f(x)), f(x), f(y))],
+        [(bound(x - (gy - gx) / L), intermediate)],
+    )
+
+
+@_check(
+    "P-OPT-GLOBAL-MIN",
+    "f(x*) ≤ f(x): quadratic at c; least squares beats perturbed β",
+    f"{D1} Def 6.3 eq (20)",
+)
+def _(draw: Draw) -> list[Pair]:
+    x, _ = _points(draw)
+    f, _, _ = _convex_family(draw)[0]
+    c = f.keywords["c"]
+    X = _design(draw, 8, 3)
+    y, direction = _f64(draw(jt.vectors(size=8))), _f64(draw(jt.vectors(size=3)))
+    beta = jd.least_squares(X, y)
+    sse = lambda b: jnp.sum((X @ b - y) ** 2)  # noqa: E731
+    return [_le(f(c), f(x)), _le(sse(beta), sse(beta + direction) + 1e-12 * (1 + sse(beta)))]
+
+
+@_check(
+    "P-OPT-STATIONARY",
+    "∇f(x*) = 0 (family; least squares and ridge solutions)",
+    f"{D1} Prop 6.4 eq (21)",
+)
+def _(draw: Draw) -> list[Pair]:
+    _, g, _ = _convex_family(draw)[0]
+    X = jnp.column_stack([jnp.ones(8), _design(draw, 8, 2)])
+    y = _f64(draw(jt.vectors(size=8)))
+    lam = draw(jt.finite_floats(1e-3, 10.0))
+    beta, beta_lam = jd.least_squares(X, y), jd.ridge(X, y, lam)
+    sse_grad = jax.grad(lambda b: jnp.sum((X @ b - y) ** 2))(beta)
+    ridge_grad = jax.grad(lambda b: jnp.sum((X @ b - y) ** 2) + lam * jnp.sum(b[1:] ** 2))(beta_lam)
+    scale = 1.0 + float(jnp.max(jnp.abs(X.T @ y)))
+    return [
+        (g(g.keywords["c"]), np.zeros(_M)),
+        (sse_grad / scale, np.zeros(3)),
+        (ridge_grad / scale, np.zeros(3)),
+    ]
+
+
+@_check(
+    "P-OPT-GD",
+    "x^(1) = x^(0) − α∇f(x^(0)); gd_trajectory and gradient_descent = optax.sgd",
+    f"{D1} Def 6.4 eq (22)",
+)
+def _(draw: Draw) -> list[Pair]:
+    f, g, L = _convex_family(draw)[0]
+    A, c = g.keywords["A"], g.keywords["c"]
+    x0 = _f64(draw(jt.vectors(size=_M)))
+    lr = 1.0 / max(L, 1.0)
+    traj = jd.gd_trajectory(_quadratic_grad, x0, lr, 10, args=(A, c))
+    tx, x, expected = optax.sgd(lr), x0, [x0]
+    state = tx.init(x)
+    for _ in range(10):
+        updates, state = tx.update(_quadratic_grad(x, A, c), state)
+        x = optax.apply_updates(x, updates)
+        expected.append(x)
+    network = _parity(("gd", "optax.sgd"))(draw)  # jaxdnn.gradient_descent on O_c+
+    return [(traj[1], x0 - lr * _quadratic_grad(x0, A, c)), (traj, jnp.stack(expected)), *network]
+
+
+@_check(
+    "P-OPT-GD-RATE",
+    "f(x^(n)) − f* ≤ ‖x^(0) − x*‖²/(nC), n ≤ 200, and both proof steps",
+    f"{D1} Prop 6.5",
+)
+def _(draw: Draw) -> list[Pair]:
+    family = _convex_family(draw)
+    r = draw(st.one_of(st.sampled_from([0.05, 0.5, 0.95, 0.999]), jt.finite_floats(0.01, 0.999)))
+    x0 = _f64(draw(jt.vectors(size=_M, bound=5.0)))
+    pairs = []
+    for (f, g, L), grad, args in [
+        (family[0], _quadratic_grad, (family[0][1].keywords["A"], family[0][1].keywords["c"])),
+        (family[1], _log_cosh_grad, (family[1][1].keywords["c"],)),
+    ]:
+        if L < 1e-6:
+            continue
+        x_star, lr = args[-1], r * 2 / L
+        traj = jd.gd_trajectory(grad, x0, lr, 200, args=args)
+        values = jax.vmap(f)(traj)
+        gn2 = jnp.sum(jax.vmap(g)(traj) ** 2, axis=1)
+        d2 = jnp.sum((traj - x_star) ** 2, axis=1)
+        C = jd.gd_rate_constant(lr, L)
+        bound = jd.gd_rate_bound(x0, x_star, lr, L, np.arange(1, 201))
+        slack = 1e-12 * (1 + float(values[0]) + float(d2[0]))
+        pairs += [
+            _le(values[1:], bound + slack),
+            _le(values[1:], values[:-1] - C * gn2[:-1] + slack),
+            _le(d2[1:], d2[:-1] - (2 * lr / L - lr * lr) * gn2[:-1] + slack),
+        ]
+    return pairs
+
+
+@_check(
+    "E-39",
+    "Prop 6.5 proof: δ_{n+1} ≤ δ_n − (C/R²)δ_n² (printed without the square)",
+    f"{D1} Prop 6.5 proof",
+)
+def _(draw: Draw) -> Erratum:
+    radius = draw(jt.finite_floats(0.01, 0.2))
+    x0 = _f64([radius, 0.0])
+    A, c = jnp.eye(2), jnp.zeros(2)
+    traj = jd.gd_trajectory(_quadratic_grad, x0, 0.5, 10, args=(A, c))
+    delta = jax.vmap(lambda x: _quadratic(x, A, c))(traj)
+    C, R2 = jd.gd_rate_constant(0.5, 1.0), radius**2
+    corrected = _le(delta[1:], delta[:-1] - C / R2 * delta[:-1] ** 2 + 1e-18)
+    printed = _le(delta[1:], delta[:-1] - C / R2 * delta[:-1])
+    return Erratum([corrected], [printed])
+
+
+@_check("P-CAP-LINEAR-MODEL", "f_θ(x) = θ·x = dense(x, θ[None], 0)[0]", f"{D2} §1")
+def _(draw: Draw) -> list[Pair]:
+    theta, X = draw(jt.vectors(size=4)), draw(jt.vectors(size=(3, 4)))
+    return [(jd.linear_model(theta, X), jd.dense(X, theta[None, :], jnp.zeros(1))[:, 0])]
+
+
+@_check("P-CAP-RMSE-UNSEEN", "E(f, D, U) = (Σ_U (y − f(x))²/#U)^{1/2} = rmse", f"{D2} §9 eq (19)")
+def _(draw: Draw) -> list[Pair]:
+    theta, X, y = draw(jt.vectors(size=4)), draw(jt.vectors(size=(5, 4))), draw(jt.vectors(size=5))
+    f = functools.partial(jd.linear_model, theta)
+    return [(jd.unseen_rmse(f, X, y), np.sqrt(np.mean((y - X @ theta) ** 2)))]
+
+
+@_check(
+    "P-CAP-LSQ", "normal equations = numpy lstsq = sklearn LinearRegression", f"{D2} §9 eq (20)"
+)
+def _(draw: Draw) -> list[Pair]:
+    from sklearn.linear_model import LinearRegression
+
+    X, y = _design(draw, 10, 3), _f64(draw(jt.vectors(size=10)))
+    beta = jd.least_squares(X, y)
+    reference = np.linalg.lstsq(np.asarray(X), np.asarray(y), rcond=None)[0]
+    sk = LinearRegression(fit_intercept=False).fit(np.asarray(X), np.asarray(y)).coef_
+    return [(beta, reference), (beta, sk), (jd.least_squares(X, y, method="lstsq"), reference)]
+
+
+@_check("P-CAP-POLY-FEATURES", "φ_d(x) = [x⁰ … x^d] = numpy.vander(increasing)", f"{D2} §9")
+def _(draw: Draw) -> list[Pair]:
+    x = draw(jt.vectors(size=5, bound=3.0))
+    degree = draw(st.integers(0, 6))
+    return [
+        (jd.polynomial_features(x, degree), np.vander(x, degree + 1, increasing=True)),
+        (jd.polynomial_features(2.0, 2), [1.0, 2.0, 4.0]),
+    ]
+
+
+@_check("E-49", "the features are powers [x⁰, x¹, x²] (printed [x_0, x_1, x_2])", f"{D2} §9")
+def _(draw: Draw) -> Erratum:
+    x = draw(jt.finite_floats(1.5, 3.0))
+    samples = np.array([x, x + 1.0, x + 2.0])  # x_0, x_1, x_2 read as sample indices
+    powers = np.array([1.0, x, x * x])
+    return Erratum([(jd.polynomial_features(x, 2), powers)], [(samples, powers)])
+
+
+@_check(
+    "P-CAP-POLY-FIT", "noiseless quadratic recovered; train RMSE non-increasing in d", f"{D2} §9"
+)
+def _(draw: Draw) -> list[Pair]:
+    coefficients = draw(jt.vectors(size=3, bound=3.0))
+    x = np.linspace(-2, 2, 9)
+    y = np.polynomial.polynomial.polyval(x, coefficients)
+    noisy = y + draw(jt.vectors(size=9, bound=1.0))
+    rmses = []
+    for degree in range(7):
+        Phi = jd.polynomial_features(x, degree)
+        beta = jd.least_squares(Phi, noisy)
+        rmses.append(jd.unseen_rmse(lambda X, b=beta: X @ b, Phi, noisy))
+    return [
+        (jd.least_squares(jd.polynomial_features(x, 2), y), coefficients),
+        *(_le(b, a + 1e-10) for a, b in zip(rmses, rmses[1:], strict=False)),
+    ]
+
+
+@_check(
+    "P-CAP-RIDGE",
+    "ridge = sklearn Ridge (intercept unpenalised / all penalised)",
+    f"{D2} §10 (extension)",
+)
+def _(draw: Draw) -> list[Pair]:
+    from sklearn.linear_model import Ridge
+
+    X, y = np.asarray(_design(draw, 10, 3)), np.asarray(draw(jt.vectors(size=10)))
+    lam = draw(st.one_of(st.sampled_from([0.0, 1.0]), jt.finite_floats(1e-6, 1e3)))
+    Xi = np.column_stack([np.ones(10), X])
+    fitted = Ridge(alpha=lam, fit_intercept=True, solver="cholesky").fit(X, y)
+    plain = Ridge(alpha=lam, fit_intercept=False, solver="cholesky").fit(X, y)
+    return [
+        (jd.ridge(Xi, y, lam), np.concatenate([[fitted.intercept_], fitted.coef_])),
+        (jd.ridge(X, y, lam, penalize_intercept=True), plain.coef_),
+        (jd.ridge(X, y, 0.0, penalize_intercept=True), jd.least_squares(X, y)),
+    ]
 
 
 @_check("P-CAP-VALIDATION", "train/validation/test parts: disjoint, all rows, per key", f"{D2} §10")

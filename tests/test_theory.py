@@ -31,7 +31,11 @@ def quadratic_grad(x, A, c):
 
 
 def log_cosh(x, c):
-    return jnp.sum(jnp.logaddexp(x - c, c - x) - jnp.log(2.0))
+    # ln cosh t = log1p(2 sinh²(t/2)) is accurate near 0; |t| + log1p(e^{−2|t|}) − ln 2 far out
+    t = jnp.abs(x - c)
+    near = jnp.log1p(2 * jnp.sinh(jnp.minimum(t, 1.0) / 2) ** 2)
+    far = t + jnp.log1p(jnp.exp(-2 * t)) - jnp.log(2.0)
+    return jnp.sum(jnp.where(t < 1.0, near, far))
 
 
 def log_cosh_grad(x, c):
