@@ -100,6 +100,11 @@ def logistic_problem():
     }
 
 
+def problems(seed):
+    """The two problems of this experiment (and of momentum_convergence.py)."""
+    return [quadratic_problem(jax.random.PRNGKey(seed)), logistic_problem()]
+
+
 def run(problem, steps):
     rows, curves = [], {}
     values_of = jax.jit(jax.vmap(lambda x: problem["f"](x, *problem["args"])))
@@ -152,9 +157,8 @@ def main() -> None:
     parser.add_argument("--out", default="experiments/out")
     args = parser.parse_args()
     start = time.perf_counter()
-    problems = [quadratic_problem(jax.random.PRNGKey(args.seed)), logistic_problem()]
     rows, results = [], {}
-    for problem in problems:
+    for problem in problems(args.seed):
         problem_rows, curves = run(problem, args.steps)
         rows += problem_rows
         results[problem["name"]] = curves

@@ -21,7 +21,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-from gd_convergence import logistic_problem, quadratic_problem  # noqa: E402
+from gd_convergence import problems as make_problems  # noqa: E402
 
 import jaxdnn as jd  # noqa: E402
 
@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--out", default="experiments/out")
     args = parser.parse_args()
     start = time.perf_counter()
-    problems = [quadratic_problem(jax.random.PRNGKey(args.seed)), logistic_problem()]
+    problems = make_problems(args.seed)
     report_at = [n for n in REPORT_AT if n <= args.steps] + [args.steps]
     curves = {}
     header = f"{'problem':24s} {'β':>5s} " + " ".join(f"{'n = ' + str(n):>11s}" for n in report_at)

@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_SIZES",
     "assert_close",
     "autodiff_jacobians",
+    "optax_adam_002",
     "assert_jacobian_matches_autodiff",
     "assert_gradient_matches_autodiff",
 ]
@@ -214,3 +215,24 @@ def assert_gradient_matches_autodiff(
 @functools.cache
 def _autodiff_gradient(f: Callable[..., Array], argnums: int) -> Callable[..., Array]:
     return jax.jit(jax.grad(f, argnums=argnums))
+
+
+def optax_adam_002(learning_rate: float, b1: float, b2: float, eps_root: float) -> Any:
+    """The optax transformation equal to 002's Adam without the g² factor (no bias
+    correction, ε inside the root), i.e. ``jaxdnn.adam(lr, b1, b2, 0.0, eps_root=ε,
+    bias_correction=False)``: ``optax.adam`` with, at step t, learning rate
+    η(1 − β₁^t)/√(1 − β₂^t), eps_root ε/(1 − β₂^t) and eps 0 (catalogue §4).
+
+    Undoing optax's bias corrections turns m̂_t/√(v̂_t + ε̂) into m_t/√(v_t + ε) times η.
+
+    P-ALG-ADAM-002 (002_0dd137535febb580.txt §7.6, corrected E-03).
+    """
+    import optax
+
+    return optax.inject_hyperparams(optax.adam)(
+        learning_rate=lambda c: learning_rate * (1 - b1 ** (c + 1)) / jnp.sqrt(1 - b2 ** (c + 1)),
+        b1=b1,
+        b2=b2,
+        eps=0.0,
+        eps_root=lambda c: eps_root / (1 - b2 ** (c + 1)),
+    )

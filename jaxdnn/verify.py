@@ -201,6 +201,11 @@ def _le(lhs: Any, rhs: Any) -> Pair:
     return (np.maximum(lhs - rhs, 0.0) / (1.0 + np.abs(rhs)), np.zeros_like(rhs))
 
 
+def _leaf_pairs(actual: Any, expected: Any) -> list[Pair]:
+    """Leaf-by-leaf pairs of two pytrees of the same structure (parameters, gradients)."""
+    return list(zip(jax.tree.leaves(actual), jax.tree.leaves(expected), strict=True))
+
+
 def _same(flag: bool) -> Pair:
     """A boolean property as a pair: 0 against 0 when it holds, 1 against 0 otherwise."""
     return (0.0 if flag else 1.0, 0.0)
@@ -1068,7 +1073,7 @@ def _(draw: Draw) -> list[Pair]:
     params, X, _ = _network(draw, integer=True)
     fwd = jax.jacfwd(jd.forward)(params, X[0])
     rev = jax.jacrev(jd.forward)(params, X[0])
-    return [(a, b) for a, b in zip(jax.tree.leaves(fwd), jax.tree.leaves(rev), strict=True)]
+    return _leaf_pairs(fwd, rev)
 
 
 @_check(
@@ -1080,7 +1085,7 @@ def _(draw: Draw) -> list[Pair]:
     params, X, Y = _network(draw, integer=True)
     g = jd.backprop(params, X, Y)
     ad = jax.grad(jd.objective)(params, X, Y)
-    return list(zip(jax.tree.leaves(g), jax.tree.leaves(ad), strict=True))
+    return _leaf_pairs(g, ad)
 
 
 @_check(
@@ -1094,7 +1099,7 @@ def _(draw: Draw) -> list[Pair]:
     Y = np.array([[draw(st.sampled_from([0.0, 1.0])) for _ in range(m)] for _ in X])
     g = jd.backprop(params, X, Y, loss=loss, hidden=hidden)
     ad = jax.grad(jd.objective)(params, X, Y, loss=loss, hidden=hidden)
-    return list(zip(jax.tree.leaves(g), jax.tree.leaves(ad), strict=True))
+    return _leaf_pairs(g, ad)
 
 
 @_check("P-NET-BATCH", "forward(params, X)[i] = forward(params, X[i])", f"{D0} §5; {D1} Conv. 2")
@@ -1120,7 +1125,7 @@ def _(draw: Draw) -> list[Pair]:
     g = jd.backprop(params, X, Y)
     per_sample = [jax.grad(jd.objective)(params, X[i : i + 1], Y[i : i + 1]) for i in range(len(X))]
     summed = jax.tree.map(lambda *a: sum(a), *per_sample)
-    return list(zip(jax.tree.leaves(g), jax.tree.leaves(summed), strict=True))
+    return _leaf_pairs(g, summed)
 
 
 @_check("E-35", "the W^(k) gradient has shape (m_k, m_{k−1})", f"{D1} Notation 17")
@@ -1318,7 +1323,7 @@ def _(draw: Draw) -> list[Pair]:
     reduction = draw(st.sampled_from(["sum", "mean"]))
     g = jd.backprop(params, X, Y, reduction=reduction, loss=head, hidden=hidden)
     ad = jax.grad(jd.objective)(params, X, Y, reduction=reduction, loss=head, hidden=hidden)
-    return list(zip(jax.tree.leaves(g), jax.tree.leaves(ad), strict=True))
+    return _leaf_pairs(g, ad)
 
 
 @_check("P-BP-LAYER-CHAIN", "∇_{a¹}C = ∇_{a³}C·J(a²→a³)·J(a¹→a²)", f"{D4} entire layer")
@@ -1534,9 +1539,7 @@ def _(draw: Draw) -> list[Pair]:
     lr = draw(jt.finite_floats(1e-3, 1.0))
     flat, unravel = ravel_pytree(params)
     expected = unravel(flat - lr * ravel_pytree(grads)[0])
-    return list(
-        zip(jax.tree.leaves(jd.gd_step(params, grads, lr)), jax.tree.leaves(expected), strict=True)
-    )
+    return _leaf_pairs(jd.gd_step(params, grads, lr), expected)
 
 
 @_check("E-17", "−∇C is the descent direction; ∇C ascends", f"{D4} gradient descent")
@@ -1568,17 +1571,6 @@ PARITY_WIDTHS = (3, 4, 2)
 PARITY_STEPS = 20
 
 
-def _adam_002_optax() -> optax.GradientTransformation:
-    """002's Adam without g² through optax: rescaled η and ε (catalogue §4)."""
-    return optax.inject_hyperparams(optax.adam)(
-        learning_rate=lambda c: ALPHA * (1 - B1 ** (c + 1)) / jnp.sqrt(1 - B2 ** (c + 1)),
-        b1=B1,
-        b2=B2,
-        eps=0.0,
-        eps_root=lambda c: EPS / (1 - B2 ** (c + 1)),
-    )
-
-
 _OPTIMIZERS: dict[str, Callable[[], optax.GradientTransformation]] = {
     "gd": lambda: jd.gradient_descent(ALPHA),
     "optax.sgd": lambda: optax.sgd(ALPHA),
@@ -1597,7 +1589,7 @@ _OPTIMIZERS: dict[str, Callable[[], optax.GradientTransformation]] = {
     "adam eps_root": lambda: jd.adam(ALPHA, B1, B2, 0.0, eps_root=EPS),
     "optax.adam eps_root": lambda: optax.adam(ALPHA, b1=B1, b2=B2, eps=0.0, eps_root=EPS),
     "adam 002": lambda: jd.adam(ALPHA, B1, B2, 0.0, eps_root=EPS, bias_correction=False),
-    "optax.adam 002": _adam_002_optax,
+    "optax.adam 002": lambda: jt.optax_adam_002(ALPHA, B1, B2, EPS),
 }
 
 
@@ -1719,7 +1711,7 @@ def _(draw: Draw) -> list[Pair]:
     updates, _ = tx.update(grads, tx.init(params))
     stepped = optax.apply_updates(params, updates)
     reverse = jd.gd_step(params[::-1], grads[::-1], ALPHA)[::-1]
-    return list(zip(jax.tree.leaves(stepped), jax.tree.leaves(reverse), strict=True))
+    return _leaf_pairs(stepped, reverse)
 
 
 _register_parity(
@@ -1748,6 +1740,9 @@ def _(draw: Draw) -> list[Pair]:
     ]
 
 
+_objective_grad = jax.jit(jax.grad(jd.objective), static_argnames="reduction")
+
+
 @_check(
     "P-ALG-GRAD-ESTIMATE",
     "batch mean gradient; mean over all subsets = ∇O/n",
@@ -1755,15 +1750,11 @@ def _(draw: Draw) -> list[Pair]:
 )
 def _(draw: Draw) -> list[Pair]:
     params, X, Y = _network(draw, widths=PARITY_WIDTHS)
-    grad = jax.jit(jax.grad(jd.objective), static_argnames="reduction")
-    full = grad(params, X, Y)
+    full = _objective_grad(params, X, Y)
     subsets = list(itertools.combinations(range(len(X)), 2))
-    grads = [grad(params, X[list(s)], Y[list(s)], reduction="mean") for s in subsets]
+    grads = [_objective_grad(params, X[list(s)], Y[list(s)], reduction="mean") for s in subsets]
     average = jax.tree.map(lambda *g: sum(g) / len(g), *grads)
-    return [
-        (a, b / len(X))
-        for a, b in zip(jax.tree.leaves(average), jax.tree.leaves(full), strict=True)
-    ]
+    return _leaf_pairs(average, jax.tree.map(lambda g: g / len(X), full))
 
 
 @_check("E-37", "the batch mean estimates ∇O/n, not ∇O", f"{D1} Note after Def 6.6")
@@ -1791,7 +1782,7 @@ def _(draw: Draw) -> list[Pair]:
         batch_size=len(X),
     )
     step = jd.gd_step(params, jax.grad(jd.objective)(params, X, Y, reduction="mean"), ALPHA)
-    return list(zip(jax.tree.leaves(fitted), jax.tree.leaves(step), strict=True))
+    return _leaf_pairs(fitted, step)
 
 
 _register_parity(

@@ -127,17 +127,6 @@ def trajectory(tx, dtype, steps=T):
     return np.stack(flats)
 
 
-def adam_002_optax():
-    """002's Adam without g²: no bias correction, ε inside the root, through optax (§4)."""
-    return optax.inject_hyperparams(optax.adam)(
-        learning_rate=lambda c: ALPHA * (1 - B1 ** (c + 1)) / jnp.sqrt(1 - B2 ** (c + 1)),
-        b1=B1,
-        b2=B2,
-        eps=0.0,
-        eps_root=lambda c: EPS / (1 - B2 ** (c + 1)),
-    )
-
-
 # (catalogue ID, hand-written, optax equivalent)
 EQUIVALENT = [
     ("P-OPT-GD", lambda: jd.gradient_descent(ALPHA), lambda: optax.sgd(ALPHA)),
@@ -174,7 +163,7 @@ EQUIVALENT = [
     (
         "P-ALG-ADAM-002",
         lambda: jd.adam(ALPHA, B1, B2, 0.0, eps_root=EPS, bias_correction=False),
-        adam_002_optax,
+        lambda: jt.optax_adam_002(ALPHA, B1, B2, EPS),
     ),
 ]
 
