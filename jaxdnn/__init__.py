@@ -4,7 +4,8 @@ Every activation, loss and layer sits beside its closed-form Jacobian or gradien
 against ``jax.grad`` / ``jax.jacfwd`` in the test suite. Conventions (row vectors, ``W`` of
 shape (out, in), ReLU′(0) = 0) follow the documents cited in each docstring. The top-level
 namespace gathers the public names of the modules below; ``jaxdnn.testing`` (hypothesis
-strategies and assertions) is imported on its own.
+strategies and assertions) and ``jaxdnn.devices`` (device choice, data-parallel meshes) are
+imported on their own.
 """
 
 import importlib
@@ -24,12 +25,13 @@ from jaxdnn.network import *  # noqa: F403
 from jaxdnn.neuron import *  # noqa: F403
 from jaxdnn.optim import *  # noqa: F403
 from jaxdnn.simplified import *  # noqa: F403
+from jaxdnn.sweep import *  # noqa: F403
 from jaxdnn.theory import *  # noqa: F403
 from jaxdnn.train import *  # noqa: F403
 from jaxdnn.validation import *  # noqa: F403
 from jaxdnn.worked_examples import *  # noqa: F403
 
-# module objects under private names: `dense` and `backprop` are also function names
+# module objects under private names: `dense`, `backprop` and `sweep` are also function names
 _MODULES = tuple(
     importlib.import_module(f"jaxdnn.{name}")
     for name in (
@@ -45,6 +47,7 @@ _MODULES = tuple(
         "theory",
         "linear_models",
         "train",
+        "sweep",
         "data",
         "metrics",
         "checkpoint",

@@ -1,4 +1,7 @@
-"""The command line: ``jaxdnn train`` and ``jaxdnn verify``.
+"""The command line: ``jaxdnn train``, ``jaxdnn sweep`` and ``jaxdnn verify``.
+
+``jaxdnn sweep`` trains a grid of models (seeds × learning rates × β) at once with
+``jaxdnn.sweep`` and prints them ranked by their validation score.
 
 ``jaxdnn verify`` checks every catalogue entry with a closed form at fresh random points in
 float64 and prints a table (exit status 1 if a check fails).
@@ -25,6 +28,13 @@ EXIT_DIVERGED = 1
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 DEFAULT_LR = {"gd": 0.05, "momentum": 0.05, "rmsprop": 1e-3, "adam": 1e-3}
+DEFAULT_SWEEP_LR = {
+    "gd": [0.01, 0.02, 0.05, 0.1],
+    "momentum": [0.01, 0.02, 0.05, 0.1],
+    "rmsprop": [3e-4, 1e-3, 3e-3, 1e-2],
+    "adam": [3e-4, 1e-3, 3e-3, 1e-2],
+}
+PRECISIONS = ("float32", "bfloat16")
 
 
 class UsageError(Exception):
@@ -37,23 +47,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from jaxdnn.data import DATASETS
 
     parser = _Parser(prog="jaxdnn", description="The mathematics of dense networks, run.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a network on a bundled data set")
-    train.add_argument(
-        "--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits)"
-    )
-    train.add_argument(
-        "--hidden",
-        type=int,
-        nargs="*",
-        default=[64, 64],
-        help="hidden layer widths (default 64 64)",
-    )
-    train.add_argument("--optimizer", default="momentum", help=f"one of {', '.join(OPTIMIZERS)}")
+    _add_run_arguments(train, "runs/DATASET")
     train.add_argument(
         "--lr",
         type=float,
@@ -63,23 +62,46 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--beta", type=float, default=0.9, help="momentum β, or the RMSprop decay (default 0.9)"
     )
-    train.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help="number of epochs (default 30; with --resume, the new total)",
-    )
-    train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--gradients", default="autodiff", help="autodiff or backprop")
-    train.add_argument("--run-dir", default=None, help="output directory (default runs/DATASET)")
+    train.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="train data-parallel on this many devices (on a CPU, JAX is told to split it)",
+    )
     train.add_argument(
         "--resume",
         action="store_true",
         help="continue the run in --run-dir from its last finished epoch, with "
         "the settings it was started with",
     )
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    sweep = commands.add_parser(
+        "sweep", help="train a grid of models (seeds × learning rates × β) at once with jax.vmap"
+    )
+    _add_run_arguments(sweep, "runs/sweep-DATASET")
+    sweep.add_argument(
+        "--lr",
+        type=float,
+        nargs="+",
+        default=None,
+        help="learning rates (default 0.01 0.02 0.05 0.1 for gd/momentum, "
+        "3e-4 1e-3 3e-3 1e-2 for rmsprop/adam)",
+    )
+    sweep.add_argument(
+        "--beta",
+        type=float,
+        nargs="+",
+        default=[0.9],
+        help="momentum β or RMSprop decays (default 0.9; not used by gd and adam)",
+    )
+    sweep.add_argument(
+        "--seeds", type=int, nargs="+", default=[0, 1, 2, 3], help="model seeds (default 0 1 2 3)"
+    )
+    sweep.add_argument(
+        "--data-seed", type=int, default=0, help="seed of the data split (as train's --seed)"
+    )
 
     verify = commands.add_parser(
         "verify", help="check the catalogue's closed forms numerically at random points"
@@ -97,7 +119,43 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_train_args(args: argparse.Namespace) -> None:
+def _add_run_arguments(parser: argparse.ArgumentParser, default_run_dir: str) -> None:
+    """The arguments train and sweep share."""
+    from jaxdnn.data import DATASETS
+
+    parser.add_argument(
+        "--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits)"
+    )
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        nargs="*",
+        default=[64, 64],
+        help="hidden layer widths (default 64 64)",
+    )
+    parser.add_argument("--optimizer", default="momentum", help=f"one of {', '.join(OPTIMIZERS)}")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="number of epochs (default 30; with --resume, the new total)",
+    )
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--precision",
+        default="float32",
+        help="float32 (default), or bfloat16: matrix products in bfloat16, parameters, "
+        "optimizer state and loss in float32",
+    )
+    parser.add_argument("--device", default=None, help="cpu or gpu (default: JAX's default device)")
+    parser.add_argument(
+        "--run-dir", default=None, help=f"output directory (default {default_run_dir})"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _check_run_args(args: argparse.Namespace) -> None:
+    """Checks of the arguments train and sweep share."""
     from jaxdnn.data import DATASETS
 
     if args.dataset not in DATASETS:
@@ -106,18 +164,73 @@ def _check_train_args(args: argparse.Namespace) -> None:
         raise UsageError(
             f"unknown optimizer {args.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
         )
-    if args.gradients not in ("autodiff", "backprop"):
-        raise UsageError(f"--gradients must be autodiff or backprop, got {args.gradients!r}")
-    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
-        raise UsageError(f"--lr must be a finite number > 0, got {args.lr}")
-    if not 0 <= args.beta < 1:
-        raise UsageError(f"--beta must lie in [0, 1), got {args.beta}")
     if args.epochs is not None and args.epochs < 1:
         raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     if any(width < 1 for width in args.hidden):
         raise UsageError(f"--hidden widths must be at least 1, got {args.hidden}")
+    if args.precision not in PRECISIONS:
+        raise UsageError(
+            f"--precision must be one of {', '.join(PRECISIONS)}, got {args.precision!r}"
+        )
+    if args.device not in (None, "cpu", "gpu"):
+        raise UsageError(f"--device must be cpu or gpu, got {args.device!r}")
+
+
+def _start_device(platform: str | None, n_devices: int = 1):
+    """Start JAX on the chosen platform (and, on a CPU, split into ``n_devices`` devices):
+    returns ``(device, mesh or None)``."""
+    if n_devices > 1:  # must reach XLA before JAX starts; it only affects the CPU backend
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_force_host_platform_device_count" not in flags:
+            os.environ["XLA_FLAGS"] = (
+                f"{flags} --xla_force_host_platform_device_count={n_devices}".strip()
+            )
+    from jaxdnn.devices import data_parallel_mesh, select_device
+
+    try:
+        device = select_device(platform)
+        mesh = data_parallel_mesh(n_devices, device.platform) if n_devices > 1 else None
+    except ValueError as error:
+        message = str(error).replace("n_devices=", "--devices ").replace("device '", "--device '")
+        raise UsageError(message) from None
+    return device, mesh
+
+
+def _load_data(dataset_name: str, seed: int):
+    """The splits of ``jaxdnn train --seed seed``; regression targets standardised on the
+    training split. Returns ``(dataset, parts, y_mean, y_std)``."""
+    import jax
+
+    import jaxdnn as jd
+
+    key_split = jax.random.split(jax.random.PRNGKey(seed), 3)[0]
+    splits = jd.load_splits(dataset_name, key_split)
+    parts = {"train": splits.train, "validation": splits.val, "test": splits.test}
+    y_mean, y_std = 0.0, 1.0
+    if splits.dataset.task == "regression":  # train on standardised targets, report in units
+        y_mean, y_std = float(splits.train[1].mean()), float(splits.train[1].std())
+        parts = {name: (X, (Y - y_mean) / y_std) for name, (X, Y) in parts.items()}
+    return splits.dataset, parts, y_mean, y_std
+
+
+def _check_train_args(args: argparse.Namespace) -> None:
+    _check_run_args(args)
+    if args.gradients not in ("autodiff", "backprop"):
+        raise UsageError(f"--gradients must be autodiff or backprop, got {args.gradients!r}")
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+        raise UsageError(f"--lr must be a finite number > 0, got {args.lr}")
+    if not 0 <= args.beta < 1:
+        raise UsageError(f"--beta must lie in [0, 1), got {args.beta}")
+    if args.devices < 1:
+        raise UsageError(f"--devices must be at least 1, got {args.devices}")
+    if args.batch_size % args.devices:
+        raise UsageError(
+            f"--batch-size ({args.batch_size}) must be a multiple of --devices ({args.devices})"
+        )
+    if args.precision != "float32" and args.gradients != "autodiff":
+        raise UsageError(f"--precision {args.precision} needs --gradients autodiff")
 
 
 def _prepare_run_dir(run_dir: Path) -> None:
@@ -130,17 +243,23 @@ def _prepare_run_dir(run_dir: Path) -> None:
         raise UsageError(f"cannot write to run directory {run_dir}: {error.strerror}") from None
 
 
-def _make_optimizer(config: dict[str, Any]):
+def _optimizer_family(name: str):
+    """The optimizer's constructor and the name of the hyperparameter ``--beta`` sets (None:
+    the constructor takes only ``learning_rate`` from the command line)."""
     import jaxdnn as jd
 
-    name, lr, beta = config["optimizer"], config["lr"], config["beta"]
-    if name == "gd":
-        return jd.gradient_descent(lr)
-    if name == "momentum":
-        return jd.momentum(lr, beta)
-    if name == "rmsprop":
-        return jd.rmsprop(lr, decay=beta)
-    return jd.adam(lr)
+    return {
+        "gd": (jd.gradient_descent, None),
+        "momentum": (jd.momentum, "beta"),
+        "rmsprop": (jd.rmsprop, "decay"),
+        "adam": (jd.adam, None),
+    }[name]
+
+
+def _make_optimizer(config: dict[str, Any]):
+    constructor, beta_name = _optimizer_family(config["optimizer"])
+    extra = {} if beta_name is None else {beta_name: config["beta"]}
+    return constructor(config["lr"], **extra)
 
 
 def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -154,6 +273,7 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "seed": args.seed,
         "gradients": args.gradients,
+        "precision": args.precision,
     }
 
 
@@ -162,6 +282,7 @@ def train_command(args: argparse.Namespace) -> int:
     _check_train_args(args)
     run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / args.dataset)
     _prepare_run_dir(run_dir)
+    device, mesh = _start_device(args.device, args.devices)
 
     import jax
     import jax.numpy as jnp
@@ -169,6 +290,7 @@ def train_command(args: argparse.Namespace) -> int:
 
     import jaxdnn as jd
     from jaxdnn.checkpoint import CheckpointError, load_training_state, save_checkpoint
+    from jaxdnn.devices import describe_device
 
     config = _config_from_args(args)
     resumed = None
@@ -181,15 +303,10 @@ def train_command(args: argparse.Namespace) -> int:
         if args.epochs is not None:
             config["epochs"] = args.epochs
 
-    key = jax.random.PRNGKey(config["seed"])
-    key_split, key_init, key_fit = jax.random.split(key, 3)
-    splits = jd.load_splits(config["dataset"], key_split)
-    dataset = splits.dataset
-    (X, Y), (X_val, Y_val), (X_test, Y_test) = splits.train, splits.val, splits.test
-    y_mean, y_std = 0.0, 1.0
-    if dataset.task == "regression":  # train on standardised targets, report in their units
-        y_mean, y_std = float(Y.mean()), float(Y.std())
-        Y, Y_val, Y_test = ((T - y_mean) / y_std for T in (Y, Y_val, Y_test))
+    config.setdefault("precision", "float32")  # checkpoints written before the option
+    _, key_init, key_fit = jax.random.split(jax.random.PRNGKey(config["seed"]), 3)
+    dataset, parts, y_mean, y_std = _load_data(config["dataset"], config["seed"])
+    (X, Y), (X_val, Y_val), (X_test, Y_test) = parts.values()
     widths = (X.shape[1], *config["hidden"], Y.shape[1])
     optimizer = _make_optimizer(config)
     params = jd.init_params(key_init, widths, dtype=jnp.float32)
@@ -209,7 +326,8 @@ def train_command(args: argparse.Namespace) -> int:
         f"jaxdnn {jd.__version__}: {dataset.name} ({dataset.task}, {X.shape[0]} train / "
         f"{X_val.shape[0]} validation / {X_test.shape[0]} test), widths {widths}, "
         f"{config['optimizer']} lr={config['lr']}, B={config['batch_size']}, "
-        f"device {jax.devices()[0].platform}"
+        f"{config['precision']}, device {describe_device(device)}"
+        + (f" ×{mesh.size} data-parallel" if mesh is not None else "")
         + (f"; resuming after epoch {initial_epoch}" if resumed is not None else "")
     )
 
@@ -251,6 +369,8 @@ def train_command(args: argparse.Namespace) -> int:
             callback=on_epoch,
             opt_state=opt_state,
             initial_epoch=initial_epoch,
+            precision=None if config["precision"] == "float32" else config["precision"],
+            mesh=mesh,
         )
     except jd.TrainingDiverged as error:
         if progress is not None:
@@ -272,11 +392,135 @@ def train_command(args: argparse.Namespace) -> int:
 
     from jaxdnn.report import evaluate_splits, print_table, write_outputs
 
-    parts = {"train": (X, Y), "validation": (X_val, Y_val), "test": (X_test, Y_test)}
+    params = jax.device_get(params)  # replicated over a mesh: one copy for the report
     metrics = evaluate_splits(params, parts, dataset, y_mean, y_std)
     print_table(metrics, dataset.task)
     write_outputs(run_dir, params, parts, dataset, metrics, history, config, y_mean, y_std, seconds)
     print(f"trained {len(history['epoch'])} epochs in {seconds:.1f} s; wrote {run_dir}/")
+    return 0
+
+
+def _check_sweep_args(args: argparse.Namespace) -> None:
+    _check_run_args(args)
+    if args.lr is not None and not all(math.isfinite(lr) and lr > 0 for lr in args.lr):
+        raise UsageError(f"--lr values must be finite numbers > 0, got {args.lr}")
+    if not all(0 <= beta < 1 for beta in args.beta):
+        raise UsageError(f"--beta values must lie in [0, 1), got {args.beta}")
+    if not all(0 <= seed < 2**32 for seed in args.seeds):
+        raise UsageError(f"--seeds must lie in [0, 2**32), got {args.seeds}")
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    """``jaxdnn sweep``: train the grid, print the table, write sweep.json; the exit status."""
+    _check_sweep_args(args)
+    run_dir = Path(
+        args.run_dir if args.run_dir is not None else Path("runs") / f"sweep-{args.dataset}"
+    )
+    _prepare_run_dir(run_dir)
+    device, _ = _start_device(args.device)
+
+    import jax
+    import jax.numpy as jnp
+
+    import jaxdnn as jd
+    from jaxdnn.devices import describe_device
+    from jaxdnn.report import evaluate_splits, write_sweep
+
+    epochs = args.epochs if args.epochs is not None else 30
+    dataset, parts, y_mean, y_std = _load_data(args.dataset, args.data_seed)
+    (X, Y), (X_val, Y_val) = parts["train"], parts["validation"]
+    widths = (X.shape[1], *args.hidden, Y.shape[1])
+    constructor, beta_name = _optimizer_family(args.optimizer)
+    grid = {"learning_rate": args.lr if args.lr is not None else DEFAULT_SWEEP_LR[args.optimizer]}
+    if beta_name is not None:
+        grid[beta_name] = args.beta
+    models = len(args.seeds) * math.prod(len(v) for v in grid.values())
+    steps = -(-X.shape[0] // min(args.batch_size, X.shape[0]))
+    print(
+        f"jaxdnn {jd.__version__} sweep: {models} models of widths {widths} on {dataset.name} "
+        f"({X.shape[0]} train / {X_val.shape[0]} validation), {args.optimizer}, "
+        f"B={args.batch_size}, {epochs} epochs, {args.precision}, device {describe_device(device)}"
+    )
+    progress = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        progress = tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True)
+    config = {**vars(args), "epochs": epochs, "widths": list(widths), "models": models}
+    config.pop("command")
+
+    finished = []  # when each epoch finished: the first one includes the compilation
+
+    def on_epoch(epoch, params, opt_state, history):
+        finished.append(time.perf_counter())
+        write_sweep(run_dir, config, settings, history, None)  # finished epochs survive a kill
+        if progress is not None:
+            progress.update(1)
+
+    settings = {"seed": args.seeds, **grid}  # replaced by the grid once the sweep has it
+    start = time.perf_counter()
+    result = jd.sweep(
+        widths,
+        X,
+        Y,
+        constructor,
+        seeds=args.seeds,
+        hyperparameters=grid,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        loss=dataset.loss,
+        X_val=X_val,
+        Y_val=Y_val,
+        precision=None if args.precision == "float32" else args.precision,
+        dtype=jnp.float32,
+        callback=on_epoch,
+    )
+    seconds = time.perf_counter() - start
+    if progress is not None:
+        progress.close()
+    settings = result.settings
+    score = "val_rmse" if dataset.task == "regression" else "val_accuracy"
+    final = result.history[score][:, -1]
+    order = sorted(
+        range(models),
+        key=lambda m: (bool(result.diverged[m]), final[m] * (1 if score == "val_rmse" else -1)),
+    )
+    best = order[0]
+    test = evaluate_splits(
+        jax.device_get(result.model(best)), {"test": parts["test"]}, dataset, y_mean, y_std
+    )["test"]
+    names = list(settings)
+    header = "  ".join(f"{n:>13}" for n in [*names, "train loss", "val loss", score[4:]])
+    print(header)
+    print("-" * len(header))
+    for m in order:
+        row = [settings[n][m] for n in names]
+        row += [result.history["loss"][m, -1], result.history["val_loss"][m, -1], final[m]]
+        cells = "  ".join(f"{v:>13.6g}" for v in row)
+        print(cells + ("  diverged" if result.diverged[m] else ""))
+    compile_seconds = finished[0] - start
+    rate = None
+    if len(finished) > 1:  # after the first epoch: without the compilation
+        rate = models * steps * (len(finished) - 1) / (finished[-1] - finished[0])
+    summary = {
+        "best": {n: float(settings[n][best]) for n in names},
+        "best_test": test,
+        "seconds": seconds,
+        "first_epoch_seconds": compile_seconds,
+        "model_steps_per_second": rate,
+    }
+    write_sweep(run_dir, config, settings, result.history, summary)
+    best_settings = ", ".join(f"{n} {settings[n][best]:g}" for n in names)
+    shown = (
+        f"{test['rmse']:.4g} RMSE" if score == "val_rmse" else f"{test['accuracy']:.4f} accuracy"
+    )
+    print(
+        f"best by validation {score[4:]}: {best_settings}; its test {shown}\n"
+        f"{models} models × {steps * len(result.history['epoch'])} steps in {seconds:.1f} s "
+        f"(first epoch, with compilation, {compile_seconds:.1f} s"
+        + (f"; then {rate:,.0f} model-steps/s" if rate else "")
+        + f"); wrote {run_dir}/"
+    )
     return 0
 
 
@@ -351,6 +595,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "verify":
             return verify_command(args)
+        if args.command == "sweep":
+            return sweep_command(args)
         return train_command(args)
     except UsageError as error:
         print(f"jaxdnn: error: {error}", file=sys.stderr)

@@ -21,7 +21,7 @@ from jaxdnn.data import Dataset
 from jaxdnn.network import forward_pass, loss_head
 from jaxdnn.train import class_labels
 
-__all__ = ["evaluate_splits", "print_table", "write_outputs"]
+__all__ = ["evaluate_splits", "print_table", "write_outputs", "write_sweep"]
 
 Parts = dict[str, tuple[np.ndarray, np.ndarray]]
 
@@ -185,4 +185,45 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
         name = "confusion_matrix.png"
     fig.tight_layout()
     fig.savefig(run_dir / name, dpi=100)
+    plt.close(fig)
+
+
+def write_sweep(
+    run_dir: Path,
+    config: dict[str, Any],
+    settings: dict[str, Any],
+    history: dict[str, np.ndarray],
+    summary: dict[str, Any] | None,
+) -> None:
+    """Write ``sweep.json`` (settings, per-model history, summary) atomically, and with a
+    summary the plot ``sweep.png`` (final validation loss against the learning rate)."""
+    payload = {
+        "config": config,
+        "settings": {k: np.asarray(v).tolist() for k, v in settings.items()},
+        "history": {k: np.asarray(v).tolist() for k, v in history.items()},
+        "summary": summary,
+    }
+    tmp = run_dir / ".sweep.json.tmp"
+    tmp.write_text(json.dumps(payload, indent=1) + "\n")
+    tmp.replace(run_dir / "sweep.json")
+    if summary is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    lr = np.asarray(settings["learning_rate"])
+    final = np.asarray(history["val_loss"])[:, -1]
+    others = [k for k in settings if k != "learning_rate"]
+    labels = [", ".join(f"{k} {settings[k][m]:g}" for k in others) for m in range(len(lr))]
+    for label in dict.fromkeys(labels):
+        rows = [m for m in range(len(lr)) if labels[m] == label]
+        ax.plot(lr[rows], final[rows], "o-", label=label)
+    ax.set(xscale="log", xlabel="learning rate", ylabel="final validation loss")
+    if len(set(labels)) <= 12:
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(run_dir / "sweep.png", dpi=120)
     plt.close(fig)

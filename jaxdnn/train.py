@@ -16,13 +16,15 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import Array
+from jax.sharding import AxisType, Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
 from jax.typing import ArrayLike
 
 from jaxdnn import metrics
@@ -30,11 +32,13 @@ from jaxdnn.activations import relu
 from jaxdnn.backprop import loss_and_backprop
 from jaxdnn.network import (
     Activation,
+    LossHead,
     Params,
     forward_pass,
     hidden_activations,
     loss_head,
     objective,
+    reduce_samples,
 )
 from jaxdnn.validation import check_dataset
 
@@ -75,11 +79,85 @@ def _batch_indices(key: Array, n: int, batch_size: int) -> tuple[Array, Array]:
     return idx.reshape(n_batches, batch_size), mask.reshape(n_batches, batch_size)
 
 
-def _loss_and_gradients(gradients: str, loss: str, hidden: tuple[Activation, ...]):
-    """(params, X, Y, weights) ↦ (Σ_i w_i ℓ_i, its gradient) by autodiff or backpropagation."""
+def _loss_and_gradients(
+    gradients: str, loss: str, hidden: tuple[Activation, ...], compute_dtype: Any = None
+):
+    """(params, X, Y, weights) ↦ (Σ_i w_i ℓ_i, its gradient) by autodiff or backpropagation.
+
+    With a ``compute_dtype`` (mixed precision), the parameters and inputs are cast to it for the
+    forward pass (matrix products and activations), the logits are cast back to the parameters'
+    dtype for the loss, and the gradient flows back through the casts into the parameters'
+    dtype: parameters, optimizer state and loss keep their precision.
+    """
     if gradients == "backprop":
         return lambda p, X, Y, w: loss_and_backprop(p, X, Y, "sum", loss, hidden, w)
-    return jax.value_and_grad(lambda p, X, Y, w: objective(p, X, Y, "sum", loss, hidden, w))
+    if compute_dtype is None:
+        return jax.value_and_grad(lambda p, X, Y, w: objective(p, X, Y, "sum", loss, hidden, w))
+    head = loss_head(loss)
+
+    def mixed_precision_objective(params, X, Y, weights):
+        low = jax.tree.map(lambda a: a.astype(compute_dtype), params)
+        logits = forward_pass(low, X.astype(compute_dtype), hidden).pre_activations[-1]
+        per_sample = head.loss(logits.astype(weights.dtype), Y)
+        return reduce_samples(per_sample, "sum", weights)
+
+    return jax.value_and_grad(mixed_precision_objective)
+
+
+def _epoch_function(
+    optimizer: optax.GradientTransformation,
+    loss_and_gradients: Callable,
+    n: int,
+    batch_size: int,
+    batch_sharding: NamedSharding | None = None,
+):
+    """The pure (un-jitted) epoch ``(params, opt_state, X, Y, key, epoch) ↦ (params, opt_state,
+    mean training loss)``: one ``lax.scan`` over the batches of ``batch_indices``.
+
+    ``batch_sharding`` (data-parallel training) places each gathered batch across the devices of
+    a mesh, so that each device computes the gradient of its rows and XLA sums them.
+    """
+
+    def place(batch):
+        if batch_sharding is None:
+            return batch
+        return jax.lax.with_sharding_constraint(batch, batch_sharding)
+
+    def jaxdnn_train_epoch(params, opt_state, X, Y, key, epoch):
+        def step(carry, batch):
+            params, opt_state = carry
+            idx, mask = place(batch)
+            # gather one batch per step: cheaper than permuting the whole data set up front
+            X_b, Y_b = place(X[idx]), place(Y[idx])
+            count = jnp.sum(mask).astype(X_b.dtype)
+            weights = mask.astype(X_b.dtype) / count  # the mean over the batch's real samples
+            value, grads = loss_and_gradients(params, X_b, Y_b, weights)
+            updates, opt_state = optimizer.update(grads, opt_state, params)
+            params = jax.tree.map(lambda p, u: p + u, params, updates)
+            return (params, opt_state), value * count
+
+        batches = batch_indices(jax.random.fold_in(key, epoch), n, batch_size)
+        (params, opt_state), sums = jax.lax.scan(step, (params, opt_state), batches)
+        return params, opt_state, jnp.sum(sums) / n
+
+    return jaxdnn_train_epoch
+
+
+@functools.lru_cache(maxsize=32)
+def _make_epoch(
+    optimizer: optax.GradientTransformation,
+    loss: str,
+    hidden: tuple[Activation, ...],
+    gradients: str,
+    n: int,
+    batch_size: int,
+    compute_dtype: Any = None,
+    mesh: Mesh | None = None,
+):
+    loss_and_gradients = _loss_and_gradients(gradients, loss, hidden, compute_dtype)
+    batch_sharding = None if mesh is None else NamedSharding(mesh, P(mesh.axis_names))
+    epoch = _epoch_function(optimizer, loss_and_gradients, n, batch_size, batch_sharding)
+    return jax.jit(epoch)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -95,37 +173,6 @@ class TrainingDiverged(FloatingPointError):
             f"training diverged in epoch {epoch}: the training loss is {loss}; "
             "try a smaller learning rate"
         )
-
-
-@functools.lru_cache(maxsize=32)
-def _make_epoch(
-    optimizer: optax.GradientTransformation,
-    loss: str,
-    hidden: tuple[Activation, ...],
-    gradients: str,
-    n: int,
-    batch_size: int,
-):
-    loss_and_gradients = _loss_and_gradients(gradients, loss, hidden)
-
-    def jaxdnn_train_epoch(params, opt_state, X, Y, key, epoch):
-        def step(carry, batch):
-            params, opt_state = carry
-            idx, mask = batch
-            # gather one batch per step: cheaper than permuting the whole data set up front
-            X_b, Y_b = X[idx], Y[idx]
-            count = jnp.sum(mask).astype(X_b.dtype)
-            weights = mask.astype(X_b.dtype) / count  # the mean over the batch's real samples
-            value, grads = loss_and_gradients(params, X_b, Y_b, weights)
-            updates, opt_state = optimizer.update(grads, opt_state, params)
-            params = jax.tree.map(lambda p, u: p + u, params, updates)
-            return (params, opt_state), value * count
-
-        batches = batch_indices(jax.random.fold_in(key, epoch), n, batch_size)
-        (params, opt_state), sums = jax.lax.scan(step, (params, opt_state), batches)
-        return params, opt_state, jnp.sum(sums) / n
-
-    return jax.jit(jaxdnn_train_epoch)
 
 
 def class_labels(logits: Array, Y: Array, loss: str) -> tuple[Array, Array, int]:
@@ -183,6 +230,96 @@ def _check_positive_int(name: str, value: Any, minimum: int) -> None:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
+PRECISIONS = ("float32", "float64", "bfloat16", "float16")
+
+
+def _compute_dtype(precision: str | None, param_dtype: Any, gradients: str) -> Any:
+    """The forward pass's dtype when it differs from the parameters' dtype, else None."""
+    if precision is None:
+        return None
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be None or one of {PRECISIONS}, got {precision!r}")
+    compute_dtype = jnp.dtype(precision)
+    if compute_dtype == param_dtype:
+        return None
+    if gradients != "autodiff":
+        raise ValueError(
+            f"precision={precision!r} differs from the parameters' dtype {param_dtype}: mixed "
+            "precision needs gradients='autodiff'"
+        )
+    return compute_dtype
+
+
+def _data_parallel_mesh(mesh: Any, batch_size: int) -> Mesh | None:
+    """The mesh's devices and axis names with automatic (compiler-chosen) sharding on every
+    axis: the batch is placed by sharding constraints, the rest is left to XLA."""
+    if mesh is None:
+        return None
+    if not isinstance(mesh, Mesh):
+        raise ValueError(f"mesh must be a jax.sharding.Mesh or None, got {type(mesh).__name__}")
+    if batch_size % mesh.size:
+        raise ValueError(
+            f"batch_size ({batch_size}, after capping at the number of samples) must be a "
+            f"multiple of the mesh's {mesh.size} devices, so that every device gets as many rows"
+        )
+    return Mesh(mesh.devices, mesh.axis_names, axis_types=(AxisType.Auto,) * len(mesh.axis_names))
+
+
+class _Setup(NamedTuple):
+    head: LossHead
+    hidden: tuple[Activation, ...]
+    compute_dtype: Any
+    X: Array
+    Y: Array
+    validation: tuple[Array, Array] | None
+    n: int
+    batch_size: int
+
+
+def _training_setup(
+    widths: tuple[int, int],
+    dtype: Any,
+    X: ArrayLike,
+    Y: ArrayLike,
+    X_val: ArrayLike | None,
+    Y_val: ArrayLike | None,
+    epochs: int,
+    batch_size: int,
+    loss: str,
+    hidden: Activation | Sequence[Activation],
+    n_layers: int,
+    gradients: str,
+    precision: str | None,
+) -> _Setup:
+    """Check the settings and data of a training run (``ValueError`` naming the argument) and
+    put the data in the parameters' dtype; the batch size is capped at n."""
+    head = loss_head(loss)
+    activations = hidden_activations(hidden, n_layers)
+    if gradients not in GRADIENTS:
+        raise ValueError(f"gradients must be one of {GRADIENTS}, got {gradients!r}")
+    _check_positive_int("epochs", epochs, 0)
+    _check_positive_int("batch_size", batch_size, 1)
+    X, Y = check_dataset(X, Y, head.name, ("X", "Y"), *widths)
+    if (X_val is None) != (Y_val is None):
+        raise ValueError("X_val and Y_val must be given together")
+    compute_dtype = _compute_dtype(precision, dtype, gradients)
+    validation = None
+    if X_val is not None:
+        X_val, Y_val = check_dataset(X_val, Y_val, head.name, ("X_val", "Y_val"), *widths)
+        validation = (jnp.asarray(X_val, dtype), jnp.asarray(Y_val, dtype))
+    n = X.shape[0]
+    return _Setup(
+        head,
+        activations,
+        compute_dtype,
+        jnp.asarray(X, dtype),
+        jnp.asarray(Y, dtype),
+        validation,
+        n,
+        min(int(batch_size), n),
+    )
+
+
 def fit(
     params: Params,
     X: ArrayLike,
@@ -200,6 +337,8 @@ def fit(
     callback: Callback | None = None,
     opt_state: Any = None,
     initial_epoch: int = 0,
+    precision: str | None = None,
+    mesh: Mesh | None = None,
 ) -> tuple[Params, History]:
     """Train by mini-batch gradient descent with ``optimizer`` for epochs ``initial_epoch`` …
     ``epochs − 1``; returns ``(params, history)``.
@@ -212,9 +351,21 @@ def fit(
     bit-identical parameters on the same device, and epoch k depends only on the state after
     epoch k − 1, so ``opt_state`` and ``initial_epoch`` resume an interrupted run exactly.
 
+    ``precision`` is the dtype of the forward pass: None (default) computes in the parameters'
+    dtype; ``"bfloat16"`` gives mixed precision: matrix products and activations in bfloat16,
+    while parameters, optimizer state, loss and gradients stay in the parameters' dtype
+    (float32 parameters are the usual master copy).
+
+    ``mesh`` (a ``jax.sharding.Mesh``) trains data-parallel: every batch is split across all the
+    mesh's devices (along all its axes), parameters and optimizer state are replicated, and XLA
+    sums the per-device gradients, so each step applies the same batch-mean gradient as on one
+    device (equal up to the order of floating-point additions). The batch size must be a
+    multiple of the number of devices. Across several hosts, call
+    ``jax.distributed.initialize()`` first and build the mesh from the global ``jax.devices()``.
+
     The compiled epoch is cached per optimizer object, head, hidden activations, gradient
-    method, n and batch size, so calling ``fit`` again (to resume, or epoch by epoch) does not
-    recompile.
+    method, n, batch size, precision and mesh, so calling ``fit`` again (to resume, or epoch
+    by epoch) does not recompile.
 
     ``history`` holds per epoch: ``"epoch"``, ``"loss"`` (mean training loss over the epoch's
     samples, each taken when its batch was used), and with validation data ``"val_loss"`` and
@@ -228,33 +379,43 @@ def fit(
 
     Raises:
         ValueError: naming the argument, for bad data (shape, non-finite value, labels) or
-            settings (``epochs``, ``batch_size``, ``gradients``, ``loss``, ``hidden``).
+            settings (``epochs``, ``batch_size``, ``gradients``, ``loss``, ``hidden``,
+            ``precision``, ``mesh``).
     """
-    head = loss_head(loss)
-    activations = hidden_activations(hidden, len(params))
-    if gradients not in GRADIENTS:
-        raise ValueError(f"gradients must be one of {GRADIENTS}, got {gradients!r}")
-    _check_positive_int("epochs", epochs, 0)
-    _check_positive_int("batch_size", batch_size, 1)
-    _check_positive_int("initial_epoch", initial_epoch, 0)
-    widths = (params[0]["W"].shape[1], params[-1]["W"].shape[0])
-    X, Y = check_dataset(X, Y, head.name, ("X", "Y"), *widths)
-    if (X_val is None) != (Y_val is None):
-        raise ValueError("X_val and Y_val must be given together")
     dtype = jnp.asarray(params[0]["W"]).dtype
-    n = X.shape[0]
-    batch_size = min(int(batch_size), n)
-    X, Y = jnp.asarray(X, dtype), jnp.asarray(Y, dtype)
-    validation = None
-    if X_val is not None:
-        X_val, Y_val = check_dataset(X_val, Y_val, head.name, ("X_val", "Y_val"), *widths)
-        validation = (jnp.asarray(X_val, dtype), jnp.asarray(Y_val, dtype))
+    widths = (params[0]["W"].shape[1], params[-1]["W"].shape[0])
+    setup = _training_setup(
+        widths,
+        dtype,
+        X,
+        Y,
+        X_val,
+        Y_val,
+        epochs,
+        batch_size,
+        loss,
+        hidden,
+        len(params),
+        gradients,
+        precision,
+    )
+    _check_positive_int("initial_epoch", initial_epoch, 0)
+    head, activations, compute_dtype = setup.head, setup.hidden, setup.compute_dtype
+    X, Y, validation, n, batch_size = setup.X, setup.Y, setup.validation, setup.n, setup.batch_size
+    mesh = _data_parallel_mesh(mesh, batch_size)
 
-    epoch_fn = _make_epoch(optimizer, head.name, activations, gradients, n, batch_size)
+    epoch_fn = _make_epoch(
+        optimizer, head.name, activations, gradients, n, batch_size, compute_dtype, mesh
+    )
     evaluate_fn = _make_evaluate(head.name, activations)
     params = jax.tree.map(jnp.asarray, params)
     if opt_state is None:
         opt_state = optimizer.init(params)
+    if mesh is not None:  # everything but the batches lives whole on every device
+        replicated = NamedSharding(mesh, P())
+        params, opt_state, X, Y, validation = jax.device_put(
+            (params, opt_state, X, Y, validation), replicated
+        )
     history: History = {"epoch": [], "loss": []}
     for epoch in range(initial_epoch, epochs):
         params, opt_state, train_loss = epoch_fn(params, opt_state, X, Y, key, epoch)

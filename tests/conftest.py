@@ -1,4 +1,5 @@
-"""Test configuration: float64, loud broadcasting and dtype bugs, one hypothesis profile.
+"""Test configuration: float64, loud broadcasting and dtype bugs, 8 CPU devices, one hypothesis
+profile.
 
 Catalogue §1.8: every math test runs in float64. Implicit rank promotion ((n, m) + (m,)) and
 implicit dtype promotion raise, so that a silent broadcasting bug fails loudly.
@@ -11,6 +12,13 @@ import os
 os.environ["XLA_FLAGS"] = (
     os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0"
 ).strip()
+# Command-line subprocesses inherit the environment above (cheaper compilation; every run
+# compared with another uses the same flags), but not the float64 mode set in-process below.
+SUBPROCESS_ENV = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"}
+# In this process the CPU is split into 8 devices, so that data-parallel training is tested on a
+# real mesh; everything else runs on device 0 as before. (Subprocesses do not get this: it
+# slows a JAX process that compiles many programs by about 20 %.)
+os.environ["XLA_FLAGS"] += " --xla_force_host_platform_device_count=8"
 
 import jax  # noqa: E402  (XLA_FLAGS must be set before JAX starts its backend)
 from hypothesis import HealthCheck, settings  # noqa: E402

@@ -13,14 +13,13 @@ from pathlib import Path
 import jax
 import numpy as np
 import pytest
+from conftest import SUBPROCESS_ENV
 
 import jaxdnn as jd
 from jaxdnn.checkpoint import load_training_state
 
 SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
-# The subprocesses inherit the suite's XLA_FLAGS (cheaper compilation; every run compared with
-# another uses the same flags) but not its float64 mode, which tests/conftest.py sets in-process.
-ENV = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"}
+ENV = SUBPROCESS_ENV
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -36,9 +35,21 @@ def run(*args, cwd=None, timeout=300):
     )
 
 
+# iris trains data-parallel on 2 of the CPU's devices, wine with bfloat16 products
+EXTRA = {"iris": ["--device", "cpu", "--devices", "2"], "wine": ["--precision", "bfloat16"]}
+ANNOUNCED = {
+    "iris": "float32, device cpu ×2 data-parallel",
+    "wine": "bfloat16, device cpu",
+    "digits": "float32, device cpu",
+    "breast_cancer": "float32, device cpu",
+    "diabetes": "float32, device cpu",
+}
+
+
 def test_every_dataset_trains_and_writes_its_files(tmp_path):
-    """Each bundled data set trains from the command line; the run directory receives
-    metrics.json, history.json, the checkpoint and the task's plots; and
+    """Each bundled data set trains from the command line (iris data-parallel on 2 devices,
+    wine in mixed precision) and says on which device and in which precision; the run
+    directory receives metrics.json, history.json, the checkpoint and the task's plots; and
     jaxdnn.load_checkpoint(run_dir) returns parameters that reproduce the reported test
     accuracy (digits, seed 3)."""
     plots = {
@@ -63,6 +74,7 @@ def test_every_dataset_trains_and_writes_its_files(tmp_path):
                 "3",
                 "--run-dir",
                 str(tmp_path / name),
+                *EXTRA.get(name, []),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -80,6 +92,7 @@ def test_every_dataset_trains_and_writes_its_files(tmp_path):
         summary = json.loads((tmp_path / name / "metrics.json").read_text())
         assert set(summary["metrics"]) == {"train", "validation", "test"}
         assert "test" in out and "epoch" in err  # the table on stdout, the progress bar on stderr
+        assert ANNOUNCED[name] in out.splitlines()[0], out
 
     params = jd.load_checkpoint(tmp_path / "digits")
     key_split = jax.random.split(jax.random.PRNGKey(3), 3)[0]
@@ -188,6 +201,17 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
         "is corrupt": ["--resume", "--run-dir", str(tmp_path / "corrupt")],
         "cannot write to run directory": ["--run-dir", str(tmp_path / "a_file" / "run")],
         "invalid float value": ["--lr", "fast"],
+        "--precision must be one of float32, bfloat16": ["--precision", "float16"],
+        "--device must be cpu or gpu": ["--device", "tpu"],
+        "--batch-size (32) must be a multiple of --devices (3)": ["--devices", "3"],
+        "--devices 9 but only 8 cpu device(s)": [
+            "--devices",
+            "9",
+            "--batch-size",
+            "36",
+            "--device",
+            "cpu",
+        ],  # fmt: skip
     }
     procs = {
         expected: subprocess.Popen(
@@ -206,3 +230,27 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("jaxdnn: error:"), err
         assert expected in lines[0], (expected, lines[0])
+
+
+def test_sweep_trains_the_grid_ranks_it_and_writes_sweep_json(tmp_path):
+    """jaxdnn sweep trains seeds × learning rates × β at once, prints one row per model ranked
+    by validation accuracy and the best model's test accuracy, and writes sweep.json (the
+    grid, a (models, epochs) history, the summary) and sweep.png."""
+    result = run(
+        "sweep", "--epochs", "2", "--hidden", "16", "--seeds", "0", "1", "--lr", "0.05", "0.1",
+        "--beta", "0.5", "0.9", "--no-progress", "--run-dir", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "8 models of widths (64, 16, 10) on digits" in result.stdout
+    rows = [line.split() for line in result.stdout.splitlines() if line[:13].strip().isdigit()]
+    assert len(rows) == 8
+    accuracies = [float(row[-1]) for row in rows]
+    assert accuracies == sorted(accuracies, reverse=True)
+    saved = json.loads((tmp_path / "sweep.json").read_text())
+    assert saved["settings"]["seed"] == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert saved["settings"]["beta"] == [0.5, 0.9] * 4
+    assert np.shape(saved["history"]["val_accuracy"]) == (8, 2)
+    best = max(range(8), key=lambda m: saved["history"]["val_accuracy"][m][-1])
+    assert saved["summary"]["best"]["learning_rate"] == saved["settings"]["learning_rate"][best]
+    assert f"its test {saved['summary']['best_test']['accuracy']:.4f} accuracy" in result.stdout
+    assert (tmp_path / "sweep.png").stat().st_size > 0

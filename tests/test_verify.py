@@ -1,7 +1,6 @@
 """``jaxdnn verify``: the catalogue checked numerically from the command line."""
 
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SUBPROCESS_ENV
 
 from jaxdnn import cli, verify
 
@@ -31,12 +31,11 @@ def ids_named_in_tests() -> set[str]:
 def test_verify_command_passes_and_reports_every_id_the_tests_name():
     """`jaxdnn verify` (real console script, 2 points per check, fixed seed) exits 0, prints a
     pass row for every ID of the registry, and the registry covers every ID the suite names."""
-    env = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"}
     proc = subprocess.run(
         [SCRIPT, "verify", "--examples", "2", "--seed", "0"],
         capture_output=True,
         text=True,
-        env=env,
+        env=SUBPROCESS_ENV,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

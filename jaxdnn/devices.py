@@ -1,0 +1,80 @@
+"""Where training runs: one device chosen by platform, or a mesh of several for data-parallel
+training (``fit(..., mesh=...)``).
+
+On several GPUs of one machine, ``data_parallel_mesh(n)`` spans the first n; across machines,
+every process calls ``jax.distributed.initialize()`` first, after which ``jax.devices()`` lists
+the devices of all processes and the same mesh spans them. On a CPU, JAX shows one device
+unless ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` is set before JAX starts (the
+command line does this for ``--device cpu --devices N``).
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+from jax.sharding import Mesh
+
+__all__ = ["PLATFORMS", "select_device", "describe_device", "data_parallel_mesh"]
+
+PLATFORMS = ("cpu", "gpu")
+
+
+def _devices(platform: str | None) -> list[jax.Device]:
+    if platform is None:
+        return jax.devices()
+    if platform not in PLATFORMS:
+        raise ValueError(f"device must be one of {PLATFORMS} or None, got {platform!r}")
+    try:
+        return jax.devices(platform)
+    except RuntimeError:
+        found = sorted({device.platform for device in jax.devices()})
+        raise ValueError(
+            f"device {platform!r} is not available: JAX sees only {', '.join(found)} "
+            "(a GPU needs the CUDA build of jaxlib: pip install -U 'jax[cuda12]')"
+        ) from None
+
+
+def select_device(platform: str | None = None) -> jax.Device:
+    """The first device of ``platform`` (``"cpu"``, ``"gpu"``, or None for JAX's default),
+    made the default device of every array and computation that follows.
+
+    Raises:
+        ValueError: naming ``device`` if the platform is unknown or has no device here.
+    """
+    device = _devices(platform)[0]
+    jax.config.update("jax_default_device", device)
+    return device
+
+
+def describe_device(device: jax.Device) -> str:
+    """A device in words, e.g. ``"gpu (NVIDIA H100 80GB HBM3)"`` or ``"cpu"``."""
+    if device.platform == "cpu":
+        return "cpu"
+    return f"{device.platform} ({device.device_kind})"
+
+
+def data_parallel_mesh(n_devices: int, platform: str | None = None) -> Mesh:
+    """A one-axis mesh named ``"data"`` over the first ``n_devices`` devices of ``platform``,
+    for ``fit(..., mesh=...)``: each batch is split into ``n_devices`` equal parts, and the sum
+    of the parts' gradients is the batch's gradient (P-ALG-GRAD-ESTIMATE,
+    001_602cbf05fdb6a620.txt Note after Def 6.6: the gradient of a sum is the sum of gradients).
+
+    Raises:
+        ValueError: naming ``n_devices`` if it is not a positive integer or exceeds the devices
+            available (with the XLA flag that gives a CPU several devices).
+    """
+    devices = _devices(platform)
+    if not isinstance(n_devices, int | np.integer) or isinstance(n_devices, bool) or n_devices < 1:
+        raise ValueError(f"n_devices must be a positive integer, got {n_devices!r}")
+    if n_devices > len(devices):
+        hint = ""
+        if devices[0].platform == "cpu":
+            hint = (
+                f"; set XLA_FLAGS=--xla_force_host_platform_device_count={n_devices} before "
+                "JAX starts to split the CPU into that many devices"
+            )
+        raise ValueError(
+            f"n_devices={n_devices} but only {len(devices)} {devices[0].platform} device(s) "
+            f"are available{hint}"
+        )
+    return Mesh(np.array(devices[:n_devices]), ("data",))

@@ -1,0 +1,253 @@
+"""Sweeps: many independent models trained at once, ``jax.vmap``-ed over seeds and optimizer
+hyperparameters, sharing one compiled program (catalogue §2.K P-ALG-MINIBATCH, P-ALG-BP-SGD).
+
+Each model of a sweep is exactly the run ``fit`` makes alone: the model with seed s starts from
+``init_params(model_keys(s)[0], widths)`` and trains with ``key=model_keys(s)[1]`` and the
+optimizer ``optimizer(**its hyperparameters)``; the sweep stacks the models along a leading
+axis and runs the training epoch of ``fit`` under ``jax.vmap``, so a whole grid costs one
+compilation and one program launch per epoch.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax import Array
+from jax.typing import ArrayLike
+
+from jaxdnn.activations import relu
+from jaxdnn.network import Activation, Params, _check_widths, _init_params
+from jaxdnn.train import (
+    _epoch_function,
+    _loss_and_gradients,
+    _make_evaluate,
+    _training_setup,
+)
+
+__all__ = ["SweepResult", "model_keys", "sweep"]
+
+
+class SweepResult(NamedTuple):
+    """What a sweep returns; models are indexed by m ∈ ⟦0, M−1⟧ along every leading axis.
+
+    ``settings``: ``"seed"`` and each hyperparameter, arrays of shape (M,) (the grid, seeds
+    outermost); ``params`` and ``opt_state``: the pytrees of ``fit`` with a leading model axis;
+    ``history``: ``"epoch"`` (E,) and ``"loss"``, ``"val_…"`` of shape (M, E); ``diverged``:
+    (M,) True where a model's training loss became NaN or infinite (its later values are NaN).
+
+    P-ALG-BP-SGD (001_602cbf05fdb6a620.txt Def 6.7: each model is one run of backpropagation
+    SGD).
+    """
+
+    settings: dict[str, np.ndarray]
+    params: Params
+    opt_state: Any
+    history: dict[str, np.ndarray]
+    diverged: np.ndarray
+
+    def model(self, m: int) -> Params:
+        """The parameters of model m, as ``fit`` returns them."""
+        return jax.tree.map(lambda leaf: leaf[m], self.params)
+
+
+def model_keys(seed: int) -> tuple[Array, Array]:
+    """The two keys of the model with this seed: ``(init_key, fit_key)`` from
+    ``jax.random.split(jax.random.PRNGKey(seed))``; ``init_params(init_key, widths)`` and
+    ``fit(..., key=fit_key)`` reproduce that model of a sweep alone.
+
+    P-ALG-MINIBATCH (001_602cbf05fdb6a620.txt Note after Def 6.6: the batches are a random
+    permutation; the key fixes it).
+    """
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ValueError(f"seeds must be integers in [0, 2**32), got {seed!r}")
+    init_key, fit_key = jax.random.split(jax.random.PRNGKey(int(seed)))
+    return init_key, fit_key
+
+
+def _grid(
+    seeds: Sequence[int], hyperparameters: Mapping[str, Sequence[float]]
+) -> dict[str, np.ndarray]:
+    """The Cartesian product seeds × values of each hyperparameter, one array per name."""
+    seeds = list(np.atleast_1d(np.asarray(seeds)).tolist())
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    names = list(hyperparameters)
+    values = []
+    for name in names:
+        column = list(np.atleast_1d(np.asarray(hyperparameters[name], dtype=float)))
+        if not column:
+            raise ValueError(f"hyperparameters[{name!r}] must hold at least one value")
+        values.append(column)
+    rows = list(itertools.product(seeds, *values))
+    grid = {"seed": np.array([row[0] for row in rows])}
+    for k, name in enumerate(names):
+        grid[name] = np.array([row[k + 1] for row in rows], dtype=float)
+    return grid
+
+
+def _check_optimizer(optimizer: Callable[..., Any], grid: dict[str, np.ndarray]) -> None:
+    """Build every model's optimizer once with concrete values: the optimizer's own checks name a
+    bad value; an unknown name is reported as one."""
+    names = [name for name in grid if name != "seed"]
+    for m in range(len(grid["seed"])):
+        try:
+            built = optimizer(**{name: float(grid[name][m]) for name in names})
+        except TypeError as error:
+            raise ValueError(
+                f"hyperparameters {names} do not fit the optimizer "
+                f"{getattr(optimizer, '__name__', optimizer)!r}: {error}"
+            ) from None
+        if not isinstance(built, optax.GradientTransformation):
+            raise ValueError(
+                "optimizer must be a function of the hyperparameters returning an "
+                f"optax.GradientTransformation, got {type(built).__name__}"
+            )
+
+
+@functools.lru_cache(maxsize=16)
+def _make_sweep_init(
+    optimizer: Callable[..., optax.GradientTransformation],
+    widths: tuple[int, ...],
+    weight_init: Callable[..., Array] | None,
+    dtype: Any,
+):
+    def jaxdnn_sweep_init(init_key, hyperparameters):
+        params = _init_params(init_key, widths, weight_init, dtype)
+        return params, optimizer(**hyperparameters).init(params)
+
+    return jax.jit(jax.vmap(jaxdnn_sweep_init))
+
+
+@functools.lru_cache(maxsize=16)
+def _make_sweep_epoch(
+    optimizer: Callable[..., optax.GradientTransformation],
+    loss: str,
+    hidden: tuple[Activation, ...],
+    gradients: str,
+    n: int,
+    batch_size: int,
+    compute_dtype: Any,
+):
+    loss_and_gradients = _loss_and_gradients(gradients, loss, hidden, compute_dtype)
+
+    def jaxdnn_sweep_epoch(params, opt_state, hyperparameters, key, X, Y, epoch):
+        train_epoch = _epoch_function(
+            optimizer(**hyperparameters), loss_and_gradients, n, batch_size
+        )
+        return train_epoch(params, opt_state, X, Y, key, epoch)
+
+    return jax.jit(jax.vmap(jaxdnn_sweep_epoch, in_axes=(0, 0, 0, 0, None, None, None)))
+
+
+def sweep(
+    widths: Sequence[int],
+    X: ArrayLike,
+    Y: ArrayLike,
+    optimizer: Callable[..., optax.GradientTransformation],
+    *,
+    seeds: Sequence[int],
+    hyperparameters: Mapping[str, Sequence[float]] | None = None,
+    epochs: int,
+    batch_size: int = 32,
+    loss: str = "softmax_cross_entropy",
+    hidden: Activation | Sequence[Activation] = relu,
+    gradients: str = "autodiff",
+    X_val: ArrayLike | None = None,
+    Y_val: ArrayLike | None = None,
+    precision: str | None = None,
+    dtype: Any = None,
+    weight_init: Callable[..., Array] | None = None,
+    callback: Callable[[int, Params, Any, dict[str, np.ndarray]], Any] | None = None,
+) -> SweepResult:
+    """Train one model per point of the grid ``seeds × hyperparameters`` at once.
+
+    ``optimizer`` is a function of the hyperparameters' names returning an optax
+    ``GradientTransformation`` (``jaxdnn.momentum``, ``optax.adam``, a ``functools.partial``
+    fixing the others); ``hyperparameters`` maps each name to its values, e.g.
+    ``{"learning_rate": [0.01, 0.1], "beta": [0.5, 0.9]}``. M = len(seeds) · Π len(values)
+    models of widths (m_0, …, m_p) are trained for ``epochs`` epochs with ``jax.vmap`` over the
+    models: one compiled program serves the whole grid. Model m equals
+    ``fit(init_params(k_init, widths, weight_init, dtype), X, Y, optimizer(**h_m),
+    key=k_fit, ...)`` with ``(k_init, k_fit) = model_keys(seed_m)`` and the same remaining
+    arguments (``precision`` as in ``fit``; ``dtype`` defaults to JAX's default float).
+
+    A model whose training loss becomes NaN or infinite is marked in ``diverged``; the others
+    train on (each model is independent). After each epoch ``callback(epoch, params, opt_state,
+    history)`` is called with the stacked state; a truthy return stops the sweep.
+
+    P-ALG-BP-SGD, P-ALG-MINIBATCH (001_602cbf05fdb6a620.txt Note after Def 6.6 and Def 6.7;
+    002_0dd137535febb580.txt §7.1–7.3, §7.5 for momentum's β).
+
+    Raises:
+        ValueError: naming the argument, for the settings of ``fit``, empty ``seeds`` or values,
+            seeds outside [0, 2**32), hyperparameters the optimizer does not accept or rejects.
+    """
+    widths = _check_widths(widths)
+    dtype = jnp.zeros(()).dtype if dtype is None else jnp.dtype(dtype)
+    setup = _training_setup(
+        (widths[0], widths[-1]),
+        dtype,
+        X,
+        Y,
+        X_val,
+        Y_val,
+        epochs,
+        batch_size,
+        loss,
+        hidden,
+        len(widths) - 1,
+        gradients,
+        precision,
+    )
+    grid = _grid(seeds, hyperparameters or {})
+    _check_optimizer(optimizer, grid)
+    keys = [model_keys(seed) for seed in grid["seed"].tolist()]
+    init_keys = jnp.stack([k for k, _ in keys])
+    fit_keys = jnp.stack([k for _, k in keys])
+    values = {name: jnp.asarray(v, dtype) for name, v in grid.items() if name != "seed"}
+
+    params, opt_state = _make_sweep_init(optimizer, widths, weight_init, dtype)(init_keys, values)
+    epoch_fn = _make_sweep_epoch(
+        optimizer,
+        setup.head.name,
+        setup.hidden,
+        gradients,
+        setup.n,
+        setup.batch_size,
+        setup.compute_dtype,
+    )
+    evaluate_fn = jax.jit(jax.vmap(_make_evaluate(setup.head.name, setup.hidden), (0, None, None)))
+    models = len(grid["seed"])
+    diverged = np.zeros(models, dtype=bool)
+    history: dict[str, Any] = {"epoch": [], "loss": []}
+    for epoch in range(epochs):
+        params, opt_state, train_loss = epoch_fn(
+            params, opt_state, values, fit_keys, setup.X, setup.Y, epoch
+        )
+        train_loss = np.asarray(train_loss, dtype=float)
+        diverged |= ~np.isfinite(train_loss)
+        history["epoch"].append(epoch)
+        history["loss"].append(np.where(diverged, np.nan, train_loss))
+        if setup.validation is not None:
+            for name, value in evaluate_fn(params, *setup.validation).items():
+                value = np.where(diverged, np.nan, np.asarray(value, dtype=float))
+                history.setdefault(f"val_{name}", []).append(value)
+        if callback is not None and callback(epoch, params, opt_state, _stacked(history, models)):
+            break
+    return SweepResult(grid, params, opt_state, _stacked(history, models), diverged)
+
+
+def _stacked(history: dict[str, list], models: int) -> dict[str, np.ndarray]:
+    """Per-epoch lists of (M,) arrays as (M, E) arrays; ``"epoch"`` stays (E,)."""
+    stacked = {"epoch": np.asarray(history["epoch"], dtype=int)}
+    for name, rows in history.items():
+        if name != "epoch":
+            stacked[name] = np.stack(rows, axis=1) if rows else np.zeros((models, 0))
+    return stacked

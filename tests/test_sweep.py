@@ -1,0 +1,114 @@
+"""Sweeps: many models at once under jax.vmap, each equal to its fit alone (catalogue
+P-ALG-BP-SGD, P-ALG-MINIBATCH)."""
+
+import functools
+import logging
+
+import jax
+import numpy as np
+import optax
+import pytest
+from sklearn.datasets import load_digits
+
+import jaxdnn as jd
+import jaxdnn.testing as jt
+from jaxdnn.sweep import _make_sweep_epoch
+
+_digits = load_digits()
+X = _digits.data[:200] / 16.0
+Y = np.eye(10)[_digits.target[:200]]
+X_VAL, Y_VAL = _digits.data[200:260] / 16.0, np.eye(10)[_digits.target[200:260]]
+WIDTHS = (64, 12, 10)
+
+
+def _alone(seed, optimizer, **kwargs):
+    init_key, fit_key = jd.model_keys(seed)
+    params = jd.init_params(init_key, kwargs.pop("widths", WIDTHS))
+    return jd.fit(params, kwargs.pop("X", X), kwargs.pop("Y", Y), optimizer, key=fit_key, **kwargs)
+
+
+def test_P_ALG_BP_SGD_sweep_equals_each_model_trained_alone(caplog):
+    """P-ALG-BP-SGD: a grid of 2 seeds × 2 learning rates × 2 momentum β (8 models, float64,
+    2 epochs of B = 32 with a short last batch) is one compiled program, and each model's
+    parameters and history equal fit with model_keys(seed) and that optimizer alone."""
+    grid = {"learning_rate": [0.05, 0.2], "beta": [0.5, 0.9]}
+    with jax.log_compiles(), caplog.at_level(logging.WARNING):
+        result = jd.sweep(
+            WIDTHS, X, Y, jd.momentum, seeds=[3, 7], hyperparameters=grid, epochs=2,
+            X_val=X_VAL, Y_val=Y_VAL,
+        )  # fmt: skip
+    compiled = [r for r in caplog.records if "Compiling jit(jaxdnn_sweep_epoch)" in r.getMessage()]
+    assert len(compiled) == 1
+    assert list(result.settings["seed"]) == [3, 3, 3, 3, 7, 7, 7, 7]
+    assert list(result.settings["learning_rate"]) == [0.05, 0.05, 0.2, 0.2] * 2
+    assert list(result.settings["beta"]) == [0.5, 0.9] * 4
+    assert result.history["loss"].shape == result.history["val_accuracy"].shape == (8, 2)
+    assert not result.diverged.any()
+    for m in range(8):
+        lr, beta = result.settings["learning_rate"][m], result.settings["beta"][m]
+        params, history = _alone(
+            int(result.settings["seed"][m]), jd.momentum(lr, beta), epochs=2,
+            X_val=X_VAL, Y_val=Y_VAL,
+        )  # fmt: skip
+        for a, b in zip(jax.tree.leaves(result.model(m)), jax.tree.leaves(params), strict=True):
+            jt.assert_close(a, b)
+        for name in ("loss", "val_loss", "val_accuracy"):
+            jt.assert_close(result.history[name][m], history[name])
+
+
+def test_sweep_over_any_optimizer_hyperparameter_and_diverged_models():
+    """Any keyword of the optimizer can be swept (optax.adam's b1 here, with the learning rate
+    fixed by functools.partial); on a regression head a learning rate of 1e40 makes its model
+    diverge: it is marked, its losses are NaN from that epoch on, and the other model still
+    equals its run alone."""
+    rng = np.random.default_rng(0)
+    Xr = rng.normal(size=(40, 3))
+    Yr = Xr @ np.array([[1.0], [-2.0], [0.5]])
+    adam = functools.partial(optax.adam, learning_rate=0.01)
+    with jax.numpy_dtype_promotion("standard"):  # optax's bias correction mixes dtypes
+        result = jd.sweep(
+            (3, 4, 1), Xr, Yr, adam, seeds=[0], hyperparameters={"b1": [0.5, 0.9]}, epochs=2,
+            loss="half_mean_squared_error", batch_size=8,
+        )  # fmt: skip
+        _, history = _alone(
+            0, adam(b1=0.9), widths=(3, 4, 1), X=Xr, Y=Yr, epochs=2,
+            loss="half_mean_squared_error", batch_size=8,
+        )  # fmt: skip
+    jt.assert_close(result.history["loss"][1], history["loss"])
+    assert not np.allclose(result.history["loss"][0], result.history["loss"][1])
+
+    result = jd.sweep(
+        (3, 1), Xr, Yr, jd.gradient_descent, seeds=[0],
+        hyperparameters={"learning_rate": [0.01, 1e40]}, epochs=3, loss="half_mean_squared_error",
+    )  # fmt: skip
+    assert list(result.diverged) == [False, True]
+    diverged_from = int(np.argmin(np.isfinite(result.history["loss"][1])))
+    assert np.all(np.isnan(result.history["loss"][1, diverged_from:]))
+    assert np.all(np.isfinite(result.history["loss"][0]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"seeds": []}, r"seeds must hold at least one seed"),
+        ({"seeds": [-1]}, r"seeds must be integers in \[0, 2\*\*32\)"),
+        ({"hyperparameters": {"learning_rate": []}}, r"hyperparameters\['learning_rate'\]"),
+        ({"hyperparameters": {"lr": [0.1]}}, r"hyperparameters \['lr'\] do not fit the optimizer"),
+        ({"hyperparameters": {"learning_rate": [0.1, -1.0]}}, r"learning_rate must be finite"),
+        ({"epochs": -2}, r"epochs must be an integer"),
+        ({"precision": "int8"}, r"precision must be None or one of"),
+    ],
+)
+def test_sweep_rejects_bad_settings_naming_the_argument(kwargs, message):
+    settings = {"seeds": [0], "hyperparameters": {"learning_rate": [0.1]}, "epochs": 1} | kwargs
+    with pytest.raises(ValueError, match=message):
+        jd.sweep(WIDTHS, X, Y, jd.gradient_descent, **settings)
+
+
+def test_sweep_epoch_program_is_shared_across_grids_of_the_same_size():
+    """A second sweep with other learning rates and seeds reuses the compiled epoch."""
+    before = _make_sweep_epoch.cache_info().hits
+    for lrs in ([0.1, 0.2], [0.3, 0.4]):
+        jd.sweep(WIDTHS, X, Y, jd.gradient_descent, seeds=[1],
+                 hyperparameters={"learning_rate": lrs}, epochs=1)  # fmt: skip
+    assert _make_sweep_epoch.cache_info().hits >= before + 1
