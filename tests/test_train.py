@@ -181,6 +181,18 @@ def test_fit_is_deterministic_and_compiles_each_epoch_once(caplog):
         np.testing.assert_array_equal(a, b)
 
 
+def test_fit_unrolled_loop_gives_the_same_parameters():
+    """unroll=4 runs 4 steps per loop iteration (n = 50, B = 16: 4 steps an epoch) with the same
+    arithmetic: the parameters agree with unroll=1 to float64 rounding."""
+    rng = np.random.default_rng(6)
+    X, Y = rng.normal(size=(50, 3)), np.eye(2)[rng.integers(0, 2, size=50)]
+    runs = [
+        fit(PARAMS, X, Y, jd.momentum(0.1, 0.9), key=KEY, epochs=3, batch_size=16, unroll=u)
+        for u in (1, 4)
+    ]
+    _same_run(runs[1], runs[0], rtol=1e-12)
+
+
 def test_fit_resumes_bit_identically_and_callback_can_stop():
     """Epoch k depends only on the state after epoch k − 1: stopping after 3 epochs through the
     callback and resuming with its optimizer state equals 6 uninterrupted epochs, bit for bit."""
@@ -271,6 +283,7 @@ BAD_INPUTS = [
     ({"loss": "hinge"}, r"loss must be one of"),
     ({"X_val": np.ones((2, 3))}, r"X_val and Y_val must be given together"),
     ({"precision": "int8"}, r"precision must be None or one of"),
+    ({"unroll": 0}, r"unroll must be an integer >= 1"),
     ({"precision": "float32", "gradients": "backprop"}, r"mixed precision needs gradients"),
     ({"mesh": "data"}, r"mesh must be a jax.sharding.Mesh"),
     ({"mesh": jax.make_mesh((4,), ("data",)), "batch_size": 6}, r"batch_size \(6.*multiple of"),
