@@ -1,30 +1,41 @@
-"""Benchmark: training epochs of ``jaxdnn.fit`` against peers, in one process.
+"""Benchmark suite: jaxdnn's training against peers, in mixed precision, and in sweeps.
 
-Every contestant trains the same MLP (ReLU hidden layers, softmax cross-entropy, SGD with
-momentum 0.9) on the same data for whole epochs; rounds are interleaved (each round runs every
-contestant once, in rotating order) and the table reports the median steps per second, the
-first epoch's time (compilation included) and the ratio of jaxdnn to each peer.
+    python experiments/bench.py [--device cpu|gpu] [--rounds 7] [--only fit,large,sweep]
+                                [--json experiments/out/bench.json] [--smoke]
 
-Contestants:
-  jaxdnn.fit         one jitted lax.scan per epoch (the library)
-  JAX scan           a hand-tuned pure-JAX epoch: lax.scan over a reshaped permutation
-  JAX jitted step    pure JAX the obvious way: a jitted step per batch, batches sliced on the host
-  Flax linen         flax.linen.Dense layers + optax, a jitted step per batch
-  PyTorch eager      torch.nn + torch.optim.SGD, batches sliced from tensors
+Sections (on a CPU: fit and sweep; on a GPU: all three):
+  fit    steps per second of whole training epochs (ReLU MLP, softmax cross-entropy, SGD with
+         momentum 0.9, float32): jaxdnn.fit against a hand-tuned pure-JAX lax.scan epoch, a
+         jitted JAX step, Flax linen + optax, PyTorch eager and torch.compile. Workloads:
+         MNIST-shaped 784-256-256-10, B 128, 60 000 synthetic samples; on a CPU also digits
+         64-128-10, B 32 (1 617 samples). On a GPU jaxdnn.fit also runs with an unrolled loop.
+  large  784-4096-4096-4096-10, B 4096, 32 768 synthetic samples, float32 and bfloat16
+         matrix products: FLOP/s achieved (6·B·Σ m_k·m_{k−1} per step) as a share of the matrix
+         product ceiling measured in the same run (the best of a square 8192 product, 2048
+         when --smoke). float32 means true float32 products (no TF32) for every contestant.
+  sweep  jaxdnn.sweep of M models on digits (16 on a CPU, 256 on a GPU; 4 seeds × M/4
+         learning rates) against a loop of single fit runs: models × steps per second after
+         the first (compiling) epoch, and the compile time of each.
 
-    python experiments/bench_fit.py [--rounds 11] [--workload digits|mnist|all] [--json out.json]
-
-Flax and PyTorch come from the ``bench`` extra (pip install -e ".[bench]"); a missing peer is
-skipped and said so.
+Every contestant of a table runs in the same process; rounds are interleaved (each round runs
+every contestant once, in rotating order); tables report medians and the first epoch's time
+(compilation included) apart. Flax and PyTorch come from the ``bench`` extra
+(pip install -e ".[bench]"); a missing or failing peer is skipped and said so. --smoke shrinks
+every workload so that the whole suite (GPU sections included) runs in a minute on a CPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import functools
+import itertools
 import json
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -32,30 +43,60 @@ import numpy as np
 import optax
 
 import jaxdnn as jd
+from jaxdnn.devices import describe_device, select_device
 
 LR, BETA = 0.01, 0.9
 
-WORKLOADS = {
-    # name: (widths, batch size, samples (None: the real digits data), epochs per round)
-    "mnist": ((784, 256, 256, 10), 128, 60_000, 1),
-    "digits": ((64, 128, 10), 32, None, 10),
-}
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    name: str
+    widths: tuple[int, ...]
+    batch: int
+    samples: int | None  # None: scikit-learn's digits
+    epochs_per_round: int
+    precision: str = "float32"
+
+    @property
+    def step_flops(self) -> int:
+        """6·B·Σ m_k·m_{k−1}: forward 2, backward 4 multiply-adds per weight and sample."""
+        return 6 * self.batch * sum(a * b for a, b in itertools.pairwise(self.widths))
 
 
-def load_workload(name: str) -> tuple[np.ndarray, np.ndarray, tuple[int, ...], int]:
-    widths, batch, n, _ = WORKLOADS[name]
-    if n is None:
+def workloads(section: str, platform: str, smoke: bool) -> list[Workload]:
+    if section == "fit":
+        mnist = Workload("784-256-256-10, B 128", (784, 256, 256, 10), 128, 60_000, 1)
+        digits = Workload("digits 64-128-10, B 32", (64, 128, 10), 32, None, 10)
+        if smoke:
+            mnist = dataclasses.replace(mnist, samples=4096)
+        return [mnist] if platform == "gpu" else [mnist, digits]
+    widths, batch, samples = (784, 4096, 4096, 4096, 10), 4096, 32_768
+    if smoke:
+        widths, batch, samples = (784, 512, 512, 512, 10), 512, 2048
+    name = "-".join(map(str, widths)) + f", B {batch}"
+    return [
+        Workload(f"{name}, float32", widths, batch, samples, 1, "float32"),
+        Workload(f"{name}, bfloat16", widths, batch, samples, 1, "bfloat16"),
+    ]
+
+
+def load(workload: Workload) -> tuple[np.ndarray, np.ndarray]:
+    if workload.samples is None:
         splits = jd.load_splits("digits", jax.random.PRNGKey(0), (0.9999, 5e-5, 5e-5))
         X, Y = splits.train
     else:
         rng = np.random.default_rng(0)
-        X = rng.normal(size=(n, widths[0]))
-        Y = np.eye(widths[-1])[rng.integers(0, widths[-1], size=n)]
-    return X.astype(np.float32), Y.astype(np.float32), widths, batch
+        X = rng.normal(size=(workload.samples, workload.widths[0]))
+        Y = np.eye(workload.widths[-1])[rng.integers(0, workload.widths[-1], workload.samples)]
+    return X.astype(np.float32), Y.astype(np.float32)
+
+
+class Unsupported(Exception):
+    """The contestant has no such mode (e.g. Flax in bfloat16 here)."""
 
 
 class Contestant:
-    """Runs whole epochs; ``epoch()`` returns the number of optimizer steps it made."""
+    """Runs whole epochs; ``epochs(k)`` returns the number of optimizer steps it made."""
 
     name = ""
 
@@ -63,38 +104,36 @@ class Contestant:
         raise NotImplementedError
 
     def epochs(self, k: int) -> int:
-        """Run k epochs; return the number of optimizer steps made."""
         return sum(self.epoch() for _ in range(k))
 
 
 class JaxdnnFit(Contestant):
-    name = "jaxdnn.fit"
-
-    def __init__(self, X, Y, widths, batch):
-        self.X, self.Y, self.batch = X, Y, batch
-        self.params = jd.init_params(jax.random.PRNGKey(1), widths, dtype=jnp.float32)
+    def __init__(self, X, Y, w: Workload, unroll: int = 1):
+        self.X, self.Y, self.w, self.unroll = jnp.asarray(X), jnp.asarray(Y), w, unroll
+        self.params = jd.init_params(jax.random.PRNGKey(1), w.widths, dtype=jnp.float32)
         self.optimizer = jd.momentum(LR, BETA)
         self.state = self.optimizer.init(self.params)
         self.count = 0
-        self.X_dev, self.Y_dev = jnp.asarray(X), jnp.asarray(Y)
 
     def epochs(self, k: int) -> int:
         """k epochs in one call of fit, as a user trains (fit checks its data once a call)."""
         self.params, _ = jd.fit(
             self.params,
-            self.X_dev,
-            self.Y_dev,
+            self.X,
+            self.Y,
             self.optimizer,
             key=jax.random.PRNGKey(2),
             epochs=self.count + k,
             initial_epoch=self.count,
-            batch_size=self.batch,
+            batch_size=self.w.batch,
             opt_state=self.state,
             callback=self._keep_state,
+            precision=None if self.w.precision == "float32" else self.w.precision,
+            unroll=self.unroll,
         )
         self.count += k
         jax.block_until_ready(self.params)
-        return k * -(-self.X.shape[0] // self.batch)
+        return k * -(-self.X.shape[0] // self.w.batch)
 
     def _keep_state(self, epoch, params, opt_state, history):
         self.state = opt_state
@@ -104,29 +143,34 @@ def _init_mlp(widths):
     return jd.init_params(jax.random.PRNGKey(1), widths, dtype=jnp.float32)
 
 
-def _mlp_loss(params, X, Y):
-    a = X
+def _mlp_loss(params, X, Y, dtype=jnp.float32):
+    """Mean softmax cross-entropy; products and activations in ``dtype``, loss in float32."""
+    a = X.astype(dtype)
     for layer in params[:-1]:
-        a = jax.nn.relu(a @ layer["W"].T + layer["b"])
-    logits = a @ params[-1]["W"].T + params[-1]["b"]
-    return optax.softmax_cross_entropy(logits, Y).mean()
+        a = jax.nn.relu(a @ layer["W"].T.astype(dtype) + layer["b"].astype(dtype))
+    logits = a @ params[-1]["W"].T.astype(dtype) + params[-1]["b"].astype(dtype)
+    return optax.softmax_cross_entropy(logits.astype(jnp.float32), Y).mean()
+
+
+def _dtype(w: Workload):
+    return jnp.bfloat16 if w.precision == "bfloat16" else jnp.float32
 
 
 class JaxScan(Contestant):
     name = "JAX scan"
 
-    def __init__(self, X, Y, widths, batch):
+    def __init__(self, X, Y, w: Workload):
         self.X, self.Y = jnp.asarray(X), jnp.asarray(Y)
-        self.params = _init_mlp(widths)
-        self.tx = optax.sgd(LR * (1 - BETA), momentum=BETA)
-        self.state = self.tx.init(self.params)
-        self.n_batches = X.shape[0] // batch
-        self.batch, self.key = batch, jax.random.PRNGKey(2)
-        tx, n_batches = self.tx, self.n_batches
+        self.params = _init_mlp(w.widths)
+        tx = optax.sgd(LR * (1 - BETA), momentum=BETA)
+        self.state = tx.init(self.params)
+        self.n_batches = n_batches = X.shape[0] // w.batch
+        self.key = jax.random.PRNGKey(2)
+        batch, dtype = w.batch, _dtype(w)
 
         def step(carry, xy):
             params, state = carry
-            grads = jax.grad(_mlp_loss)(params, *xy)
+            grads = jax.grad(_mlp_loss)(params, *xy, dtype)
             updates, state = tx.update(grads, state, params)
             return (optax.apply_updates(params, updates), state), None
 
@@ -153,10 +197,9 @@ class _SteppedJax(Contestant):
     def __init__(self, X, Y, batch, loss_fn: Callable, params):
         self.X, self.Y, self.batch = X, Y, batch
         self.params = params
-        self.tx = optax.sgd(LR * (1 - BETA), momentum=BETA)
-        self.state = self.tx.init(params)
+        tx = optax.sgd(LR * (1 - BETA), momentum=BETA)
+        self.state = tx.init(params)
         self.rng = np.random.default_rng(2)
-        tx = self.tx
 
         @jax.jit
         def step(params, state, xb, yb):
@@ -181,15 +224,21 @@ class _SteppedJax(Contestant):
 class JaxStep(_SteppedJax):
     name = "JAX jitted step"
 
-    def __init__(self, X, Y, widths, batch):
-        super().__init__(X, Y, batch, _mlp_loss, _init_mlp(widths))
+    def __init__(self, X, Y, w: Workload):
+        dtype = _dtype(w)
+        loss = lambda p, X, Y: _mlp_loss(p, X, Y, dtype)  # noqa: E731
+        super().__init__(X, Y, w.batch, loss, _init_mlp(w.widths))
 
 
 class FlaxLinen(_SteppedJax):
     name = "Flax linen"
 
-    def __init__(self, X, Y, widths, batch):
+    def __init__(self, X, Y, w: Workload):
+        if w.precision != "float32":
+            raise Unsupported("float32 only here")
         import flax.linen as nn
+
+        widths = w.widths
 
         class MLP(nn.Module):
             @nn.compact
@@ -204,91 +253,221 @@ class FlaxLinen(_SteppedJax):
         def loss_fn(variables, xb, yb):
             return optax.softmax_cross_entropy(model.apply(variables, xb), yb).mean()
 
-        super().__init__(X, Y, batch, loss_fn, variables)
+        super().__init__(X, Y, w.batch, loss_fn, variables)
 
 
-class TorchEager(Contestant):
-    name = "PyTorch eager"
+class Torch(Contestant):
+    """torch.nn + torch.optim.SGD, batches sliced from tensors on the device; bfloat16 through
+    autocast; ``compiled``: the model through torch.compile."""
 
-    def __init__(self, X, Y, widths, batch):
+    def __init__(self, X, Y, w: Workload, compiled: bool = False):
         import torch
 
         self.torch = torch
+        on_gpu = jax.config.jax_default_device.platform == "gpu" and torch.cuda.is_available()
+        self.device = torch.device("cuda" if on_gpu else "cpu")
+        torch.backends.cuda.matmul.allow_tf32 = False  # float32 means float32, as in JAX here
         torch.manual_seed(1)
         layers = []
-        for k, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        for k, (n_in, n_out) in enumerate(zip(w.widths[:-1], w.widths[1:], strict=True)):
             layers.append(torch.nn.Linear(n_in, n_out))
-            if k < len(widths) - 2:
+            if k < len(w.widths) - 2:
                 layers.append(torch.nn.ReLU())
-        self.model = torch.nn.Sequential(*layers)
+        self.model = torch.nn.Sequential(*layers).to(self.device)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LR * (1 - BETA), momentum=BETA)
-        self.X, self.labels = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
-        self.batch = batch
-        self.generator = torch.Generator().manual_seed(2)
+        self.forward = torch.compile(self.model) if compiled else self.model
+        self.X = torch.from_numpy(X).to(self.device)
+        self.labels = torch.from_numpy(Y.argmax(axis=1)).to(self.device)
+        self.batch, self.bf16 = w.batch, w.precision == "bfloat16"
+        self.generator = torch.Generator(device=self.device).manual_seed(2)
 
     def epoch(self) -> int:
         torch = self.torch
-        perm = torch.randperm(self.X.shape[0], generator=self.generator)
+        perm = torch.randperm(self.X.shape[0], generator=self.generator, device=self.device)
         n_batches = self.X.shape[0] // self.batch
         loss_fn = torch.nn.functional.cross_entropy
+        autocast = (
+            torch.autocast(self.device.type, dtype=torch.bfloat16)
+            if self.bf16
+            else contextlib.nullcontext()
+        )
         for b in range(n_batches):
             rows = perm[b * self.batch : (b + 1) * self.batch]
             self.optimizer.zero_grad(set_to_none=True)
-            loss_fn(self.model(self.X[rows]), self.labels[rows]).backward()
+            with autocast:
+                loss = loss_fn(self.forward(self.X[rows]), self.labels[rows])
+            loss.backward()
             self.optimizer.step()
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
         return n_batches
 
 
-CONTESTANTS = [JaxdnnFit, JaxScan, JaxStep, FlaxLinen, TorchEager]
+def contestants(platform: str) -> list[tuple[str, Callable]]:
+    """``(name, constructor (X, Y, workload) -> Contestant)`` of a table, jaxdnn first."""
+    entries = [("jaxdnn.fit", JaxdnnFit)]
+    if platform == "gpu":  # XLA runs loop control on the host: unrolling amortises the sync
+        entries.append(("jaxdnn.fit (unroll 8)", functools.partial(JaxdnnFit, unroll=8)))
+    return entries + [
+        ("JAX scan", JaxScan),
+        ("JAX jitted step", JaxStep),
+        ("Flax linen", FlaxLinen),
+        ("PyTorch eager", Torch),
+        ("torch.compile", functools.partial(Torch, compiled=True)),
+    ]
 
 
-def run_workload(name: str, rounds: int) -> dict:
-    X, Y, widths, batch = load_workload(name)
-    per_round = WORKLOADS[name][3]
-    contestants, skipped = [], []
-    for cls in CONTESTANTS:
-        try:
-            contestants.append(cls(X, Y, widths, batch))
-        except ImportError as error:
-            skipped.append(f"{cls.name} ({error.name} not installed)")
-    first_epoch, rates = {}, {c.name: [] for c in contestants}
-    for c in contestants:
-        start = time.perf_counter()
-        c.epochs(1)
-        first_epoch[c.name] = time.perf_counter() - start
-    for r in range(rounds):
-        order = contestants[r % len(contestants) :] + contestants[: r % len(contestants)]
-        for c in order:
-            start = time.perf_counter()
-            steps = c.epochs(per_round)
-            rates[c.name].append(steps / (time.perf_counter() - start))
-    medians = {k: statistics.median(v) for k, v in rates.items()}
+def _matmul_precision(w: Workload):
+    """True float32 products for float32 workloads (no TF32 on GPUs), as PyTorch by default."""
+    if w.precision == "float32":
+        return jax.default_matmul_precision("float32")
+    return contextlib.nullcontext()
+
+
+def run_workload(section: str, w: Workload, platform: str, rounds: int) -> dict:
+    X, Y = load(w)
+    built, skipped, first_epoch = [], [], {}
+    with _matmul_precision(w):
+        for name, make in contestants(platform):
+            try:
+                c = make(X, Y, w)
+                c.name = name
+                start = time.perf_counter()
+                c.epochs(1)  # compiles
+                first_epoch[c.name] = time.perf_counter() - start
+                built.append(c)
+            except ImportError as error:
+                skipped.append(f"{name}: {error.name} not installed")
+            except Unsupported as error:
+                skipped.append(f"{name}: {error}")
+            except Exception as error:  # a peer that cannot run here (e.g. no C++ compiler)
+                message = str(error).strip().splitlines()[0][:120] if str(error) else ""
+                skipped.append(f"{name}: {type(error).__name__} {message}")
+        rates = {c.name: [] for c in built}
+        for r in range(rounds):
+            order = built[r % len(built) :] + built[: r % len(built)]
+            for c in order:
+                start = time.perf_counter()
+                steps = c.epochs(w.epochs_per_round)
+                rates[c.name].append(steps / (time.perf_counter() - start))
     return {
-        "workload": name,
-        "widths": widths,
-        "batch": batch,
+        "section": section,
+        "workload": w.name,
+        "widths": w.widths,
+        "batch": w.batch,
         "samples": X.shape[0],
-        "epochs_per_round": per_round,
-        "steps_per_second": medians,
+        "precision": w.precision,
+        "step_flops": w.step_flops,
+        "epochs_per_round": w.epochs_per_round,
+        "steps_per_second": {k: statistics.median(v) for k, v in rates.items()},
         "first_epoch_seconds": first_epoch,
         "skipped": skipped,
     }
 
 
-def print_result(result: dict) -> None:
-    ours = result["steps_per_second"]["jaxdnn.fit"]
-    print(
-        f"\n{result['workload']}: widths {result['widths']}, batch {result['batch']}, "
-        f"{result['samples']} samples, float32, SGD with momentum 0.9, "
-        f"{result['epochs_per_round']} epoch(s) per contestant per round"
-    )
-    header = f"{'contestant':18s} {'steps/s':>10s} {'first epoch s':>14s} {'jaxdnn / this':>14s}"
-    print(header)
-    print("-" * len(header))
-    for name, rate in sorted(result["steps_per_second"].items(), key=lambda kv: -kv[1]):
+def matmul_ceiling(dtype, size: int, repeats: int = 10) -> float:
+    """FLOP/s of the best of ``repeats`` square (size × size) products in ``dtype``."""
+    a = jax.random.normal(jax.random.PRNGKey(0), (size, size), jnp.float32).astype(dtype)
+    b = jax.random.normal(jax.random.PRNGKey(1), (size, size), jnp.float32).astype(dtype)
+    product = jax.jit(jnp.matmul)
+    product(a, b).block_until_ready()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        product(a, b).block_until_ready()
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best
+
+
+def run_sweep(platform: str, smoke: bool, epochs: int) -> dict:
+    """jaxdnn.sweep of M models against a loop of single fit runs (K ≤ 16 of the same models:
+    the loop's rate does not depend on how many models it has to get through)."""
+    models = 256 if platform == "gpu" and not smoke else 16
+    seeds = list(range(4))
+    lrs = list(np.geomspace(1e-3, 0.3, models // 4))
+    splits = jd.load_splits("digits", jax.random.PRNGKey(0), (0.9999, 5e-5, 5e-5))
+    X, Y = (a.astype(np.float32) for a in splits.train)
+    widths, batch = (64, 128, 10), 32
+    steps = -(-X.shape[0] // batch)
+
+    def epoch_seconds(train: Callable, *args, **kwargs) -> list[float]:
+        """Seconds of each epoch of ``train(*args, **kwargs)``, through its callback."""
+        stamps = [time.perf_counter()]
+        train(*args, callback=lambda *_: stamps.append(time.perf_counter()), **kwargs)
+        return list(np.diff(stamps))
+
+    sweep_epochs, loop_epochs, loop_first = [], [], []
+    grid = {"learning_rate": lrs, "beta": [BETA]}
+    for _ in range(2):  # sweep, loop, sweep, loop: both see the machine in the same states
+        sweep_epochs.append(
+            epoch_seconds(
+                jd.sweep, widths, X, Y, jd.momentum, seeds=seeds, hyperparameters=grid,
+                epochs=epochs, batch_size=batch, dtype=jnp.float32,
+            )
+        )  # fmt: skip
+        times = []
+        for m in range(min(models, 16)):
+            init_key, fit_key = jd.model_keys(seeds[m % 4])
+            params = jd.init_params(init_key, widths, dtype=jnp.float32)
+            optimizer = jd.momentum(float(lrs[m // 4 % len(lrs)]), BETA)
+            times.append(
+                epoch_seconds(
+                    jd.fit, params, X, Y, optimizer, key=fit_key, epochs=epochs, batch_size=batch
+                )
+            )
+        loop_first.append(sum(t[0] for t in times) / len(times))
+        loop_epochs.append([s for t in times for s in t[1:]])
+    sweep_epoch = statistics.median(s for run in sweep_epochs for s in run[1:])
+    loop_epoch = statistics.median(s for run in loop_epochs for s in run)
+    return {
+        "section": "sweep",
+        "workload": f"digits 64-128-10, B 32, momentum, {models} models",
+        "models": models,
+        "steps_per_epoch": steps,
+        "model_steps_per_second": {
+            "jaxdnn.sweep (vmap)": models * steps / sweep_epoch,
+            "loop of fit runs": steps / loop_epoch,
+        },
+        "first_epoch_seconds": {
+            "jaxdnn.sweep (vmap)": statistics.median(run[0] for run in sweep_epochs),
+            "loop of fit runs": models * statistics.median(loop_first),
+        },
+    }
+
+
+def print_table(result: dict) -> None:
+    section = result["section"]
+    print(f"\n[{section}] {result['workload']}")
+    if section == "sweep":
+        rates = result["model_steps_per_second"]
+        ours = rates["jaxdnn.sweep (vmap)"]
+        header = f"{'':22s} {'models×steps/s':>15s} {'compile s':>10s} {'sweep / this':>13s}"
+        print(header + "\n" + "-" * len(header))
+        for name, rate in rates.items():
+            print(
+                f"{name:22s} {rate:15,.0f} {result['first_epoch_seconds'][name]:10.1f} "
+                f"{ours / rate:13.2f}"
+            )
+        print("(compile s of the loop: M × the mean first epoch of a fit run)")
+        return
+    rates = result["steps_per_second"]
+    ours = rates.get("jaxdnn.fit")
+    large = section == "large"
+    header = f"{'contestant':20s} {'steps/s':>10s} {'first epoch s':>14s} {'jaxdnn / this':>14s}"
+    if large:
+        header += f" {'TFLOP/s':>9s} {'ceiling':>8s}"
+    print(header + "\n" + "-" * len(header))
+    for name, rate in sorted(rates.items(), key=lambda kv: -kv[1]):
+        ratio = f"{ours / rate:14.2f}" if ours else f"{'':14s}"
+        line = f"{name:20s} {rate:10,.1f} {result['first_epoch_seconds'][name]:14.2f} {ratio}"
+        if large:
+            flops = rate * result["step_flops"]
+            line += f" {flops / 1e12:9.2f} {flops / result['ceiling_flops']:8.0%}"
+        print(line)
+    if large:
         print(
-            f"{name:18s} {rate:10.0f} {result['first_epoch_seconds'][name]:14.2f} "
-            f"{ours / rate:14.2f}"
+            f"ceiling: {result['ceiling_flops'] / 1e12:.2f} TFLOP/s measured "
+            f"({result['precision']} square product of size {result['ceiling_size']})"
         )
     for line in result["skipped"]:
         print(f"skipped: {line}")
@@ -296,21 +475,42 @@ def print_result(result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--workload", choices=[*WORKLOADS, "all"], default="all")
-    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--device", choices=("cpu", "gpu"), default=None)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--only", default=None, help="comma-separated sections: fit,large,sweep")
+    parser.add_argument("--json", default="experiments/out/bench.json")
+    parser.add_argument("--smoke", action="store_true", help="small workloads, 2 rounds")
     args = parser.parse_args()
-    names = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    device = select_device(args.device)
+    platform = device.platform
+    rounds = 2 if args.smoke else args.rounds
+    sections = ["fit", "large", "sweep"] if platform == "gpu" or args.smoke else ["fit", "sweep"]
+    if args.only:
+        sections = [s for s in args.only.split(",") if s in ("fit", "large", "sweep")]
     print(
-        f"jax {jax.__version__} on {jax.devices()[0].device_kind}; {args.rounds} interleaved "
-        "rounds; medians"
+        f"jaxdnn {jd.__version__}, jax {jax.__version__}, device {describe_device(device)}; "
+        f"{rounds} interleaved rounds; medians; sections {', '.join(sections)}"
     )
-    results = [run_workload(name, args.rounds) for name in names]
+    results = []
+    for section in sections:
+        if section == "sweep":
+            print("sweep ...", flush=True)
+            results.append(run_sweep(platform, args.smoke, epochs=3 if args.smoke else 6))
+            continue
+        for w in workloads(section, platform, args.smoke):
+            print(f"{section}: {w.name} ...", flush=True)
+            result = run_workload(section, w, platform, rounds)
+            if section == "large":
+                size = 2048 if args.smoke else 8192
+                with _matmul_precision(w):
+                    result["ceiling_flops"] = matmul_ceiling(_dtype(w), size)
+                result["ceiling_size"] = size
+            results.append(result)
     for result in results:
-        print_result(result)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(results, f, indent=2)
+        print_table(result)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"\nwrote {args.json}")
 
 
 if __name__ == "__main__":

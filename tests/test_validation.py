@@ -56,3 +56,27 @@ def test_check_dataset_checks_network_widths():
         jd.check_dataset(GOOD_X, GOOD_Y, "softmax_cross_entropy", n_inputs=5)
     with pytest.raises(ValueError, match=r"Y_val of shape \(4, 2\) must have 3 columns"):
         jd.check_dataset(GOOD_X, GOOD_Y, "softmax_cross_entropy", ("X_val", "Y_val"), 3, 3)
+
+
+def test_check_dataset_remembers_passed_jax_pairs_per_setting_and_forgets_dead_ones():
+    """A JAX pair that passed is not scanned again with the same settings (arrays are
+    immutable), is checked anew under other settings, and is forgotten once garbage; a pair
+    that failed fails again."""
+    import gc
+
+    from jaxdnn import validation
+
+    X, Y = jnp.asarray(GOOD_X), jnp.asarray(GOOD_Y)
+    before = len(validation._PASSED)
+    assert jd.check_dataset(X, Y, "softmax_cross_entropy", n_inputs=3)[0] is X
+    assert len(validation._PASSED) == before + 1
+    assert jd.check_dataset(X, Y, "softmax_cross_entropy", n_inputs=3)[0] is X
+    with pytest.raises(ValueError, match=r"must have 4 columns"):
+        jd.check_dataset(X, Y, "softmax_cross_entropy", n_inputs=4)
+    bad = jnp.asarray(np.where(GOOD_X == 7.0, np.nan, GOOD_X))
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"non-finite value in row 2"):
+            jd.check_dataset(bad, Y, "softmax_cross_entropy")
+    del X
+    gc.collect()
+    assert len(validation._PASSED) == before
