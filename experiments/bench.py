@@ -18,7 +18,7 @@ Sections (on a CPU: fit and sweep; on a GPU: all three):
          the first (compiling) epoch, and the compile time of each.
 
 Every contestant of a table runs in the same process; rounds are interleaved (each round runs
-every contestant once, in rotating order); tables report medians and the first epoch's time
+every contestant once, in a fresh random order); tables report medians and the first epoch's time
 (compilation included) apart. Flax and PyTorch come from the ``bench`` extra
 (pip install -e ".[bench]"); a missing or failing peer is skipped and said so. --smoke shrinks
 every workload so that the whole suite (GPU sections included) runs in a minute on a CPU.
@@ -43,7 +43,7 @@ import numpy as np
 import optax
 
 import jaxdnn as jd
-from jaxdnn.devices import describe_device, select_device
+from jaxdnn.devices import add_device_argument, describe_device, start_device
 
 LR, BETA = 0.01, 0.9
 
@@ -344,9 +344,11 @@ def run_workload(section: str, w: Workload, platform: str, rounds: int) -> dict:
                 message = str(error).strip().splitlines()[0][:120] if str(error) else ""
                 skipped.append(f"{name}: {type(error).__name__} {message}")
         rates = {c.name: [] for c in built}
-        for r in range(rounds):
-            order = built[r % len(built) :] + built[: r % len(built)]
-            for c in order:
+        rng = np.random.default_rng(0)
+        for _ in range(rounds):
+            # a fresh order each round: no contestant always runs after the same one (PyTorch's
+            # OpenMP threads keep spinning a moment after their work, slowing whoever is next)
+            for c in rng.permutation(np.array(built, dtype=object)):
                 start = time.perf_counter()
                 steps = c.epochs(w.epochs_per_round)
                 rates[c.name].append(steps / (time.perf_counter() - start))
@@ -475,13 +477,13 @@ def print_table(result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", choices=("cpu", "gpu"), default=None)
+    add_device_argument(parser)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--only", default=None, help="comma-separated sections: fit,large,sweep")
     parser.add_argument("--json", default="experiments/out/bench.json")
     parser.add_argument("--smoke", action="store_true", help="small workloads, 2 rounds")
     args = parser.parse_args()
-    device = select_device(args.device)
+    device = start_device(args.device)
     platform = device.platform
     rounds = 2 if args.smoke else args.rounds
     sections = ["fit", "large", "sweep"] if platform == "gpu" or args.smoke else ["fit", "sweep"]

@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 
 import jaxdnn as jd
+from jaxdnn.devices import add_device_argument, start_device
 
 WORKLOADS = {
     "MNIST-shaped 784-256-256-10, batch 128": ((784, 256, 256, 10), 128),
@@ -103,11 +104,13 @@ def print_table(rows: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_device_argument(parser)
     parser.add_argument("--repeats", type=int, default=15, help="interleaved timing rounds")
     parser.add_argument("--calls", type=int, default=50, help="calls per timing round")
     args = parser.parse_args()
+    device = start_device(args.device)
     print(
-        f"jax {jax.__version__} on {jax.devices()[0].platform}, float32, "
+        f"jax {jax.__version__} on {device.platform}, float32, "
         f"{args.repeats} rounds × {args.calls} calls, interleaved"
     )
     print_table(run(args.repeats, args.calls))

@@ -24,6 +24,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import jaxdnn as jd  # noqa: E402
+from jaxdnn.devices import add_device_argument, start_device  # noqa: E402
 
 DEGREES = range(1, 16)
 LAMBDAS = np.logspace(-10, 2, 25)
@@ -44,9 +45,11 @@ def rmse_of(beta, x, y):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_device_argument(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="experiments/out")
     args = parser.parse_args()
+    start_device(args.device)
     start = time.perf_counter()
     keys = jax.random.split(jax.random.PRNGKey(args.seed), 3)
     (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = (

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 import jaxdnn as jd
+from jaxdnn.devices import add_device_argument, start_device
 
 OPTIMIZERS = {
     "gradient descent": lambda: jd.gradient_descent(0.05),
@@ -33,11 +34,13 @@ SETTINGS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_device_argument(parser)
     parser.add_argument("--hidden", type=int, nargs="*", default=[64, 64])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    start_device(args.device)
 
     key_split, key_init, key_fit = jax.random.split(jax.random.PRNGKey(args.seed), 3)
     splits = jd.load_splits("digits", key_split)

@@ -30,6 +30,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import jaxdnn as jd  # noqa: E402
+from jaxdnn.devices import add_device_argument, start_device  # noqa: E402
 
 RATIOS = (0.1, 0.5, 0.9, 0.99, 1.01)
 
@@ -152,10 +153,12 @@ def plot(results, steps, path):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_device_argument(parser)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="experiments/out")
     args = parser.parse_args()
+    start_device(args.device)
     start = time.perf_counter()
     rows, results = [], {}
     for problem in problems(args.seed):

@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 from gd_convergence import problems as make_problems  # noqa: E402
 
 import jaxdnn as jd  # noqa: E402
+from jaxdnn.devices import add_device_argument, start_device  # noqa: E402
 
 BETAS = (0.0, 0.5, 0.9, 0.99)
 REPORT_AT = (10, 100, 1000)
@@ -50,10 +51,12 @@ def trajectory(problem, beta, lr, steps):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_device_argument(parser)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="experiments/out")
     args = parser.parse_args()
+    start_device(args.device)
     start = time.perf_counter()
     problems = make_problems(args.seed)
     report_at = [n for n in REPORT_AT if n <= args.steps] + [args.steps]

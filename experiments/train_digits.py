@@ -17,10 +17,12 @@ import jax
 import jax.numpy as jnp
 
 import jaxdnn as jd
+from jaxdnn.devices import add_device_argument, start_device
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_device_argument(parser)
     parser.add_argument("--hidden", type=int, nargs="*", default=[64, 64])
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--beta", type=float, default=0.9)
@@ -29,6 +31,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--gradients", choices=["autodiff", "backprop"], default="backprop")
     args = parser.parse_args()
+    start_device(args.device)
 
     key = jax.random.PRNGKey(args.seed)
     key_split, key_init, key_fit = jax.random.split(key, 3)

@@ -10,11 +10,21 @@ command line does this for ``--device cpu --devices N``).
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 import jax
 import numpy as np
 from jax.sharding import Mesh
 
-__all__ = ["PLATFORMS", "select_device", "describe_device", "data_parallel_mesh"]
+__all__ = [
+    "PLATFORMS",
+    "select_device",
+    "describe_device",
+    "data_parallel_mesh",
+    "add_device_argument",
+    "start_device",
+]
 
 PLATFORMS = ("cpu", "gpu")
 
@@ -78,3 +88,22 @@ def data_parallel_mesh(n_devices: int, platform: str | None = None) -> Mesh:
             f"are available{hint}"
         )
     return Mesh(np.array(devices[:n_devices]), ("data",))
+
+
+def add_device_argument(parser: argparse.ArgumentParser) -> None:
+    """Give a script the option ``--device cpu|gpu`` (default: JAX's default device)."""
+    parser.add_argument(
+        "--device", choices=PLATFORMS, default=None, help="cpu or gpu (default: JAX's default)"
+    )
+
+
+def start_device(platform: str | None) -> jax.Device:
+    """``select_device(platform)`` for a script: prints the device it uses; a platform that is
+    not available ends the script with a one-line error and exit status 2."""
+    try:
+        device = select_device(platform)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"device: {describe_device(device)}")
+    return device
