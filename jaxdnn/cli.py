@@ -425,6 +425,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     import jaxdnn as jd
     from jaxdnn.devices import describe_device
     from jaxdnn.report import evaluate_splits, write_sweep
+    from jaxdnn.sweep import _grid
 
     epochs = args.epochs if args.epochs is not None else 30
     dataset, parts, y_mean, y_std = _load_data(args.dataset, args.data_seed)
@@ -457,7 +458,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.update(1)
 
-    settings = {"seed": args.seeds, **grid}  # replaced by the grid once the sweep has it
+    settings = _grid(args.seeds, grid)  # one row per model, as the sweep will order them
     start = time.perf_counter()
     result = jd.sweep(
         widths,
@@ -478,7 +479,6 @@ def sweep_command(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     if progress is not None:
         progress.close()
-    settings = result.settings
     score = "val_rmse" if dataset.task == "regression" else "val_accuracy"
     final = result.history[score][:, -1]
     order = sorted(
