@@ -435,7 +435,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     grid = {"learning_rate": args.lr if args.lr is not None else DEFAULT_SWEEP_LR[args.optimizer]}
     if beta_name is not None:
         grid[beta_name] = args.beta
-    models = len(args.seeds) * math.prod(len(v) for v in grid.values())
+    settings = _grid(args.seeds, grid)  # one row per model, as the sweep orders them
+    models = len(settings["seed"])
     steps = -(-X.shape[0] // min(args.batch_size, X.shape[0]))
     print(
         f"jaxdnn {jd.__version__} sweep: {models} models of widths {widths} on {dataset.name} "
@@ -458,7 +459,6 @@ def sweep_command(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.update(1)
 
-    settings = _grid(args.seeds, grid)  # one row per model, as the sweep will order them
     start = time.perf_counter()
     result = jd.sweep(
         widths,

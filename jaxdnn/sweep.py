@@ -146,6 +146,12 @@ def _make_sweep_epoch(
     return jax.jit(jax.vmap(jaxdnn_sweep_epoch, in_axes=(0, 0, 0, 0, None, None, None)))
 
 
+@functools.lru_cache(maxsize=16)
+def _make_sweep_evaluate(loss: str, hidden: tuple[Activation, ...]):
+    """fit's validation metrics for every model at once (compiled once per head)."""
+    return jax.jit(jax.vmap(_make_evaluate(loss, hidden), (0, None, None)))
+
+
 def sweep(
     widths: Sequence[int],
     X: ArrayLike,
@@ -223,7 +229,7 @@ def sweep(
         setup.batch_size,
         setup.compute_dtype,
     )
-    evaluate_fn = jax.jit(jax.vmap(_make_evaluate(setup.head.name, setup.hidden), (0, None, None)))
+    evaluate_fn = _make_sweep_evaluate(setup.head.name, setup.hidden)
     models = len(grid["seed"])
     diverged = np.zeros(models, dtype=bool)
     history: dict[str, Any] = {"epoch": [], "loss": []}
