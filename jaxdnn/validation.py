@@ -1,18 +1,25 @@
-"""Checks at the API boundary (decision 5): training entry points and data loaders.
+"""Checks at the API boundary (decision 5): training entry points, data loaders, and the static
+shape checks of the mathematics.
 
-The mathematical functions stay total and fast; data entering training is checked here once, and
-a bad value raises a ``ValueError`` that names the argument, its shape and the first bad row.
+The mathematical functions stay total and fast: what they check is static (shapes, ranks, the
+structure of the parameters), so it costs nothing under ``jax.jit`` and holds whatever JAX's
+rank-promotion mode. Values (finite, one-hot, labels in range) are checked where they are
+concrete: data entering training is checked here once. A bad input raises a ``ValueError`` (or a
+``TypeError`` for a wrong kind of object) that names the argument, its shape and the first bad row.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+# The other checks are the library's own boundary helpers (not part of the public namespace).
 __all__ = ["check_dataset"]
 
 # JAX arrays are immutable: a pair that passed the checks once passes them again. Remembering
@@ -116,3 +123,131 @@ def check_dataset(
     if on_device:
         _remember(key, X, Y)
     return X, Y
+
+
+def _shape_of(value: Any) -> tuple[int, ...]:
+    shape = getattr(value, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(value)
+
+
+def check_same_shape(function: str, first: tuple[str, Any], second: tuple[str, Any]) -> None:
+    """Two arguments of ``function`` must have one shape: no broadcasting (static).
+
+    Raises:
+        ValueError: naming both arguments and their shapes.
+    """
+    (a_name, a), (b_name, b) = first, second
+    a_shape, b_shape = _shape_of(a), _shape_of(b)
+    if a_shape != b_shape:
+        raise ValueError(
+            f"{function}: {a_name} and {b_name} must have the same shape (no broadcasting), "
+            f"got {a_shape} and {b_shape}"
+        )
+
+
+def _dtype_of(value: Any) -> np.dtype:
+    dtype = getattr(value, "dtype", None)
+    return np.dtype(dtype) if dtype is not None else np.asarray(value).dtype
+
+
+def check_params(params: Any, name: str = "params") -> tuple[int, ...]:
+    """The parameters must be a non-empty list of layers ``{"W": (m_k, m_{k−1}), "b": (m_k,)}``
+    with floating entries, each layer's input width equal to the previous layer's output width.
+    Static (shapes only), so it costs nothing under ``jit``. Returns the widths (m_0, …, m_p).
+
+    P-NET-DEF (001_602cbf05fdb6a620.txt Def 5.1: W^(k) ∈ M_{m_k, m_{k−1}}, b^(k) ∈ ℝ^{m_k}).
+
+    Raises:
+        TypeError: if ``params`` is not a list of dicts.
+        ValueError: naming the layer (``params[k]["W"]``) whose shape does not fit.
+    """
+    if not isinstance(params, list | tuple):
+        raise TypeError(
+            f"{name} must be a list of layers {{'W': (out, in), 'b': (out,)}} (as init_params "
+            f"returns), got {type(params).__name__}"
+        )
+    if not params:
+        raise ValueError(f"{name} must hold at least one layer, got an empty list")
+    widths: list[int] = []
+    for k, layer in enumerate(params):
+        if not isinstance(layer, Mapping) or set(layer) != {"W", "b"}:
+            keys = sorted(layer) if isinstance(layer, Mapping) else type(layer).__name__
+            raise TypeError(f"{name}[{k}] must be a dict with the keys 'W' and 'b', got {keys}")
+        W_shape, b_shape = _shape_of(layer["W"]), _shape_of(layer["b"])
+        for part in ("W", "b"):
+            dtype = _dtype_of(layer[part])
+            if not jnp.issubdtype(dtype, jnp.floating):
+                raise ValueError(
+                    f"{name}[{k}]['{part}'] must hold floating-point numbers, got dtype {dtype}"
+                )
+        if len(W_shape) != 2:
+            raise ValueError(f"{name}[{k}]['W'] must be a matrix (out, in), got shape {W_shape}")
+        if b_shape != (W_shape[0],):
+            raise ValueError(
+                f"{name}[{k}]['b'] must have shape ({W_shape[0]},) to match {name}[{k}]['W'] of "
+                f"shape {W_shape}, got {b_shape}"
+            )
+        if k == 0:
+            widths.append(W_shape[1])
+        elif W_shape[1] != widths[-1]:
+            raise ValueError(
+                f"{name}[{k}]['W'] has shape {W_shape}: its {W_shape[1]} columns must equal the "
+                f"{widths[-1]} outputs of {name}[{k - 1}]"
+            )
+        widths.append(W_shape[0])
+    return tuple(widths)
+
+
+def check_key(key: Any, name: str = "key") -> None:
+    """A PRNG key: ``jax.random.PRNGKey(seed)`` (uint32, shape (2,)) or ``jax.random.key(seed)``.
+
+    Raises:
+        TypeError: naming the argument.
+    """
+    dtype = getattr(key, "dtype", None)
+    shape = getattr(key, "shape", None)
+    if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key) and shape == ():
+        return
+    if dtype is not None and np.dtype(dtype) == np.uint32 and shape == (2,):
+        return
+    raise TypeError(
+        f"{name} must be a PRNG key (jax.random.PRNGKey(seed) or jax.random.key(seed)), got "
+        f"{type(key).__name__}" + (f" of shape {shape} and dtype {dtype}" if shape else f" {key!r}")
+    )
+
+
+def check_optimizer(optimizer: Any, name: str = "optimizer") -> None:
+    """An optax ``GradientTransformation``: an object with callable ``init`` and ``update``.
+
+    Raises:
+        TypeError: naming the argument; a constructor passed uncalled is named as such.
+    """
+    if callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None)):
+        return
+    hint = ""
+    if callable(optimizer):
+        hint = (
+            f"; {getattr(optimizer, '__name__', 'this')} is a constructor: call it with its "
+            "hyperparameters, e.g. jaxdnn.adam(1e-3)"
+        )
+    raise TypeError(
+        f"{name} must be an optax.GradientTransformation (init, update), got "
+        f"{type(optimizer).__name__} {optimizer!r:.60}{hint}"
+    )
+
+
+def check_finite(name: str, values: Any) -> None:
+    """Concrete values must be finite (traced values pass: they cannot be read).
+
+    Raises:
+        ValueError: naming the argument and the first row with a NaN or an infinity.
+    """
+    if isinstance(values, jax.core.Tracer):
+        return
+    host = np.asarray(values)
+    if not np.issubdtype(host.dtype, np.floating) or np.isfinite(host).all():
+        return
+    rows = ~np.isfinite(host.reshape(host.shape[0], -1)).all(axis=1) if host.ndim else [True]
+    i = int(np.flatnonzero(rows)[0])
+    where = f" in row {i}: {host[i]}" if host.ndim else f": {host}"
+    raise ValueError(f"{name} of shape {host.shape} has a non-finite value{where}")
