@@ -5,24 +5,35 @@ into *updates to add* (``optax.apply_updates(params, updates)``), so the optimiz
 ``optax.chain``. The update rules are written here, leaf by leaf with ``jax.tree.map``; no optax
 transform is called. Their exact optax equivalents (catalogue §4) are cross-checked in the tests.
 
+As in optax, ``learning_rate`` is a number or a schedule (a function of the step count, 0 at
+the first update, such as ``optax.cosine_decay_schedule(…)``), and ``update(updates, state,
+params=None)`` takes optax's argument names. Every state carries that step ``count``.
+
 Hyperparameters are checked when they are concrete numbers (decision 6): learning rates must be
-finite and positive, decays β in [0, 1), ε positive; the ``ValueError`` names the argument.
-Traced values (e.g. under ``jax.vmap`` over learning rates) are not checked.
+finite and positive, decays β in [0, 1), ε positive; the ``ValueError`` names the argument, and a
+value that is no number at all (a string, None, a list) raises a ``TypeError`` naming it. Traced
+values (e.g. under ``jax.vmap`` over learning rates) are not checked.
+
+Each optimizer remembers its constructor and hyperparameters (``HyperparameterizedTransformation``):
+``fit`` compiles one program per constructor and passes the numbers as arguments, so a second
+optimizer with equal settings — or another learning rate — reuses the compiled epoch.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from jax import Array
 from jax.typing import ArrayLike
 
 __all__ = [
+    "HyperparameterizedTransformation",
     "gd_step",
     "GradientDescentState",
     "MomentumState",
@@ -36,38 +47,92 @@ __all__ = [
 ]
 
 PyTree = Any
+Schedule = Callable[[Array], ArrayLike]
+LearningRate = float | Schedule
 
 
-def _concrete(value: Any) -> float | None:
-    """The value as a float if it is a concrete number, None if it is traced."""
+class HyperparameterizedTransformation(optax.GradientTransformation):
+    """An ``optax.GradientTransformation`` (the pair ``init``, ``update``) that also remembers how
+    it was built: ``constructor(**hyperparameters)`` gives an equal transformation. ``fit`` uses
+    this to share one compiled epoch between optimizers of equal settings.
+
+    The hand-written optimizers of P-OPT-GD, P-ALG-MOMENTUM, P-ALG-RMSPROP and P-ALG-ADAM
+    (001_602cbf05fdb6a620.txt §6.2; 002_0dd137535febb580.txt §7) are of this kind.
+    """
+
+    constructor: Callable[..., optax.GradientTransformation]
+    hyperparameters: dict[str, Any]
+
+
+def _remember(
+    transformation_init: Callable, update: Callable, constructor: Callable, **hyperparameters: Any
+) -> HyperparameterizedTransformation:
+    transformation = HyperparameterizedTransformation(transformation_init, update)
+    transformation.constructor = constructor
+    transformation.hyperparameters = hyperparameters
+    return transformation
+
+
+def _concrete(name: str, value: Any) -> float | None:
+    """The value as a float if it is a concrete number, None if it is traced.
+
+    Raises:
+        TypeError: naming the argument if the value is not a real number (a string, None, a
+            boolean, a list, an array of more than one element).
+    """
     if isinstance(value, jax.core.Tracer):
         return None
+    if isinstance(value, bool | str | bytes) or value is None:
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    shape = getattr(value, "shape", None)
+    if shape is not None and shape != ():
+        raise TypeError(f"{name} must be a scalar, got an array of shape {shape}")
+    if shape is None and not isinstance(value, int | float | np.number):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    if shape is not None and not jnp.issubdtype(value.dtype, jnp.number):
+        raise TypeError(f"{name} must be a real number, got dtype {value.dtype}")
     return float(value)
 
 
-def _check_learning_rate(learning_rate: ArrayLike) -> None:
-    value = _concrete(learning_rate)
+def _check_learning_rate(learning_rate: LearningRate) -> None:
+    """A number (finite, > 0) or a schedule: a callable of the step count (checked when called)."""
+    if callable(learning_rate):
+        return
+    value = _concrete("learning_rate", learning_rate)
     if value is not None and not (math.isfinite(value) and value > 0):
         raise ValueError(f"learning_rate must be finite and > 0, got {value!r}")
 
 
+def _learning_rate_at(learning_rate: LearningRate, count: Array) -> ArrayLike:
+    """α_t: the number itself, or the schedule at the step count (0 at the first update)."""
+    return learning_rate(count) if callable(learning_rate) else learning_rate
+
+
 def _check_decay(name: str, beta: ArrayLike) -> None:
-    value = _concrete(beta)
+    value = _concrete(name, beta)
     if value is not None and not (0 <= value < 1):
         raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
 
 
 def _check_positive(name: str, eps: ArrayLike) -> None:
-    value = _concrete(eps)
+    value = _concrete(name, eps)
     if value is not None and not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+
+
+def _check_flag(name: str, value: Any) -> None:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def _zero_count() -> Array:
+    return jnp.zeros([], jnp.int32)
 
 
 def _zeros_like(params: PyTree) -> PyTree:
     return jax.tree.map(jnp.zeros_like, params)
 
 
-@jax.jit
 def gd_step(params: PyTree, grads: PyTree, learning_rate: ArrayLike) -> PyTree:
     """One gradient-descent step θ ← θ − α·∂C/∂θ for every parameter θ of the pytree.
 
@@ -78,7 +143,28 @@ def gd_step(params: PyTree, grads: PyTree, learning_rate: ArrayLike) -> PyTree:
     P-GD-STEP-004 (004_6f61966887c71a84.txt "Gradient descent algorithm";
     002_0dd137535febb580.txt §6; corrected E-17, E-18), P-ALG-BP-GD (001_602cbf05fdb6a620.txt
     Def 6.6: all layers updated simultaneously).
+
+    Raises:
+        ValueError: naming ``grads`` if its structure or leaf shapes differ from ``params``.
+        TypeError: naming ``learning_rate`` if it is not a number.
     """
+    _concrete("learning_rate", learning_rate)
+    if jax.tree.structure(params) != jax.tree.structure(grads):
+        raise ValueError(
+            "grads must have the structure of params, got "
+            f"{jax.tree.structure(grads)} and {jax.tree.structure(params)}"
+        )
+    for p, g in zip(jax.tree.leaves(params), jax.tree.leaves(grads), strict=True):
+        if jnp.shape(p) != jnp.shape(g):
+            raise ValueError(
+                "grads must have the shapes of params, got a leaf "
+                f"{jnp.shape(g)} for {jnp.shape(p)}"
+            )
+    return _gd_step(params, grads, learning_rate)
+
+
+@jax.jit
+def _gd_step(params: PyTree, grads: PyTree, learning_rate: ArrayLike) -> PyTree:
     return jax.tree.map(lambda p, g: p - learning_rate * g, params, grads)
 
 
@@ -86,48 +172,54 @@ def gd_step(params: PyTree, grads: PyTree, learning_rate: ArrayLike) -> PyTree:
 
 
 class GradientDescentState(NamedTuple):
-    """Gradient descent keeps no state.
+    """Gradient descent keeps only the step count (0 before the first update), read by a
+    learning-rate schedule.
 
     P-OPT-GD (001_602cbf05fdb6a620.txt Def 6.4).
     """
 
+    count: Array
 
-def gradient_descent(learning_rate: float) -> optax.GradientTransformation:
+
+def gradient_descent(learning_rate: LearningRate) -> HyperparameterizedTransformation:
     """Gradient descent: x^(n+1) = x^(n) − α∇f(x^(n)) for every n ≥ 0 (update −α·g).
 
-    Equals ``optax.sgd(learning_rate=α)``. The recurrence starts at n = 0: x^(1) is defined
-    (001 states it for n ∈ ℕ*, E-06).
+    Equals ``optax.sgd(learning_rate=α)``, also with a schedule α_n. The recurrence starts at
+    n = 0: x^(1) is defined (001 states it for n ∈ ℕ*, E-06).
 
     P-OPT-GD (001_602cbf05fdb6a620.txt Def 6.4 eq (22), corrected E-06; 004_6f61966887c71a84.txt
     GD; 002_0dd137535febb580.txt §6), P-ALG-BP-GD (001 Def 6.6).
 
     Raises:
         ValueError: naming ``learning_rate`` if it is not finite and positive.
+        TypeError: naming ``learning_rate`` if it is neither a number nor a schedule.
     """
     _check_learning_rate(learning_rate)
 
     def init(params: PyTree) -> GradientDescentState:
-        return GradientDescentState()
+        return GradientDescentState(_zero_count())
 
-    def update(grads: PyTree, state: GradientDescentState, params: PyTree = None):
-        return jax.tree.map(lambda g: -learning_rate * g, grads), state
+    def update(updates: PyTree, state: GradientDescentState, params: PyTree = None):
+        lr = _learning_rate_at(learning_rate, state.count)
+        return jax.tree.map(lambda g: -lr * g, updates), GradientDescentState(state.count + 1)
 
-    return optax.GradientTransformation(init, update)
+    return _remember(init, update, gradient_descent, learning_rate=learning_rate)
 
 
 # --- momentum -------------------------------------------------------------------------------
 
 
 class MomentumState(NamedTuple):
-    """The momentum buffer m (one array per parameter, zeros at the start).
+    """The step count and the momentum buffer m (one array per parameter, zeros at the start).
 
     P-ALG-MOMENTUM (001_602cbf05fdb6a620.txt Def 6.5).
     """
 
+    count: Array
     momentum: PyTree
 
 
-def momentum(learning_rate: float, beta: float) -> optax.GradientTransformation:
+def momentum(learning_rate: LearningRate, beta: float) -> HyperparameterizedTransformation:
     """Gradient descent with momentum, exponential-moving-average form:
 
         m^(0) = 0;  m^(n+1) = β·m^(n) + (1 − β)·∇f(x^(n));  x^(n+1) = x^(n) − α·m^(n+1)
@@ -145,35 +237,42 @@ def momentum(learning_rate: float, beta: float) -> optax.GradientTransformation:
 
     Raises:
         ValueError: naming ``learning_rate`` or ``beta`` if out of range (β must lie in [0, 1)).
+        TypeError: naming the argument if it is not a number (or, for ``learning_rate``, a
+            schedule).
     """
     _check_learning_rate(learning_rate)
     _check_decay("beta", beta)
 
     def init(params: PyTree) -> MomentumState:
-        return MomentumState(_zeros_like(params))
+        return MomentumState(_zero_count(), _zeros_like(params))
 
-    def update(grads: PyTree, state: MomentumState, params: PyTree = None):
-        m = jax.tree.map(lambda m, g: beta * m + (1 - beta) * g, state.momentum, grads)
-        return jax.tree.map(lambda m: -learning_rate * m, m), MomentumState(m)
+    def update(updates: PyTree, state: MomentumState, params: PyTree = None):
+        m = jax.tree.map(lambda m, g: beta * m + (1 - beta) * g, state.momentum, updates)
+        lr = _learning_rate_at(learning_rate, state.count)
+        return jax.tree.map(lambda m: -lr * m, m), MomentumState(state.count + 1, m)
 
-    return optax.GradientTransformation(init, update)
+    return _remember(init, update, momentum, learning_rate=learning_rate, beta=beta)
 
 
 # --- RMSprop --------------------------------------------------------------------------------
 
 
 class RMSpropState(NamedTuple):
-    """The moving average v of squared gradients (zeros at the start).
+    """The step count and the moving average v of squared gradients (zeros at the start).
 
     P-ALG-RMSPROP (002_0dd137535febb580.txt §7.5).
     """
 
+    count: Array
     nu: PyTree
 
 
 def rmsprop(
-    learning_rate: float, decay: float = 0.9, eps: float = 1e-8, eps_in_sqrt: bool = True
-) -> optax.GradientTransformation:
+    learning_rate: LearningRate,
+    decay: float = 0.9,
+    eps: float = 1e-8,
+    eps_in_sqrt: bool = True,
+) -> HyperparameterizedTransformation:
     """RMSprop: v_0 = 0, v_t = β·v_{t−1} + (1 − β)·g_t², w_{t+1} = w_t − η·g_t/√(v_t + ε).
 
     ``eps_in_sqrt=True`` puts ε inside the root as 002 eq. (9) does (≡ ``optax.rmsprop(η,
@@ -188,24 +287,36 @@ def rmsprop(
 
     Raises:
         ValueError: naming ``learning_rate``, ``decay`` or ``eps`` if out of range.
+        TypeError: naming the argument if it is not a number (a schedule for ``learning_rate``,
+            a bool for ``eps_in_sqrt``).
     """
     _check_learning_rate(learning_rate)
     _check_decay("decay", decay)
     _check_positive("eps", eps)
+    _check_flag("eps_in_sqrt", eps_in_sqrt)
 
     def init(params: PyTree) -> RMSpropState:
-        return RMSpropState(_zeros_like(params))
+        return RMSpropState(_zero_count(), _zeros_like(params))
 
-    def update(grads: PyTree, state: RMSpropState, params: PyTree = None):
-        nu = jax.tree.map(lambda v, g: decay * v + (1 - decay) * g * g, state.nu, grads)
+    def update(updates: PyTree, state: RMSpropState, params: PyTree = None):
+        nu = jax.tree.map(lambda v, g: decay * v + (1 - decay) * g * g, state.nu, updates)
+        lr = _learning_rate_at(learning_rate, state.count)
 
         def step(g: Array, v: Array) -> Array:
             denominator = jnp.sqrt(v + eps) if eps_in_sqrt else jnp.sqrt(v) + eps
-            return -learning_rate * g / denominator
+            return -lr * g / denominator
 
-        return jax.tree.map(step, grads, nu), RMSpropState(nu)
+        return jax.tree.map(step, updates, nu), RMSpropState(state.count + 1, nu)
 
-    return optax.GradientTransformation(init, update)
+    return _remember(
+        init,
+        update,
+        rmsprop,
+        learning_rate=learning_rate,
+        decay=decay,
+        eps=eps,
+        eps_in_sqrt=bool(eps_in_sqrt),
+    )
 
 
 # --- Adam -----------------------------------------------------------------------------------
@@ -223,14 +334,14 @@ class AdamState(NamedTuple):
 
 
 def adam(
-    learning_rate: float,
+    learning_rate: LearningRate,
     b1: float = 0.9,
     b2: float = 0.999,
     eps: float = 1e-8,
     *,
     eps_root: float = 0.0,
     bias_correction: bool = True,
-) -> optax.GradientTransformation:
+) -> HyperparameterizedTransformation:
     """Adam (Kingma & Ba): for t = 1, 2, …
 
         m_t = β₁m_{t−1} + (1 − β₁)g_t,   v_t = β₂v_{t−1} + (1 − β₂)g_t²,
@@ -250,23 +361,27 @@ def adam(
     Raises:
         ValueError: naming ``learning_rate``, ``b1``, ``b2``, ``eps`` or ``eps_root`` if out of
             range (ε and ε_root must be ≥ 0 and not both 0).
+        TypeError: naming the argument if it is not a number (a schedule for ``learning_rate``,
+            a bool for ``bias_correction``).
     """
     _check_learning_rate(learning_rate)
     _check_decay("b1", b1)
     _check_decay("b2", b2)
+    _check_flag("bias_correction", bias_correction)
     for name, value in (("eps", eps), ("eps_root", eps_root)):
-        concrete = _concrete(value)
+        concrete = _concrete(name, value)
         if concrete is not None and not (math.isfinite(concrete) and concrete >= 0):
             raise ValueError(f"{name} must be finite and >= 0, got {concrete!r}")
-    if _concrete(eps) == 0 and _concrete(eps_root) == 0:
+    if _concrete("eps", eps) == 0 and _concrete("eps_root", eps_root) == 0:
         raise ValueError("eps must be > 0 when eps_root is 0 (the denominator √v̂ may be 0)")
 
     def init(params: PyTree) -> AdamState:
         return AdamState(jnp.zeros([], jnp.int32), _zeros_like(params), _zeros_like(params))
 
-    def update(grads: PyTree, state: AdamState, params: PyTree = None):
-        mu = jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, state.mu, grads)
-        nu = jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, state.nu, grads)
+    def update(updates: PyTree, state: AdamState, params: PyTree = None):
+        mu = jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, state.mu, updates)
+        nu = jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, state.nu, updates)
+        lr = _learning_rate_at(learning_rate, state.count)
         t = state.count + 1
         if bias_correction:
             # 1 − βᵗ in the default float type, then cast: optax rounds it the same way.
@@ -275,12 +390,22 @@ def adam(
             nu_hat = jax.tree.map(lambda v: v / (1 - b2**t_float).astype(v.dtype), nu)
         else:
             mu_hat, nu_hat = mu, nu
-        updates = jax.tree.map(
-            lambda m, v: -learning_rate * (m / (jnp.sqrt(v + eps_root) + eps)), mu_hat, nu_hat
+        steps = jax.tree.map(
+            lambda m, v: -lr * (m / (jnp.sqrt(v + eps_root) + eps)), mu_hat, nu_hat
         )
-        return updates, AdamState(t, mu, nu)
+        return steps, AdamState(t, mu, nu)
 
-    return optax.GradientTransformation(init, update)
+    return _remember(
+        init,
+        update,
+        adam,
+        learning_rate=learning_rate,
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        eps_root=eps_root,
+        bias_correction=bool(bias_correction),
+    )
 
 
 # --- exponential moving average -----------------------------------------------------------

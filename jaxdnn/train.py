@@ -40,7 +40,7 @@ from jaxdnn.network import (
     objective,
     reduce_samples,
 )
-from jaxdnn.validation import check_dataset
+from jaxdnn.validation import check_dataset, check_key, check_optimizer, check_params
 
 __all__ = ["batch_indices", "evaluate", "fit", "TrainingDiverged"]
 
@@ -144,9 +144,48 @@ def _epoch_function(
     return jaxdnn_train_epoch
 
 
+def _optimizer_program(optimizer: optax.GradientTransformation) -> tuple[tuple, dict[str, float]]:
+    """How the compiled epoch gets its optimizer: ``(cache key, numeric hyperparameters)``.
+
+    A jaxdnn optimizer remembers its constructor and hyperparameters: its numbers (learning
+    rate, β, ε) become arguments of the compiled program (weakly typed, as Python numbers are,
+    so they take the parameters' dtype) and the rest (a schedule, flags) its cache key — so an
+    equal optimizer built anew, or one with another learning rate, reuses the program. Any other
+    optax transformation is the key itself.
+    """
+    constructor = getattr(optimizer, "constructor", None)
+    settings = getattr(optimizer, "hyperparameters", None)
+    if constructor is None or not isinstance(settings, dict):
+        return ("object", optimizer), {}
+    numbers = {name: float(value) for name, value in settings.items() if _is_number(value)}
+    static = tuple(sorted((k, v) for k, v in settings.items() if k not in numbers))
+    try:
+        hash(static)
+    except TypeError:  # an unhashable setting: cache per object
+        return ("object", optimizer), {}
+    return ("constructor", constructor, static), numbers
+
+
+def _is_number(value: Any) -> bool:
+    """A concrete real number (Python, NumPy or a 0-d array), not a boolean."""
+    if isinstance(value, bool | np.bool_) or isinstance(value, jax.core.Tracer):
+        return False
+    if isinstance(value, int | float | np.number):
+        return True
+    return getattr(value, "shape", None) == () and jnp.issubdtype(value.dtype, jnp.number)
+
+
+def _build_optimizer(program: tuple, numbers: dict[str, Any]) -> optax.GradientTransformation:
+    """The optimizer of ``_optimizer_program``'s key, given its numeric hyperparameters."""
+    if program[0] == "object":
+        return program[1]
+    _, constructor, static = program
+    return constructor(**numbers, **dict(static))
+
+
 @functools.lru_cache(maxsize=32)
 def _make_epoch(
-    optimizer: optax.GradientTransformation,
+    optimizer_program: tuple,
     loss: str,
     hidden: tuple[Activation, ...],
     gradients: str,
@@ -158,8 +197,15 @@ def _make_epoch(
 ):
     loss_and_gradients = _loss_and_gradients(gradients, loss, hidden, compute_dtype)
     batch_sharding = None if mesh is None else NamedSharding(mesh, P(mesh.axis_names))
-    epoch = _epoch_function(optimizer, loss_and_gradients, n, batch_size, batch_sharding, unroll)
-    return jax.jit(epoch)
+
+    def jaxdnn_fit_epoch(params, opt_state, X, Y, key, epoch, hyperparameters):
+        optimizer = _build_optimizer(optimizer_program, hyperparameters)
+        epoch_function = _epoch_function(
+            optimizer, loss_and_gradients, n, batch_size, batch_sharding, unroll
+        )
+        return epoch_function(params, opt_state, X, Y, key, epoch)
+
+    return jax.jit(jaxdnn_fit_epoch)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -218,8 +264,9 @@ def evaluate(
     P-NET-OBJECTIVE (001_602cbf05fdb6a620.txt Def 5.2, mean reduction), P-MET-ACCURACY
     (002_0dd137535febb580.txt §8.1), P-MET-RMSE (002 §8.3).
     """
+    widths = check_params(params)
     activations = hidden_activations(hidden, len(params))
-    X, Y = check_dataset(X, Y, loss)
+    X, Y = check_dataset(X, Y, loss_head(loss).name, ("X", "Y"), widths[0], widths[-1])
     dtype = jnp.asarray(params[0]["W"]).dtype
     metrics = _make_evaluate(loss, activations)(
         params, jnp.asarray(X, dtype), jnp.asarray(Y, dtype)
@@ -370,9 +417,11 @@ def fit(
     XLA runs a loop's control on the host, which synchronises with the device every
     iteration; unrolling amortises that over several steps. On a CPU it measured no gain.
 
-    The compiled epoch is cached per optimizer object, head, hidden activations, gradient
-    method, n, batch size, precision, mesh and unroll, so calling ``fit`` again (to resume, or epoch
-    by epoch) does not recompile.
+    The compiled epoch is cached per head, hidden activations, gradient method, n, batch size,
+    precision, mesh, unroll and optimizer kind: the numbers of a jaxdnn optimizer (learning
+    rate, β, ε) are arguments of the compiled program, so calling ``fit`` again (to resume,
+    epoch by epoch, or with a new ``jaxdnn.adam(…)`` of any learning rate) does not recompile;
+    another optax transformation is cached per object.
 
     ``history`` holds per epoch: ``"epoch"``, ``"loss"`` (mean training loss over the epoch's
     samples, each taken when its batch was used), and with validation data ``"val_loss"`` and
@@ -386,11 +435,18 @@ def fit(
 
     Raises:
         ValueError: naming the argument, for bad data (shape, non-finite value, labels) or
-            settings (``epochs``, ``batch_size``, ``gradients``, ``loss``, ``hidden``,
-            ``precision``, ``mesh``, ``unroll``).
+            settings (``params``, ``epochs``, ``batch_size``, ``gradients``, ``loss``,
+            ``hidden``, ``precision``, ``mesh``, ``unroll``).
+        TypeError: naming ``params``, ``optimizer``, ``key`` or ``callback`` if it is not the
+            kind of object expected.
     """
+    all_widths = check_params(params)
+    check_optimizer(optimizer)
+    check_key(key)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {callback!r}")
     dtype = jnp.asarray(params[0]["W"]).dtype
-    widths = (params[0]["W"].shape[1], params[-1]["W"].shape[0])
+    widths = (all_widths[0], all_widths[-1])
     setup = _training_setup(
         widths,
         dtype,
@@ -412,8 +468,12 @@ def fit(
     X, Y, validation, n, batch_size = setup.X, setup.Y, setup.validation, setup.n, setup.batch_size
     mesh = _data_parallel_mesh(mesh, batch_size)
 
-    epoch_fn = _make_epoch(
-        optimizer, head.name, activations, gradients, n, batch_size, compute_dtype, mesh, unroll
+    program, numbers = _optimizer_program(optimizer)
+    epoch_fn = functools.partial(
+        _make_epoch(
+            program, head.name, activations, gradients, n, batch_size, compute_dtype, mesh, unroll
+        ),
+        hyperparameters=numbers,
     )
     evaluate_fn = _make_evaluate(head.name, activations)
     params = jax.tree.map(jnp.asarray, params)

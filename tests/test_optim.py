@@ -167,6 +167,27 @@ EQUIVALENT = [
     ),
 ]
 
+# A learning-rate schedule (a warm-up from 0, then cosine decay), as optax's optimizers take it.
+SCHEDULE = optax.warmup_cosine_decay_schedule(0.0, ALPHA, warmup_steps=10, decay_steps=T)
+EQUIVALENT += [
+    ("P-OPT-GD schedule", lambda: jd.gradient_descent(SCHEDULE), lambda: optax.sgd(SCHEDULE)),
+    (
+        "P-ALG-MOMENTUM schedule",
+        lambda: jd.momentum(SCHEDULE, BETA),
+        lambda: optax.chain(optax.ema(BETA, debias=False), optax.scale_by_learning_rate(SCHEDULE)),
+    ),
+    (
+        "P-ALG-RMSPROP schedule",
+        lambda: jd.rmsprop(SCHEDULE, BETA, EPS),
+        lambda: optax.rmsprop(SCHEDULE, decay=BETA, eps=EPS),
+    ),
+    (
+        "P-ALG-ADAM schedule",
+        lambda: jd.adam(SCHEDULE, B1, B2, EPS),
+        lambda: optax.adam(SCHEDULE, b1=B1, b2=B2, eps=EPS),
+    ),
+]
+
 # (catalogue ID, hand-written, optax transform that is NOT equivalent)
 NOT_EQUIVALENT = [
     (
@@ -212,6 +233,24 @@ def test_optimizer_differs_from_non_equivalent_optax(name, ours, theirs):
     against silently switching conventions)."""
     a, b = trajectory(ours(), jnp.float64, 25), trajectory(theirs(), jnp.float64, 25)
     assert np.max(np.abs(a - b)) > 1e-6
+
+
+@pytest.mark.parametrize(
+    "tx",
+    [jd.gradient_descent(ALPHA), jd.momentum(ALPHA, BETA), jd.rmsprop(ALPHA), jd.adam(ALPHA)],
+    ids=["gd", "momentum", "rmsprop", "adam"],
+)
+def test_update_takes_optax_argument_names(tx):
+    """update(updates, state, params=None), as optax's transformations; a call by keyword equals
+    a positional one, and the state counts the steps (what a schedule reads)."""
+    params, X, Y = _start(jnp.float64)
+    grads = _objective_grad(params, X, Y)
+    state = tx.init(params)
+    by_keyword, state_k = tx.update(updates=grads, state=state, params=params)
+    positional, _ = tx.update(grads, state)
+    for a, b in zip(jax.tree.leaves(by_keyword), jax.tree.leaves(positional), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert int(state.count) == 0 and int(state_k.count) == 1
 
 
 def test_P_ALG_BP_MOMENTUM_buffers_have_parameter_shapes():

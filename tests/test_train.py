@@ -7,6 +7,7 @@ import logging
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -174,11 +175,53 @@ def test_fit_is_deterministic_and_compiles_each_epoch_once(caplog):
     X, Y = rng.normal(size=(50, 3)), np.eye(2)[rng.integers(0, 2, size=50)]
     with jax.log_compiles(), caplog.at_level(logging.WARNING):
         first, _ = fit(PARAMS, X, Y, jd.adam(1e-2), key=KEY, epochs=5, batch_size=16)
-    compiles = [r for r in caplog.records if "Compiling jit(jaxdnn_train_epoch)" in r.getMessage()]
+    compiles = [r for r in caplog.records if "Compiling jit(jaxdnn_fit_epoch)" in r.getMessage()]
     assert len(compiles) == 1
     second, _ = fit(PARAMS, X, Y, jd.adam(1e-2), key=KEY, epochs=5, batch_size=16)
     for a, b in zip(jax.tree.leaves(first), jax.tree.leaves(second), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+class _CountCompilations:
+    """Counts XLA backend compilations (jax.monitoring events) while active."""
+
+    def __enter__(self):
+        self.count = 0
+
+        def listener(event, duration, **kwargs):
+            if event == "/jax/core/compile/backend_compile_duration":
+                self.count += 1
+
+        self._listener = listener
+        jax.monitoring.register_event_duration_secs_listener(listener)
+        return self
+
+    def __exit__(self, *exc):
+        jax.monitoring.unregister_event_duration_listener(self._listener)
+
+
+def test_fit_with_a_freshly_built_equal_optimizer_does_not_compile():
+    """Two optimizers built with equal settings share one compiled epoch, and so do optimizers
+    that differ only in their numbers (learning rate, β): those are arguments of the program.
+    Counted with jax.monitoring's backend-compile events, not a timer."""
+    rng = np.random.default_rng(9)
+    X, Y = rng.normal(size=(37, 3)), np.eye(2)[rng.integers(0, 2, size=37)]
+    kwargs = dict(key=KEY, epochs=2, batch_size=8)
+    with _CountCompilations() as first:
+        reference, _ = fit(PARAMS, X, Y, jd.adam(1e-3), **kwargs)
+    assert first.count >= 1  # the counter sees compilations
+    with _CountCompilations() as again:
+        same, _ = fit(PARAMS, X, Y, jd.adam(1e-3), **kwargs)
+        other_lr, _ = fit(PARAMS, X, Y, jd.adam(5e-3, b1=0.8), **kwargs)
+    assert again.count == 0
+    for a, b in zip(jax.tree.leaves(same), jax.tree.leaves(reference), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(other_lr[0]["W"], reference[0]["W"])  # the new numbers are used
+    tx = optax.sgd(0.1, momentum=0.9)  # another library's transformation: cached per object
+    fit(PARAMS, X, Y, tx, **kwargs)
+    with _CountCompilations() as optax_object:
+        fit(PARAMS, X, Y, tx, **kwargs)
+    assert optax_object.count == 0
 
 
 def test_fit_unrolled_loop_gives_the_same_parameters():
@@ -330,14 +373,15 @@ def test_P_ALG_GRAD_ESTIMATE_data_parallel_fit_equals_one_device(shape):
     for leaf in jax.tree.leaves(sharded[0]):
         assert leaf.sharding.is_fully_replicated and len(leaf.sharding.device_set) == 8
 
-    from jaxdnn.train import _data_parallel_mesh, _make_epoch
+    from jaxdnn.train import _data_parallel_mesh, _make_epoch, _optimizer_program
 
     auto_mesh = _data_parallel_mesh(mesh, 16)
-    epoch = _make_epoch(jd.momentum(0.1, 0.9), "softmax_cross_entropy", (jd.relu,), "autodiff",
+    program, numbers = _optimizer_program(jd.momentum(0.1, 0.9))
+    epoch = _make_epoch(program, "softmax_cross_entropy", (jd.relu,), "autodiff",
                         100, 16, None, auto_mesh)  # fmt: skip
     replicated = jax.sharding.NamedSharding(auto_mesh, jax.sharding.PartitionSpec())
     args = jax.device_put((params, jd.momentum(0.1, 0.9).init(params), X, Y), replicated)
-    hlo = epoch.lower(*args, KEY, 0).compile().as_text()
+    hlo = epoch.lower(*args, KEY, 0, numbers).compile().as_text()
     assert "all-reduce" in hlo
     assert "f64[2,5]" in hlo and "f64[16,5]" not in hlo  # each device gathers 2 of the 16 rows
 
