@@ -95,7 +95,10 @@ def sigmoid(z: ArrayLike) -> Array:
 
     P-ACT-SIGMOID (002_0dd137535febb580.txt §5.2 eq (4); 004_6f61966887c71a84.txt neuron).
     """
-    return jax.nn.sigmoid(jnp.asarray(z))
+    z = jnp.asarray(z)
+    if not jnp.issubdtype(z.dtype, jnp.inexact):  # integers, as tanh and softmax accept them
+        z = z.astype(jnp.result_type(float))
+    return jax.nn.sigmoid(z)
 
 
 @jax.jit

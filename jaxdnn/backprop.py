@@ -41,6 +41,7 @@ from jaxdnn.simplified import (
     elementwise_backward,
     relu_backward,
 )
+from jaxdnn.validation import check_params
 
 __all__ = [
     "output_delta",
@@ -123,6 +124,7 @@ def loss_and_backprop(
     P-BP-ALGO (004_6f61966887c71a84.txt the four equations; 001_602cbf05fdb6a620.txt Note to
     Def 5.2; 002_0dd137535febb580.txt §6), P-NET-OBJECTIVE-GRAD (001 Corollary to Def 5.2).
     """
+    check_params(params)
     _check_reduction(reduction)
     head = loss_head(loss)
     activations = hidden_activations(hidden, len(params))

@@ -28,7 +28,7 @@ CHECKPOINT_NAME = "checkpoint.msgpack"
 _KEYS = ("epoch", "params", "opt_state", "history", "config")
 
 
-class CheckpointError(Exception):
+class CheckpointError(ValueError):
     """A checkpoint is missing, unreadable or not a jaxdnn checkpoint.
 
     P-ALG-BP-SGD (001_602cbf05fdb6a620.txt note after Def 6.6: training proceeds epoch by

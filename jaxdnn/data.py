@@ -77,8 +77,12 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be a vector of integers, got {labels.dtype} {labels.shape}")
+    negative = np.flatnonzero(labels < 0)
+    if negative.size:
+        i = int(negative[0])
+        raise ValueError(f"labels must be non-negative; labels[{i}] = {labels[i]}")
     n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
-    bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
+    bad = np.flatnonzero(labels >= n_classes)
     if bad.size:
         i = int(bad[0])
         raise ValueError(f"labels must lie in [0, {n_classes - 1}]; labels[{i}] = {labels[i]}")

@@ -32,8 +32,27 @@ def dense(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
 
     P-DENSE (001_602cbf05fdb6a620.txt Def 4.1 and Note; 000_e9869ddaa8874969.txt §4).
     """
-    out = jnp.asarray(y) @ jnp.asarray(W).T
-    return out + jnp.broadcast_to(jnp.asarray(b), out.shape)
+    y, W, b = jnp.asarray(y), jnp.asarray(W), jnp.asarray(b)
+    check_layer_shapes(y, W, b)
+    out = y @ W.T
+    return out + jnp.broadcast_to(b, out.shape)
+
+
+def check_layer_shapes(y: Array, W: Array, b: Array, y_name: str = "y") -> None:
+    """Static shape check of a dense layer: W (m, n), b (m,), y (n,) or (N, n).
+
+    Raises:
+        ValueError: naming the argument whose shape does not fit.
+    """
+    if W.ndim != 2:
+        raise ValueError(f"W must be a matrix (out, in), got shape {W.shape}")
+    if b.shape != (W.shape[0],):
+        raise ValueError(f"b must have shape ({W.shape[0]},) to match W {W.shape}, got {b.shape}")
+    if y.ndim not in (1, 2) or y.shape[-1] != W.shape[1]:
+        raise ValueError(
+            f"{y_name} must have shape ({W.shape[1]},) or (N, {W.shape[1]}) to match W {W.shape} "
+            f"(W has shape (out, in)), got {y.shape}"
+        )
 
 
 @jax.jit

@@ -18,6 +18,8 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
+from jaxdnn.validation import check_finite
+
 __all__ = [
     "linear_model",
     "polynomial_features",
@@ -67,6 +69,8 @@ def _as_design(X: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
         raise ValueError(f"X must be 2-D (n, p), got shape {X.shape}")
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},) to match X {X.shape}, got {y.shape}")
+    check_finite("X", X)
+    check_finite("y", y)
     return X, y
 
 

@@ -2,7 +2,9 @@
 
 Each loss takes ``(prediction, target)`` of shape ``(m,)`` and returns a scalar, or of shape
 ``(n, m)`` and returns the ``(n,)`` per-row losses; it reduces over the last axis only, so a
-sum or mean over samples is an explicit choice of the caller. Each gradient function returns an
+sum or mean over samples is an explicit choice of the caller. Prediction and target must have
+the same shape: a pair that would broadcast raises a ``ValueError`` (a static check, also under
+``jit``). Each gradient function returns an
 array of the prediction's shape. ``log`` is the natural logarithm (decision 17).
 
 The cross-entropies from logits (``softmax_cross_entropy``, ``sigmoid_binary_cross_entropy``)
@@ -19,6 +21,7 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from jaxdnn.activations import sigmoid, softmax
+from jaxdnn.validation import check_same_shape
 
 __all__ = [
     "categorical_cross_entropy",
@@ -56,6 +59,7 @@ def categorical_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array
     002_0dd137535febb580.txt §4.2, corrected E-02).
     """
     y, y_star = jnp.asarray(prediction), jnp.asarray(target)
+    check_same_shape("categorical_cross_entropy", ("prediction", y), ("target", y_star))
     safe_y = jnp.where(y_star == 0, 1.0, y)
     return -jnp.sum(_weighted_log(y_star, jnp.log(safe_y)), axis=-1)
 
@@ -68,6 +72,7 @@ def categorical_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike)
     corrected E-29: the gradient is a row of ℝ^m, not a real number).
     """
     y, y_star = jnp.asarray(prediction), jnp.asarray(target)
+    check_same_shape("categorical_cross_entropy_gradient", ("prediction", y), ("target", y_star))
     safe_y = jnp.where(y_star == 0, 1.0, y)
     return jnp.where(y_star == 0, 0.0, -y_star / safe_y)
 
@@ -129,6 +134,7 @@ def softmax_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
     SoftMax∘CCE).
     """
     z, y_star = jnp.asarray(logits), jnp.asarray(target)
+    check_same_shape("softmax_cross_entropy", ("logits", z), ("target", y_star))
     return -jnp.sum(_weighted_log(y_star, jax.nn.log_softmax(z, axis=-1)), axis=-1)
 
 
@@ -143,6 +149,7 @@ def softmax_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Arra
     P-LOSS-SOFTMAX-CCE (001_602cbf05fdb6a620.txt Prop 5.3 eq (13), corrected E-09).
     """
     z, y_star = jnp.asarray(logits), jnp.asarray(target)
+    check_same_shape("softmax_cross_entropy_gradient", ("logits", z), ("target", y_star))
     return jnp.sum(y_star, axis=-1, keepdims=True) * softmax(z) - y_star
 
 
@@ -160,6 +167,7 @@ def binary_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array:
     P-LOSS-BCE (002_0dd137535febb580.txt §4.1 eq (1), corrected E-01).
     """
     p, y = jnp.asarray(prediction), jnp.asarray(target)
+    check_same_shape("binary_cross_entropy", ("prediction", p), ("target", y))
     safe_p = jnp.where(y == 0, 0.5, p)
     safe_q = jnp.where(y == 1, 0.5, p)
     return -jnp.sum(
@@ -174,6 +182,7 @@ def binary_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> A
     P-LOSS-BCE (derived from 002_0dd137535febb580.txt §4.1 eq (1), corrected E-01).
     """
     p, y = jnp.asarray(prediction), jnp.asarray(target)
+    check_same_shape("binary_cross_entropy_gradient", ("prediction", p), ("target", y))
     return (p - y) / (p * (1 - p))
 
 
@@ -186,6 +195,7 @@ def sigmoid_binary_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
     P-LOSS-SIGMOID-BCE (derived; 002_0dd137535febb580.txt §5.2 pairs the sigmoid with BCE).
     """
     z, y = jnp.asarray(logits), jnp.asarray(target)
+    check_same_shape("sigmoid_binary_cross_entropy", ("logits", z), ("target", y))
     return -jnp.sum(
         _weighted_log(y, jax.nn.log_sigmoid(z)) + _weighted_log(1 - y, jax.nn.log_sigmoid(-z)),
         axis=-1,
@@ -198,7 +208,9 @@ def sigmoid_binary_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) 
 
     P-LOSS-SIGMOID-BCE (derived; 002_0dd137535febb580.txt §5.2).
     """
-    return sigmoid(logits) - jnp.asarray(target)
+    z, y = jnp.asarray(logits), jnp.asarray(target)
+    check_same_shape("sigmoid_binary_cross_entropy_gradient", ("logits", z), ("target", y))
+    return sigmoid(z) - y
 
 
 # --- squared errors -------------------------------------------------------------------------
@@ -210,7 +222,9 @@ def squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
 
     P-LOSS-SE (002_0dd137535febb580.txt §4.3 eq (3), sample index restored E-50).
     """
-    d = jnp.asarray(target) - jnp.asarray(prediction)
+    y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
+    check_same_shape("squared_error", ("prediction", y_hat), ("target", y))
+    d = y - y_hat
     return jnp.sum(d * d, axis=-1)
 
 
@@ -220,7 +234,9 @@ def squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
 
     P-LOSS-SE (derived; 002_0dd137535febb580.txt §4.3 eq (3)).
     """
-    return 2 * (jnp.asarray(prediction) - jnp.asarray(target))
+    y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
+    check_same_shape("squared_error_gradient", ("prediction", y_hat), ("target", y))
+    return 2 * (y_hat - y)
 
 
 @jax.jit
@@ -232,7 +248,9 @@ def half_mean_squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
 
     P-LOSS-MSE-HALF (004_6f61966887c71a84.txt "Motivation and cost functions").
     """
-    d = jnp.asarray(target) - jnp.asarray(prediction)
+    y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
+    check_same_shape("half_mean_squared_error", ("prediction", y_hat), ("target", y))
+    d = y - y_hat
     return 0.5 * jnp.mean(d * d, axis=-1)
 
 
@@ -242,5 +260,6 @@ def half_mean_squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -
 
     P-LOSS-MSE-HALF (004_6f61966887c71a84.txt "Motivation and cost functions").
     """
-    y_hat = jnp.asarray(prediction)
-    return (y_hat - jnp.asarray(target)) / y_hat.shape[-1]
+    y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
+    check_same_shape("half_mean_squared_error_gradient", ("prediction", y_hat), ("target", y))
+    return (y_hat - y) / y_hat.shape[-1]

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
@@ -34,6 +35,7 @@ from jaxdnn.losses import (
     softmax_cross_entropy,
     softmax_cross_entropy_gradient,
 )
+from jaxdnn.validation import check_key, check_params
 
 __all__ = [
     "LossHead",
@@ -116,12 +118,16 @@ def _check_reduction(reduction: str) -> None:
 
 
 def _check_widths(widths: Sequence[int]) -> tuple[int, ...]:
+    """The widths as a tuple of Python ints (NumPy integers and integer arrays accepted)."""
+    problem = f"widths must hold at least two positive integers (m_0, …, m_p), got {widths!r}"
+    if isinstance(widths, str | bytes) or np.ndim(widths) != 1:
+        raise ValueError(problem)
     widths = tuple(widths)
-    if len(widths) < 2 or not all(isinstance(m, int) and m >= 1 for m in widths):
-        raise ValueError(
-            f"widths must hold at least two positive integers (m_0, …, m_p), got {widths!r}"
-        )
-    return widths
+    if len(widths) < 2 or not all(
+        isinstance(m, int | np.integer) and not isinstance(m, bool) and m >= 1 for m in widths
+    ):
+        raise ValueError(problem)
+    return tuple(int(m) for m in widths)
 
 
 def param_count(widths: Sequence[int]) -> int:
@@ -152,10 +158,17 @@ def init_params(
     P-NET-DEF (001_602cbf05fdb6a620.txt Def 5.1, widths corrected E-33).
 
     Raises:
-        ValueError: naming ``widths`` if it is not a sequence of at least two positive integers.
+        ValueError: naming ``widths`` if it is not a sequence of at least two positive integers,
+            or ``dtype`` if it is not a floating-point type.
+        TypeError: naming ``key`` if it is not a PRNG key, or ``weight_init`` if not callable.
     """
     widths = _check_widths(widths)
+    check_key(key)
+    if weight_init is not None and not callable(weight_init):
+        raise TypeError(f"weight_init must be a jax.nn.initializers function, got {weight_init!r}")
     dtype = jnp.zeros(()).dtype if dtype is None else jnp.dtype(dtype)
+    if not jnp.issubdtype(dtype, jnp.floating):
+        raise ValueError(f"dtype must be a floating-point type, got {dtype}")
     return _init_params(key, widths, weight_init, dtype)
 
 
@@ -192,9 +205,19 @@ def hidden_activations(
 
     Raises:
         ValueError: naming ``hidden`` if a sequence has the wrong length.
+        TypeError: naming ``hidden`` if it is neither a function nor a sequence of functions.
     """
     if callable(hidden):
         return (hidden,) * (n_layers - 1)
+    if (
+        isinstance(hidden, str | bytes)
+        or not isinstance(hidden, Sequence)
+        or not all(callable(h) for h in hidden)
+    ):
+        raise TypeError(
+            "hidden must be an activation function (e.g. jaxdnn.relu) or a sequence of them, "
+            f"got {hidden!r}"
+        )
     hidden = tuple(hidden)
     if len(hidden) != n_layers - 1:
         raise ValueError(
@@ -231,9 +254,19 @@ def forward_pass(
 
     P-NET-DEF (001_602cbf05fdb6a620.txt Def 5.1), P-BP-DELTA-DEF (004_6f61966887c71a84.txt
     "Error of a node").
+
+    Raises:
+        ValueError, TypeError: naming ``params`` (a layer whose shape does not fit the previous
+            one) or ``X`` (not of shape (m_0,) or (n, m_0)); static checks, also under ``jit``.
     """
+    widths = check_params(params)
     activations = hidden_activations(hidden, len(params))
     a = jnp.asarray(X)
+    if a.ndim not in (1, 2) or a.shape[-1] != widths[0]:
+        raise ValueError(
+            f"X must have shape ({widths[0]},) or (n, {widths[0]}) for a network of input width "
+            f"{widths[0]}, got {a.shape}"
+        )
     zs, As = [], [a]
     for k, layer in enumerate(params):
         z = dense(a, layer["W"], layer["b"])
@@ -277,7 +310,13 @@ def reduce_samples(
     _check_reduction(reduction)
     per_sample = jnp.asarray(per_sample)
     if sample_weights is not None:
-        per_sample = per_sample * jnp.asarray(sample_weights)
+        sample_weights = jnp.asarray(sample_weights)
+        if sample_weights.shape != per_sample.shape:
+            raise ValueError(
+                f"sample_weights must have shape {per_sample.shape} (one weight per sample), got "
+                f"{sample_weights.shape}"
+            )
+        per_sample = per_sample * sample_weights
     return jnp.sum(per_sample) if reduction == "sum" else jnp.mean(per_sample)
 
 

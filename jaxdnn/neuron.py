@@ -17,6 +17,29 @@ from jax.typing import ArrayLike
 
 from jaxdnn.activations import relu, relu_derivative
 
+
+def _check_neuron(x: Array, w: Array, b: Array, x_name: str = "x") -> None:
+    """Static shapes of a neuron: w (n,), b a scalar, x (n,) or a batch (N, n)."""
+    if w.ndim != 1:
+        raise ValueError(f"w must be a vector (n,), got shape {w.shape}")
+    if jnp.ndim(b) != 0:
+        raise ValueError(f"b must be a scalar, got shape {jnp.shape(b)}")
+    if x.ndim not in (1, 2) or x.shape[-1] != w.shape[0]:
+        raise ValueError(
+            f"{x_name} must have shape ({w.shape[0]},) or (N, {w.shape[0]}) to match w "
+            f"{w.shape}, got {x.shape}"
+        )
+
+
+def _check_batch(X: Array, w: Array, b: Array, y: Array) -> None:
+    """Static shapes of the primer's ReLU neuron on m samples: X (m, n), y (m,)."""
+    _check_neuron(X, w, b, "X")
+    if X.ndim != 2 or y.shape != X.shape[:1]:
+        raise ValueError(
+            f"X (m, n) and y (m,) must hold the same samples, got {X.shape} and {y.shape}"
+        )
+
+
 __all__ = [
     "neuron",
     "neuron_gradients",
@@ -34,14 +57,17 @@ def neuron(x: ArrayLike, w: ArrayLike, b: ArrayLike, activation: Callable[[Array
     P-ACT-UNIT (002_0dd137535febb580.txt §5 eqs (4)–(6); 004_6f61966887c71a84.txt neuron
     function), P-NEURON-GRAD.
     """
-    return activation(jnp.asarray(x) @ jnp.asarray(w) + b)
+    x, w = jnp.asarray(x), jnp.asarray(w)
+    _check_neuron(x, w, b)
+    return activation(x @ w + b)
 
 
 @partial(jax.jit, static_argnames="derivative")
 def neuron_gradients(
     x: ArrayLike, w: ArrayLike, b: ArrayLike, derivative: Callable[[Array], Array]
 ) -> tuple[Array, Array]:
-    """∂a/∂w = φ′(z)·x and ∂a/∂b = φ′(z) for a = φ(z), z = x·wᵀ + b (one sample).
+    """∂a/∂w = φ′(z)·x and ∂a/∂b = φ′(z) for a = φ(z), z = x·wᵀ + b: for one sample x (n,), or
+    per sample for a batch (N, n) (row i of ∂a/∂w is φ′(z_i)·x_i).
 
     ReLU: 𝟙[z > 0]·x and 𝟙[z > 0] (the primer gives z instead of 1 as ReLU′ on z > 0, E-10);
     sigmoid: σ(z)(1 − σ(z))·x. Returns ``(d_w, d_b)``.
@@ -49,9 +75,10 @@ def neuron_gradients(
     P-NEURON-GRAD (004_6f61966887c71a84.txt "Derivative of a neuron's activation", ReLU
     derivative corrected E-10).
     """
-    x = jnp.asarray(x)
-    dz = derivative(x @ jnp.asarray(w) + b)
-    return dz * x, dz
+    x, w = jnp.asarray(x), jnp.asarray(w)
+    _check_neuron(x, w, b)
+    dz = derivative(x @ w + b)
+    return dz[..., None] * x, dz
 
 
 @jax.jit
@@ -61,7 +88,9 @@ def relu_neuron_mse(w: ArrayLike, b: ArrayLike, X: ArrayLike, y: ArrayLike) -> A
     P-NEURON-RELU-MSE (004_6f61966887c71a84.txt "Derivative of the cost for a simple neural
     network").
     """
-    residual = jnp.asarray(y) - relu(jnp.asarray(X) @ jnp.asarray(w) + b)
+    X, w, y = jnp.asarray(X), jnp.asarray(w), jnp.asarray(y)
+    _check_batch(X, w, b, y)
+    residual = y - relu(X @ w + b)
     return 0.5 * jnp.mean(residual * residual)
 
 
@@ -80,8 +109,9 @@ def relu_neuron_mse_gradients(
     for a simple neural network", "Differentiating the bias", "Understanding the derivatives of
     the cost with respect to the weights"; corrected E-12, E-13, E-14).
     """
-    X = jnp.asarray(X)
-    z = X @ jnp.asarray(w) + b
-    e = relu_derivative(z) * (z - jnp.asarray(y))
+    X, w, y = jnp.asarray(X), jnp.asarray(w), jnp.asarray(y)
+    _check_batch(X, w, b, y)
+    z = X @ w + b
+    e = relu_derivative(z) * (z - y)
     m = X.shape[0]
     return e @ X / m, jnp.sum(e) / m

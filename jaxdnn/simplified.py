@@ -22,6 +22,7 @@ from jax.typing import ArrayLike
 
 from jaxdnn.activations import relu_derivative
 from jaxdnn.dense import dense
+from jaxdnn.validation import check_same_shape
 
 __all__ = [
     "relu_backward",
@@ -42,7 +43,9 @@ def elementwise_backward(
     P-SIMP-RELU-UPSTREAM (001_602cbf05fdb6a620.txt Prop 5.1 eq (11), generalised from ReLU to
     any element-wise φ, E-31).
     """
-    return jnp.asarray(upstream_gradient) * derivative(jnp.asarray(z))
+    g, z = jnp.asarray(upstream_gradient), jnp.asarray(z)
+    check_same_shape("elementwise_backward", ("upstream_gradient", g), ("z", z))
+    return g * derivative(z)
 
 
 @jax.jit
@@ -66,6 +69,11 @@ def dense_weight_gradient(upstream_gradient: ArrayLike, y: ArrayLike) -> Array:
     000_e9869ddaa8874969.txt §4).
     """
     g, y = jnp.asarray(upstream_gradient), jnp.asarray(y)
+    if g.ndim not in (1, 2) or g.shape[:-1] != y.shape[:-1] or y.ndim != g.ndim:
+        raise ValueError(
+            "dense_weight_gradient: upstream_gradient (m,) or (N, m) and y (n,) or (N, n) must "
+            f"hold the same samples, got shapes {g.shape} and {y.shape}"
+        )
     return g.reshape(-1, g.shape[-1]).T @ y.reshape(-1, y.shape[-1])
 
 
@@ -87,7 +95,13 @@ def dense_input_gradient(upstream_gradient: ArrayLike, W: ArrayLike) -> Array:
     P-SIMP-INPUT (derived from 001_602cbf05fdb6a620.txt Prop 4.1 and Thm 1.3;
     003_4420902fd2b6113f.txt §4 input formula).
     """
-    return jnp.asarray(upstream_gradient) @ jnp.asarray(W)
+    g, W = jnp.asarray(upstream_gradient), jnp.asarray(W)
+    if W.ndim != 2 or g.ndim not in (1, 2) or g.shape[-1] != W.shape[0]:
+        raise ValueError(
+            f"dense_input_gradient: upstream_gradient must have shape ({W.shape[0]},) or "
+            f"(N, {W.shape[0]}) for W of shape {W.shape} (out, in), got {g.shape}"
+        )
+    return g @ W
 
 
 @jax.jit

@@ -6,9 +6,13 @@ property-test the gradients of their own code with them::
     from hypothesis import given
     import jaxdnn.testing as jt
 
+    @jt.jax_settings()
     @given(jt.vectors())
     def test_my_jacobian(z):
         jt.assert_jacobian_matches_autodiff(my_activation, my_activation_jacobian, z)
+
+``jax_settings`` lifts hypothesis's 200 ms deadline, which the first example of every shape
+exceeds while JAX compiles it.
 
 Every float strategy excludes NaN, infinities and subnormal numbers (XLA on CPU flushes
 subnormals to zero, so they would test the compiler rather than the mathematics). Importing this
@@ -25,6 +29,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from jax import Array
@@ -42,6 +47,7 @@ __all__ = [
     "spd_matrices",
     "sizes",
     "DEFAULT_SIZES",
+    "jax_settings",
     "assert_close",
     "autodiff_jacobians",
     "optax_adam_002",
@@ -141,6 +147,22 @@ def spd_matrices(n: int, bound: float = 3.0) -> st.SearchStrategy[np.ndarray]:
     return st.tuples(_array(finite_floats(-bound, bound), (n, n)), finite_floats(0.0, 1.0)).map(
         lambda bm: bm[0].T @ bm[0] + bm[1] * np.eye(n)
     )
+
+
+def jax_settings(max_examples: int = 100, **overrides: Any) -> settings:
+    """Hypothesis settings for properties of JAX code, used as a decorator above ``@given``.
+
+    No deadline: the first example of each shape compiles the function under test, which takes
+    longer than hypothesis's default 200 ms and would fail a correct property. The "too slow"
+    and "data too large" health checks are off for the same reason (arrays are drawn element by
+    element). ``overrides`` are passed on to ``hypothesis.settings``.
+    """
+    options = {
+        "deadline": None,
+        "max_examples": max_examples,
+        "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+    }
+    return settings(**(options | overrides))
 
 
 def assert_close(actual: Any, desired: Any, rtol: float = RTOL, atol: float = ATOL) -> None:

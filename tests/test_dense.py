@@ -111,7 +111,7 @@ def test_P_DENSE_002_LAYOUT_E47_transposed_weights(X, V1, b1, V2, b2):
     two_layer_002 = jd.tanh(jd.dense_in_out(jd.tanh(jd.dense_in_out(X, V1, b1)), V2, b2))
     two_layer_001 = jd.tanh(jd.dense(jd.tanh(jd.dense(X, V1.T, b1)), V2.T, b2))
     np.testing.assert_array_equal(two_layer_002, two_layer_001)
-    with pytest.raises(TypeError):  # a missing transpose is a shape error for non-square V
+    with pytest.raises(ValueError, match="to match W"):  # a missing transpose (non-square V)
         jd.dense(X, V1, b1)
 
 
