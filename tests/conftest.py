@@ -21,17 +21,15 @@ SUBPROCESS_ENV = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"}
 os.environ["XLA_FLAGS"] += " --xla_force_host_platform_device_count=8"
 
 import jax  # noqa: E402  (XLA_FLAGS must be set before JAX starts its backend)
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+import jaxdnn.testing as jt  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 
-# JAX compiles on first use of each shape, which exceeds hypothesis' default deadline.
-settings.register_profile(
-    "jaxdnn",
-    deadline=None,
-    max_examples=100,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# JAX compiles on first use of each shape, which exceeds hypothesis' default deadline: the
+# settings jaxdnn.testing offers its users.
+settings.register_profile("jaxdnn", jt.jax_settings(max_examples=100))
 settings.load_profile("jaxdnn")
