@@ -50,7 +50,18 @@ def elementwise_jacobian(derivative: Callable[[Array], Array], z: ArrayLike) -> 
     P-ACT-ELEMENTWISE-JAC (004_6f61966887c71a84.txt "for all element-wise functions the Jacobian
     is diagonal"; 001_602cbf05fdb6a620.txt Props 2.1, 5.1).
     """
-    return jnp.diag(derivative(jnp.asarray(z)))
+    z = jnp.asarray(z)
+    _check_vector(z)
+    return jnp.diag(derivative(z))
+
+
+def _check_vector(z: Array) -> None:
+    """Jacobian functions take one vector (catalogue §1.2); a batch is vmapped."""
+    if z.ndim != 1:
+        raise ValueError(
+            f"z must be one vector (m,) for a Jacobian (use jax.vmap over a batch), got shape "
+            f"{z.shape}"
+        )
 
 
 # --- ReLU -----------------------------------------------------------------------------------
@@ -201,6 +212,8 @@ def softmax_jacobian(z: ArrayLike) -> Array:
 
     P-ACT-SOFTMAX-JAC (001_602cbf05fdb6a620.txt Prop 2.2; 000_e9869ddaa8874969.txt SoftMax).
     """
+    z = jnp.asarray(z)
+    _check_vector(z)
     s = softmax(z)
     return s[:, None] * (jnp.eye(s.shape[-1], dtype=s.dtype) - s[None, :])
 

@@ -15,6 +15,8 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
+from jaxdnn.validation import check_same_shape
+
 __all__ = [
     "jacobian",
     "gradient",
@@ -98,5 +100,6 @@ def first_order_remainder(f: Callable[[Array], Array], a: ArrayLike, h: ArrayLik
     000_e9869ddaa8874969.txt/003_4420902fd2b6113f.txt, E-25).
     """
     a, h = jnp.asarray(a), jnp.asarray(h)
+    check_same_shape("first_order_remainder", ("a", a), ("h", h))
     fa, dfa_h = jax.jvp(f, (a,), (h,))
     return jnp.linalg.norm(jnp.ravel(f(a + h) - fa - dfa_h)) / jnp.linalg.norm(jnp.ravel(h))

@@ -123,6 +123,8 @@ def fit_standardizer(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     fitting, so the statistics come from the training split alone).
     """
     X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a matrix (n, m) with at least one row, got shape {X.shape}")
     mean, std = X.mean(axis=0), X.std(axis=0)
     return mean, np.where(std > 0, std, 1.0)
 
@@ -132,7 +134,13 @@ def standardize(X: ArrayLike, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
 
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10).
     """
-    return (np.asarray(X, dtype=np.float64) - np.asarray(mean)) / np.asarray(std)
+    X, mean, std = np.asarray(X, dtype=np.float64), np.asarray(mean), np.asarray(std)
+    if X.ndim != 2 or mean.shape != (X.shape[1],) or std.shape != (X.shape[1],):
+        raise ValueError(
+            f"X (n, m) needs mean and std of shape (m,): got {X.shape}, {mean.shape} and "
+            f"{std.shape}"
+        )
+    return (X - mean) / std
 
 
 def _class_of_rows(Y: np.ndarray) -> np.ndarray | None:

@@ -64,7 +64,6 @@ def dense_jacobian_input(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
     return jnp.asarray(W)
 
 
-@jax.jit
 def dense_jacobian_weight_row(y: ArrayLike, W: ArrayLike, b: ArrayLike, i: ArrayLike) -> Array:
     """Jacobian of w ↦ L(y, W with row i replaced by w, b): the m×n matrix whose row i is y.
 
@@ -74,6 +73,16 @@ def dense_jacobian_weight_row(y: ArrayLike, W: ArrayLike, b: ArrayLike, i: Array
     dL_j/dw = y).
     """
     y, W = jnp.asarray(y), jnp.asarray(W)
+    check_layer_shapes(y, W, jnp.asarray(b))
+    if y.ndim != 1:
+        raise ValueError(f"y must be one input vector ({W.shape[1]},), got shape {y.shape}")
+    if not isinstance(i, jax.core.Tracer) and not 0 <= int(i) < W.shape[0]:
+        raise ValueError(f"i must be a row of W in [0, {W.shape[0]}), got {i}")
+    return _weight_row_jacobian(y, W, i)
+
+
+@jax.jit
+def _weight_row_jacobian(y: Array, W: Array, i: ArrayLike) -> Array:
     return jnp.zeros(W.shape, dtype=jnp.result_type(y, W)).at[i].set(y)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
@@ -32,7 +33,13 @@ def stack_rows(vectors: Sequence[ArrayLike]) -> Array:
 
     P-MAT-ROWVEC (001_602cbf05fdb6a620.txt Convention 2; 000_e9869ddaa8874969.txt Convention).
     """
-    return jnp.stack([jnp.asarray(v) for v in vectors], axis=0)
+    rows = [jnp.asarray(v) for v in vectors]
+    if not rows or any(r.ndim != 1 or r.shape != rows[0].shape for r in rows):
+        raise ValueError(
+            "vectors must be one or more vectors of one length, got shapes "
+            f"{[tuple(r.shape) for r in rows]}"
+        )
+    return jnp.stack(rows, axis=0)
 
 
 @jax.jit
@@ -72,7 +79,9 @@ def identity_matrix(n: int, dtype: jnp.dtype | None = None) -> Array:
 
     P-MAT-TRANSPOSE-ID (001_602cbf05fdb6a620.txt Notations 3–4).
     """
-    return jnp.eye(n, dtype=dtype)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    return jnp.eye(int(n), dtype=dtype)
 
 
 @jax.jit
@@ -84,6 +93,8 @@ def row_norm(a: ArrayLike) -> Array:
     P-MAT-NORM (001_602cbf05fdb6a620.txt Notation 5).
     """
     a = jnp.asarray(a)
+    if a.ndim != 1:
+        raise ValueError(f"a must be a row vector (n,), got shape {a.shape}")
     return jnp.sqrt(a @ a)
 
 

@@ -261,6 +261,10 @@ def forward_pass(
     """
     widths = check_params(params)
     activations = hidden_activations(hidden, len(params))
+    if perturbations is not None and len(perturbations) != len(params):
+        raise ValueError(
+            f"perturbations must hold one array per layer ({len(params)}), got {len(perturbations)}"
+        )
     a = jnp.asarray(X)
     if a.ndim not in (1, 2) or a.shape[-1] != widths[0]:
         raise ValueError(
@@ -271,7 +275,13 @@ def forward_pass(
     for k, layer in enumerate(params):
         z = dense(a, layer["W"], layer["b"])
         if perturbations is not None:
-            z = z + jnp.asarray(perturbations[k])
+            delta = jnp.asarray(perturbations[k])
+            if delta.shape != z.shape:
+                raise ValueError(
+                    f"perturbations[{k}] must have the shape {z.shape} of z^({k + 1}), got "
+                    f"{delta.shape}"
+                )
+            z = z + delta
         zs.append(z)
         if k < len(params) - 1:
             a = activations[k](z)
@@ -351,6 +361,7 @@ def collapse_linear(params: Params) -> tuple[Array, Array]:
     P-NET-LINEAR-COLLAPSE (004_6f61966887c71a84.txt "The neuron function": without a
     non-linearity the network is linear regression).
     """
+    check_params(params)
     W, b = params[0]["W"], params[0]["b"]
     for layer in params[1:]:
         W, b = layer["W"] @ W, dense(b, layer["W"], layer["b"])

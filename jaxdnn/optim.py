@@ -425,6 +425,10 @@ def ema(values: Sequence[ArrayLike] | ArrayLike, beta: float, debias: bool = Fal
     """
     _check_decay("beta", beta)
     values = jnp.asarray(values)
+    if values.ndim == 0 or values.shape[0] == 0:
+        raise ValueError(
+            f"values must hold at least one g_n along axis 0, got shape {values.shape}"
+        )
 
     def step(average: Array, g: Array) -> tuple[Array, Array]:
         average = beta * average + (1 - beta) * g

@@ -95,6 +95,12 @@ def _grid(
 def _check_optimizer(optimizer: Callable[..., Any], grid: dict[str, np.ndarray]) -> None:
     """Build every model's optimizer once with concrete values: the optimizer's own checks name a
     bad value; an unknown name is reported as one."""
+    if isinstance(optimizer, optax.GradientTransformation) or not callable(optimizer):
+        raise TypeError(
+            "optimizer must be a function of the hyperparameters returning an optax "
+            "GradientTransformation (e.g. jaxdnn.momentum, not jaxdnn.momentum(0.1, 0.9)), got "
+            f"{type(optimizer).__name__}"
+        )
     names = [name for name in grid if name != "seed"]
     for m in range(len(grid["seed"])):
         try:

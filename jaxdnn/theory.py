@@ -19,6 +19,8 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
+from jaxdnn.validation import check_same_shape
+
 __all__ = [
     "gd_trajectory",
     "convexity_gap",
@@ -38,11 +40,33 @@ Scalar = Callable[[Array], Array]
 Gradient = Callable[[Array], Array]
 
 
+def _points(function: str, x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+    """Two points of one space: arrays of one shape (static check)."""
+    x, y = jnp.asarray(x), jnp.asarray(y)
+    check_same_shape(function, ("x", x), ("y", y))
+    return x, y
+
+
+def _check_smoothness(L: ArrayLike, divides: bool = True) -> None:
+    """A concrete smoothness constant L must be a finite number > 0 (≥ 0 where it does not
+    divide: a constant or affine f is 0-smooth)."""
+    if isinstance(L, jax.core.Tracer):
+        return
+    if np.ndim(L) != 0 or not (np.isfinite(L) and (L > 0 if divides else L >= 0)):
+        raise ValueError(f"L must be a finite number {'>' if divides else '≥'} 0, got {L!r}")
+
+
+def _check_symmetric_square(name: str, A: Array) -> None:
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {A.shape}")
+
+
 def _check_learning_rate(lr: float) -> None:
-    try:
-        value = float(lr)
-    except (TypeError, jax.errors.ConcretizationTypeError):
+    if isinstance(lr, jax.core.Tracer):
         return  # traced under jit: validated by the caller
+    if isinstance(lr, bool | str | bytes) or np.ndim(lr) != 0:
+        raise TypeError(f"lr must be a number, got {lr!r}")
+    value = float(lr)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"lr must be a finite number > 0, got {lr}")
 
@@ -63,9 +87,14 @@ def gd_trajectory(
         ValueError: naming ``lr`` unless it is a finite number > 0, or ``n_steps`` if negative.
     """
     _check_learning_rate(lr)
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be ≥ 0, got {n_steps}")
-    return _gd_scan(grad_f, n_steps)(jnp.asarray(x0), lr, tuple(args))
+    if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 0:
+        raise ValueError(f"n_steps must be an integer ≥ 0, got {n_steps!r}")
+    if not callable(grad_f):
+        raise TypeError(f"grad_f must be a function (the gradient of f), got {grad_f!r}")
+    x0 = np.asarray(x0) if not isinstance(x0, jax.Array) else x0
+    if not jnp.issubdtype(x0.dtype, jnp.floating) or x0.ndim != 1:
+        raise ValueError(f"x0 must be a vector of real numbers, got {x0.dtype} {x0.shape}")
+    return _gd_scan(grad_f, int(n_steps))(jnp.asarray(x0), lr, tuple(args))
 
 
 @functools.lru_cache(maxsize=64)
@@ -87,7 +116,10 @@ def convexity_gap(f: Scalar, x: ArrayLike, y: ArrayLike, tau: ArrayLike) -> Arra
 
     P-OPT-CONVEX-DEF (001_602cbf05fdb6a620.txt Def 6.1 eq (15)).
     """
-    x, y, tau = jnp.asarray(x), jnp.asarray(y), jnp.asarray(tau)
+    x, y = _points("convexity_gap", x, y)
+    tau = jnp.asarray(tau)
+    if not isinstance(tau, jax.core.Tracer) and not (tau.ndim == 0 and 0 <= float(tau) <= 1):
+        raise ValueError(f"tau must be a number in [0, 1], got {tau}")
     return tau * f(x) + (1 - tau) * f(y) - f(tau * x + (1 - tau) * y)
 
 
@@ -96,7 +128,7 @@ def first_order_convexity_gap(f: Scalar, x: ArrayLike, y: ArrayLike) -> Array:
 
     P-OPT-CONVEX-FOC (001_602cbf05fdb6a620.txt Prop 6.1 eq (16)).
     """
-    x, y = jnp.asarray(x), jnp.asarray(y)
+    x, y = _points("first_order_convexity_gap", x, y)
     value, slope = jax.jvp(f, (x,), (y - x,))
     return f(y) - value - slope
 
@@ -106,7 +138,7 @@ def lipschitz_ratio(grad_f: Gradient, x: ArrayLike, y: ArrayLike) -> Array:
 
     P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2 eq (17)).
     """
-    x, y = jnp.asarray(x), jnp.asarray(y)
+    x, y = _points("lipschitz_ratio", x, y)
     return _scaled_norm(grad_f(x) - grad_f(y)) / _scaled_norm(x - y)
 
 
@@ -122,7 +154,8 @@ def descent_lemma_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: ArrayLike) -> Ar
 
     P-OPT-DESCENT-LEMMA (001_602cbf05fdb6a620.txt Prop 6.2 eq (18)).
     """
-    x, y = jnp.asarray(x), jnp.asarray(y)
+    x, y = _points("descent_lemma_gap", x, y)
+    _check_smoothness(L, divides=False)
     value, slope = jax.jvp(f, (x,), (y - x,))
     return value + slope + 0.5 * L * jnp.sum((y - x) ** 2) - f(y)
 
@@ -134,7 +167,8 @@ def cocoercivity_gap(grad_f: Gradient, L: ArrayLike, x: ArrayLike, y: ArrayLike)
 
     P-OPT-COCOERCIVITY (001_602cbf05fdb6a620.txt Prop 6.3 eq (19)).
     """
-    x, y = jnp.asarray(x), jnp.asarray(y)
+    x, y = _points("cocoercivity_gap", x, y)
+    _check_smoothness(L)
     delta = grad_f(y) - grad_f(x)
     return jnp.dot(delta, y - x) - jnp.sum(delta**2) / L
 
@@ -148,7 +182,8 @@ def cocoercivity_intermediate_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: Arra
 
     P-OPT-COCOERCIVITY (001_602cbf05fdb6a620.txt Prop 6.3, proof corrected E-38).
     """
-    x, y = jnp.asarray(x), jnp.asarray(y)
+    x, y = _points("cocoercivity_intermediate_gap", x, y)
+    _check_smoothness(L)
     gx, gy = jax.grad(f)(x), jax.grad(f)(y)
     return jnp.dot(gy, y - x) - jnp.sum((gy - gx) ** 2) / (2 * L) - (f(y) - f(x))
 
@@ -160,7 +195,19 @@ def quadratic_smoothness(A: ArrayLike) -> Array:
     ∇f(x) − ∇f(y) = (x − y)·A, whose norm is at most ‖A‖₂‖x − y‖ with equality along the top
     eigenvector. P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2; catalogue §2.J family).
     """
-    return jnp.max(jnp.abs(jnp.linalg.eigvalsh(jnp.asarray(A))))
+    A = jnp.asarray(A)
+    _check_symmetric_square("A", A)
+    return jnp.max(jnp.abs(jnp.linalg.eigvalsh(A)))
+
+
+def _design(X: ArrayLike, reduction: str) -> Array:
+    """A design matrix (n, p), one sample per row, and a known reduction."""
+    X = jnp.asarray(X)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a matrix (n, p) with at least one row, got shape {X.shape}")
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+    return X
 
 
 def logistic_smoothness(X: ArrayLike, reduction: str = "mean") -> Array:
@@ -171,7 +218,7 @@ def logistic_smoothness(X: ArrayLike, reduction: str = "mean") -> Array:
     P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2; the loss of 002_0dd137535febb580.txt
     §4.1 with the sigmoid of §5.2).
     """
-    X = jnp.asarray(X)
+    X = _design(X, reduction)
     top = jnp.linalg.eigvalsh(X.T @ X)[-1] / 4
     return top / X.shape[0] if reduction == "mean" else top
 
@@ -184,7 +231,7 @@ def softmax_regression_smoothness(X: ArrayLike, reduction: str = "mean") -> Arra
     (P-ACT-SOFTMAX-JAC), and the logits are linear in W. Append a column of ones to X for
     biases. P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2, Prop 5.3).
     """
-    X = jnp.asarray(X)
+    X = _design(X, reduction)
     top = jnp.linalg.eigvalsh(X.T @ X)[-1] / 2
     return top / X.shape[0] if reduction == "mean" else top
 

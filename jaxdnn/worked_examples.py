@@ -33,13 +33,21 @@ __all__ = [
 ]
 
 
+def _point(v: ArrayLike, name: str = "v") -> Array:
+    """The worked examples are maps of a point (x, y) ∈ ℝ²: v must have shape (2,)."""
+    v = jnp.asarray(v)
+    if v.shape != (2,):
+        raise ValueError(f"{name} must be a point of ℝ², shape (2,), got {v.shape}")
+    return v
+
+
 @jax.jit
 def quad_cos(v: ArrayLike) -> Array:
     """f(x, y) = x² + cos y at v = [x, y].
 
     P-EX-GRAD-X2COSY (004_6f61966887c71a84.txt Introduction).
     """
-    x, y = jnp.asarray(v)
+    x, y = _point(v)
     return x**2 + jnp.cos(y)
 
 
@@ -49,7 +57,7 @@ def quad_cos_gradient(v: ArrayLike) -> Array:
 
     P-EX-GRAD-X2COSY (004_6f61966887c71a84.txt Introduction).
     """
-    x, y = jnp.asarray(v)
+    x, y = _point(v)
     return jnp.stack([2 * x, -jnp.sin(y)])
 
 
@@ -59,7 +67,7 @@ def poly_exp(v: ArrayLike) -> Array:
 
     P-EX-JAC-POLYEXP (004_6f61966887c71a84.txt Introduction).
     """
-    x, y = jnp.asarray(v)
+    x, y = _point(v)
     return jnp.stack([2 * x + y**3, jnp.exp(y) - 13 * x])
 
 
@@ -69,7 +77,7 @@ def poly_exp_jacobian(v: ArrayLike) -> Array:
 
     P-EX-JAC-POLYEXP (004_6f61966887c71a84.txt Introduction).
     """
-    x, y = jnp.asarray(v)
+    x, y = _point(v)
     two, minus_13 = jnp.full_like(x, 2.0), jnp.full_like(x, -13.0)
     return jnp.stack([jnp.stack([two, 3 * y**2]), jnp.stack([minus_13, jnp.exp(y)])])
 
@@ -100,7 +108,7 @@ def sin_log_inner(v: ArrayLike) -> Array:
 
     P-EX-JAC-SINLOG (004_6f61966887c71a84.txt Introduction).
     """
-    a, b = jnp.asarray(v)
+    a, b = _point(v)
     return jnp.stack([a**2 + b, b**3])
 
 
@@ -120,7 +128,7 @@ def sin_log_inner_jacobian(v: ArrayLike) -> Array:
 
     P-EX-JAC-SINLOG (004_6f61966887c71a84.txt Introduction).
     """
-    a, b = jnp.asarray(v)
+    a, b = _point(v)
     return jnp.stack(
         [jnp.stack([2 * a, jnp.ones_like(b)]), jnp.stack([jnp.zeros_like(a), 3 * b**2])]
     )
@@ -132,7 +140,7 @@ def sin_log_outer_jacobian(g: ArrayLike) -> Array:
 
     P-EX-JAC-SINLOG (004_6f61966887c71a84.txt Introduction).
     """
-    g1, g2 = jnp.asarray(g)
+    g1, g2 = _point(g, "g")
     return jnp.diag(jnp.stack([jnp.cos(g1), 1 / g2]))
 
 
@@ -142,7 +150,7 @@ def sin_log_jacobian(v: ArrayLike) -> Array:
 
     P-EX-JAC-SINLOG (004_6f61966887c71a84.txt Introduction, the final Jacobian).
     """
-    a, b = jnp.asarray(v)
+    a, b = _point(v)
     c = jnp.cos(a**2 + b)
     return jnp.stack([jnp.stack([2 * a * c, c]), jnp.stack([jnp.zeros_like(b), 3 / b])])
 
@@ -166,6 +174,10 @@ def hadamard_jacobians(
     "Hadamard product", corrected E-15).
     """
     v, w = jnp.asarray(v), jnp.asarray(w)
+    if v.ndim != 1 or v.shape != w.shape:
+        raise ValueError(
+            f"v and w must be vectors of one length, got shapes {v.shape} and {w.shape}"
+        )
     return jnp.diag(df(v) * g(w)), jnp.diag(f(v) * dg(w))
 
 
@@ -186,4 +198,6 @@ def scalar_expansion_jacobians(
     corrected E-16).
     """
     v, x = jnp.asarray(v), jnp.asarray(x)
+    if v.ndim != 1 or x.ndim != 0:
+        raise ValueError(f"v must be a vector and x a scalar, got shapes {v.shape} and {x.shape}")
     return x * jnp.diag(df(v)), f(v)

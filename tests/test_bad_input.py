@@ -387,6 +387,125 @@ CASES = {
         ValueError,
         r"hyperparameters \['lr'\]",
     ),
+    # worked examples, calculus, matrices, activations' Jacobians
+    "quad_cos of a point of ℝ³": (
+        lambda: jd.quad_cos(np.ones(3)),
+        ValueError,
+        r"v must be a point",
+    ),
+    "sin_log_outer_jacobian of one value": (
+        lambda: jd.sin_log_outer_jacobian(np.ones(1)),
+        ValueError,
+        r"g must be a point",
+    ),
+    "hadamard_jacobians lengths differ": (
+        lambda: jd.hadamard_jacobians(np.ones(3), np.ones(2)),
+        ValueError,
+        r"v and w",
+    ),
+    "first_order_remainder shapes differ": (
+        lambda: jd.first_order_remainder(jd.sigmoid, np.ones(3), np.ones(2)),
+        ValueError,
+        r"a and h",
+    ),
+    "row_norm of a matrix": (lambda: jd.row_norm(np.ones((2, 3))), ValueError, r"a must be a row"),
+    "stack_rows of ragged rows": (
+        lambda: jd.stack_rows([np.ones(2), np.ones(3)]),
+        ValueError,
+        r"vectors",
+    ),
+    "identity_matrix of size 0": (lambda: jd.identity_matrix(0), ValueError, r"\bn must"),
+    "softmax_jacobian of a batch": (
+        lambda: jd.softmax_jacobian(np.ones((2, 3))),
+        ValueError,
+        r"z must be one vector",
+    ),
+    "relu_jacobian of a batch": (
+        lambda: jd.relu_jacobian(np.ones((2, 3))),
+        ValueError,
+        r"z must be one vector",
+    ),
+    "dense_jacobian_weight_row row out of range": (
+        lambda: jd.dense_jacobian_weight_row(np.ones(4), np.ones((2, 4)), np.zeros(2), 5),
+        ValueError,
+        r"\bi must be a row",
+    ),
+    "forward_pass perturbation of the wrong shape": (
+        lambda: jd.forward_pass(PARAMS, X, perturbations=[np.ones(3), np.ones(3)]),
+        ValueError,
+        r"perturbations\[0\]",
+    ),
+    "collapse_linear of layers that do not chain": (
+        lambda: jd.collapse_linear(NEXT_LAYER_TOO_WIDE),
+        ValueError,
+        r"params\[1\]",
+    ),
+    "ema of an empty sequence": (lambda: jd.ema(np.ones((0, 2)), 0.5), ValueError, r"values"),
+    # theory
+    "convexity_gap points of different shapes": (
+        lambda: jd.convexity_gap(jd.row_norm, np.ones(3), np.ones(2), 0.5),
+        ValueError,
+        r"x and y",
+    ),
+    "convexity_gap tau=2": (
+        lambda: jd.convexity_gap(jd.row_norm, np.ones(3), np.ones(3), 2.0),
+        ValueError,
+        r"tau",
+    ),
+    "descent_lemma_gap L=-1": (
+        lambda: jd.descent_lemma_gap(jd.row_norm, -1.0, np.ones(3), np.zeros(3)),
+        ValueError,
+        r"\bL must be a finite number ≥ 0",
+    ),
+    "quadratic_smoothness of a non-square matrix": (
+        lambda: jd.quadratic_smoothness(np.ones((2, 3))),
+        ValueError,
+        r"A must be a square",
+    ),
+    "logistic_smoothness of a vector": (
+        lambda: jd.logistic_smoothness(np.ones(3)),
+        ValueError,
+        r"X must be a matrix",
+    ),
+    "gd_trajectory lr='0.1'": (
+        lambda: jd.gd_trajectory(lambda x: x, np.ones(2), "0.1", 5),
+        TypeError,
+        r"lr must be a number",
+    ),
+    "gd_trajectory x0 of strings": (
+        lambda: jd.gd_trajectory(lambda x: x, "abc", 0.1, 3),
+        ValueError,
+        r"x0",
+    ),
+    # data and sweeps
+    "standardize statistics of the wrong width": (
+        lambda: jd.standardize(np.ones((3, 4)), np.zeros(3), np.ones(3)),
+        ValueError,
+        r"mean and std",
+    ),
+    "fit_standardizer of a vector": (
+        lambda: jd.fit_standardizer(np.ones(3)),
+        ValueError,
+        r"X must be a matrix",
+    ),
+    "sweep given a built optimizer": (
+        lambda: jd.sweep((4, 5, 3), X, Y, jd.momentum(0.1, 0.9), seeds=[0], epochs=1),
+        TypeError,
+        r"optimizer must be a function of the hyperparameters",
+    ),
+    "sweep seed -1": (
+        lambda: jd.sweep(
+            (4, 5, 3),
+            X,
+            Y,
+            jd.momentum,
+            seeds=[-1],
+            epochs=1,
+            hyperparameters={"learning_rate": [0.1], "beta": [0.9]},
+        ),  # fmt: skip
+        ValueError,
+        r"seeds",
+    ),
     "check_dataset Y 1-D": (
         lambda: jd.check_dataset(X, Y[:, 0], "softmax_cross_entropy"),
         ValueError,

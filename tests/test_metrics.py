@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
@@ -79,6 +79,7 @@ def test_metrics_reject_unknown_average():
         m.precision(np.zeros(3, int), np.zeros(3, int), 2, "samples")
 
 
+@settings(max_examples=25)  # 24 comparisons per example; labels() draws absent classes often
 @given(labels(), labels())
 def test_P_MET_PRECISION_RECALL_FSCORE_inferred_labels_equal_sklearn_defaults(y_true, y_pred):
     """P-MET-PRECISION-RECALL, P-MET-FSCORE, decision 7: without n_classes the label set is the
