@@ -92,21 +92,25 @@ def _pair(
     return a, b
 
 
-def _check_labels(name: str, values: Any, n_classes: int | None) -> np.ndarray:
-    """Concrete class labels: finite integers in [0, n_classes) (or ≥ 0); returned as int64."""
+def _integer_labels(name: str, values: Any) -> np.ndarray:
+    """Concrete class labels: finite and integer-valued (any integers); returned as int64."""
     check_finite(name, values)
     host = np.asarray(values)
     if host.dtype.kind == "f" and not np.array_equal(host, np.round(host)):
-        i = int(np.flatnonzero(host != np.round(host))[0])
+        i = int(np.flatnonzero((host != np.round(host)).ravel())[0])
         raise ValueError(
-            f"{name} must hold class labels (integers), got the non-integer {host[i]} at index {i}"
+            f"{name} must hold class labels (integers), got the non-integer {host.ravel()[i]}"
         )
-    labels = host.astype(np.int64)
-    upper = n_classes if n_classes is not None else None
-    bad = (labels < 0) if upper is None else ((labels < 0) | (labels >= upper))
+    return host.astype(np.int64)
+
+
+def _check_labels(name: str, values: Any, n_classes: int | None) -> np.ndarray:
+    """Concrete class labels: integers in [0, n_classes) (≥ 0 without n_classes), as int64."""
+    labels = _integer_labels(name, values)
+    bad = (labels < 0) if n_classes is None else ((labels < 0) | (labels >= n_classes))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        allowed = "≥ 0" if upper is None else f"in [0, {upper}) (n_classes={upper})"
+        allowed = "≥ 0" if n_classes is None else f"in [0, {n_classes}) (n_classes={n_classes})"
         raise ValueError(f"{name} must hold class labels {allowed}, got {labels[i]} at index {i}")
     return labels
 
@@ -131,6 +135,7 @@ class _Labels:
 
     def __init__(self, y_true: ArrayLike, y_pred: ArrayLike, n_classes: Any, function: str):
         n_classes = _check_n_classes(n_classes)
+        self.inferred = n_classes is None
         self.y_true, self.y_pred = _pair(y_true, y_pred, ("y_true", "y_pred"), (1,))
         self.traced = _is_traced(self.y_true, self.y_pred)
         # `present`: the sorted labels of y_true ∪ y_pred (concrete inputs), else None
@@ -144,7 +149,6 @@ class _Labels:
         pred = _check_labels("y_pred", self.y_pred, n_classes)
         self.present = np.union1d(true, pred)
         self.n_classes = n_classes if n_classes is not None else int(self.present[-1]) + 1
-        self.inferred = n_classes is None
         self.y_true, self.y_pred = true, pred
 
     def scored(self) -> np.ndarray | None:
@@ -182,13 +186,8 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Array:
     """
     y_true, y_pred = _pair(y_true, y_pred, ("y_true", "y_pred"), (1, 2))
     if not _is_traced(y_true, y_pred):
-        for name, values in (("y_true", y_true), ("y_pred", y_pred)):
-            host = np.asarray(values)
-            check_finite(name, host)
-            if host.dtype.kind == "f" and not np.array_equal(host, np.round(host)):
-                raise ValueError(
-                    f"{name} must hold class labels (integers), got {host.ravel()[:5]}"
-                )
+        _integer_labels("y_true", y_true)
+        _integer_labels("y_pred", y_pred)
     return _accuracy(jnp.asarray(y_true), jnp.asarray(y_pred))
 
 
