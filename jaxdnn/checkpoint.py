@@ -2,9 +2,10 @@
 
 A checkpoint holds everything needed to continue training exactly: the parameters, the
 optimizer state, the last finished epoch, the history and the run's configuration. It is
-serialised with ``flax.serialization`` (arrays stored bit for bit) into a temporary file in the
-run directory, flushed to disk, then renamed over ``checkpoint.msgpack``: a crash at any moment
-leaves either the previous checkpoint or the new one, never a broken file.
+serialised with ``flax.serialization`` (arrays stored bit for bit) and written with
+``jaxdnn.rundir.atomic_write`` (a fresh temporary file, flushed to disk, renamed over
+``checkpoint.msgpack``): a crash at any moment leaves either the previous checkpoint or the new
+one, never a broken file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
+
+from jaxdnn.rundir import atomic_write
 
 __all__ = [
     "CheckpointError",
@@ -62,19 +65,7 @@ def save_checkpoint(
         "config": config,
     }
     payload = serialization.msgpack_serialize(state)
-    path = run_dir / CHECKPOINT_NAME
-    tmp = run_dir / f".{CHECKPOINT_NAME}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(payload)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    directory = os.open(run_dir, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # make the rename itself durable
-    finally:
-        os.close(directory)
-    return path
+    return atomic_write(run_dir, CHECKPOINT_NAME, payload)
 
 
 def load_training_state(run_dir: str | os.PathLike) -> dict[str, Any]:

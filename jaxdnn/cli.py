@@ -176,6 +176,8 @@ def _check_run_args(args: argparse.Namespace) -> None:
         )
     if args.device not in (None, "cpu", "gpu"):
         raise UsageError(f"--device must be cpu or gpu, got {args.device!r}")
+    if args.run_dir is not None and not args.run_dir.strip():
+        raise UsageError("--run-dir must not be empty")
 
 
 def _start_device(platform: str | None, n_devices: int = 1):
@@ -233,12 +235,21 @@ def _check_train_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--precision {args.precision} needs --gradients autodiff")
 
 
+_HELD_LOCKS: list[Any] = []  # released when main returns (and by the kernel on any exit)
+
+
 def _prepare_run_dir(run_dir: Path) -> None:
+    """Create the run directory, take its lock (one process at a time) and remove the temporary
+    files a killed process left behind."""
+    from jaxdnn.rundir import RunDirectoryBusy, RunLock, remove_stale_temporaries
+
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        probe = run_dir / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        lock = RunLock(run_dir).__enter__()
+        _HELD_LOCKS.append(lock)
+        remove_stale_temporaries(run_dir)
+    except RunDirectoryBusy as error:
+        raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot write to run directory {run_dir}: {error.strerror}") from None
 
@@ -302,6 +313,13 @@ def train_command(args: argparse.Namespace) -> int:
         config = dict(resumed["config"])
         if args.epochs is not None:
             config["epochs"] = args.epochs
+        try:
+            finished = int(resumed["epoch"]) + 1
+        except (TypeError, ValueError):
+            raise UsageError(f"cannot resume from {run_dir}: bad epoch in checkpoint") from None
+        if finished >= config["epochs"] and _report_is_complete(run_dir, finished):
+            print(f"run {run_dir} is complete ({finished} epochs); nothing to do")
+            return 0
 
     config.setdefault("precision", "float32")  # checkpoints written before the option
     _, key_init, key_fit = jax.random.split(jax.random.PRNGKey(config["seed"]), 3)
@@ -344,7 +362,7 @@ def train_command(args: argparse.Namespace) -> int:
         )
 
     def on_epoch(epoch, params, opt_state, history):
-        merged = {k: history_before.get(k, []) + v for k, v in history.items()}
+        merged = _merge_histories(history_before, history)
         save_checkpoint(
             run_dir, epoch=epoch, params=params, opt_state=opt_state, history=merged, config=config
         )
@@ -388,16 +406,72 @@ def train_command(args: argparse.Namespace) -> int:
     if progress is not None:
         progress.close()
     seconds = time.perf_counter() - start
-    history = {k: history_before.get(k, []) + v for k, v in history.items()}
+    trained = len(history["epoch"])
+    history = _merge_histories(history_before, history)
 
     from jaxdnn.report import evaluate_splits, print_table, write_outputs
 
     params = jax.device_get(params)  # replicated over a mesh: one copy for the report
     metrics = evaluate_splits(params, parts, dataset, y_mean, y_std)
     print_table(metrics, dataset.task)
-    write_outputs(run_dir, params, parts, dataset, metrics, history, config, y_mean, y_std, seconds)
-    print(f"trained {len(history['epoch'])} epochs in {seconds:.1f} s; wrote {run_dir}/")
+    provenance = _provenance(device, len(history["epoch"]))
+    write_outputs(
+        run_dir,
+        params,
+        parts,
+        dataset,
+        metrics,
+        history,
+        config,
+        y_mean,
+        y_std,
+        seconds,
+        provenance,
+    )
+    print(f"trained {trained} epochs in {seconds:.1f} s; wrote {run_dir}/")
     return 0
+
+
+def _merge_histories(before: dict[str, list], new: dict[str, list]) -> dict[str, list]:
+    """The checkpointed history followed by this process's epochs, every curve kept (a resume
+    with no epoch left to train adds nothing, and loses nothing)."""
+    return {k: list(before.get(k, [])) + list(new.get(k, [])) for k in {**before, **new}}
+
+
+def _report_is_complete(run_dir: Path, epochs: int) -> bool:
+    """metrics.json was written for these ``epochs`` (the report follows the last checkpoint)."""
+    import json
+
+    try:
+        summary = json.loads((run_dir / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and summary.get("epochs") == epochs
+
+
+def _provenance(device: Any, epochs: int) -> dict[str, Any]:
+    """What reproduces a result: versions, device, command line, time (UTC), epochs trained."""
+    import datetime
+
+    import jax
+    import jaxlib
+    import optax
+
+    import jaxdnn
+    from jaxdnn.devices import describe_device
+
+    return {
+        "epochs": epochs,
+        "versions": {
+            "jaxdnn": jaxdnn.__version__,
+            "jax": jax.__version__,
+            "jaxlib": jaxlib.__version__,
+            "optax": optax.__version__,
+        },
+        "device": describe_device(device),
+        "command": ["jaxdnn", *sys.argv[1:]],
+        "utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def _check_sweep_args(args: argparse.Namespace) -> None:
@@ -604,6 +678,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("jaxdnn: interrupted; the last finished epoch is checkpointed", file=sys.stderr)
         return 130
+    finally:
+        while _HELD_LOCKS:
+            _HELD_LOCKS.pop().__exit__(None, None, None)
 
 
 def entry_point() -> None:

@@ -7,6 +7,7 @@ regression.
 
 from __future__ import annotations
 
+import io
 import json
 from functools import partial
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 from jaxdnn import metrics as m
 from jaxdnn.data import Dataset
 from jaxdnn.network import forward_pass, loss_head
+from jaxdnn.rundir import atomic_write
 from jaxdnn.train import class_labels
 
 __all__ = ["evaluate_splits", "print_table", "write_outputs", "write_sweep"]
@@ -84,6 +86,17 @@ def print_table(results: dict[str, dict[str, float]], task: str) -> None:
         print(f"{split:12s}" + "".join(f"{row[c]:11.4f}" for c in columns))
 
 
+def _json_bytes(value: Any, indent: int) -> bytes:
+    return (json.dumps(value, indent=indent) + "\n").encode()
+
+
+def _save_figure(fig: Any, run_dir: Path, name: str, dpi: int = 100) -> None:
+    """Render a figure to PNG and replace ``run_dir/name`` with it atomically."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    atomic_write(run_dir, name, buffer.getvalue())
+
+
 def write_outputs(
     run_dir: Path,
     params: Any,
@@ -95,18 +108,22 @@ def write_outputs(
     y_mean: float,
     y_std: float,
     seconds: float,
+    provenance: dict[str, Any] | None = None,
 ) -> None:
-    """Write ``metrics.json``, ``history.json`` and the PNG plots into ``run_dir``."""
+    """Write ``metrics.json``, ``history.json`` and the PNG plots into ``run_dir``, each replaced
+    atomically; ``provenance`` (versions, device, command line, time) goes into metrics.json.
+    metrics.json is written last: its presence marks a complete report."""
     summary = {
+        **(provenance or {}),
         "dataset": dataset.name,
         "task": dataset.task,
         "config": config,
         "metrics": results,
         "train_seconds": seconds,
     }
-    (run_dir / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (run_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+    atomic_write(run_dir, "history.json", _json_bytes(history, 2))
     _plots(run_dir, params, parts["test"], dataset, history, y_mean, y_std)
+    atomic_write(run_dir, "metrics.json", _json_bytes(summary, 2))
 
 
 def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
@@ -122,7 +139,7 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
     ax.set(xlabel="epoch", ylabel="mean loss", title=f"{dataset.name}: loss", yscale="log")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(run_dir / "loss.png", dpi=100)
+    _save_figure(fig, run_dir, "loss.png")
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -135,7 +152,7 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
         ax.set(xlabel="epoch", ylabel="validation accuracy", title=f"{dataset.name}: accuracy")
         name = "accuracy.png"
     fig.tight_layout()
-    fig.savefig(run_dir / name, dpi=100)
+    _save_figure(fig, run_dir, name)
     plt.close(fig)
 
     X, Y = test
@@ -184,7 +201,7 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
         )
         name = "confusion_matrix.png"
     fig.tight_layout()
-    fig.savefig(run_dir / name, dpi=100)
+    _save_figure(fig, run_dir, name)
     plt.close(fig)
 
 
@@ -203,9 +220,7 @@ def write_sweep(
         "history": {k: np.asarray(v).tolist() for k, v in history.items()},
         "summary": summary,
     }
-    tmp = run_dir / ".sweep.json.tmp"
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    tmp.replace(run_dir / "sweep.json")
+    atomic_write(run_dir, "sweep.json", _json_bytes(payload, 1))
     if summary is None:
         return
     import matplotlib
@@ -225,5 +240,5 @@ def write_sweep(
     if len(set(labels)) <= 12:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(run_dir / "sweep.png", dpi=120)
+    _save_figure(fig, run_dir, "sweep.png", dpi=120)
     plt.close(fig)

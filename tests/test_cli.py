@@ -203,6 +203,7 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
         "invalid float value": ["--lr", "fast"],
         "--precision must be one of float32, bfloat16": ["--precision", "float16"],
         "--device must be cpu or gpu": ["--device", "tpu"],
+        "--run-dir must not be empty": ["--run-dir", ""],
         "--batch-size (32) must be a multiple of --devices (3)": ["--devices", "3"],
         "--devices 9 but only 8 cpu device(s)": [
             "--devices",
@@ -254,3 +255,67 @@ def test_sweep_trains_the_grid_ranks_it_and_writes_sweep_json(tmp_path):
     assert saved["summary"]["best"]["learning_rate"] == saved["settings"]["learning_rate"][best]
     assert f"its test {saved['summary']['best_test']['accuracy']:.4f} accuracy" in result.stdout
     assert (tmp_path / "sweep.png").stat().st_size > 0
+
+
+def test_resume_of_a_finished_run_and_of_a_run_killed_before_its_report(tmp_path, capsys):
+    """A finished run resumed says it is complete and rewrites nothing; a run whose process died
+    after its last checkpoint but before metrics.json (the report's last file) is completed by
+    --resume: the same metrics, and every validation curve kept in history.json."""
+    run_dir = tmp_path / "run"
+    args = ["train", "--dataset", "iris", "--epochs", "3", "--no-progress"]
+    first = run(*args, "--run-dir", str(run_dir))
+    assert first.returncode == 0, first.stderr
+    metrics_bytes = (run_dir / "metrics.json").read_bytes()
+    summary = json.loads(metrics_bytes)
+    assert summary["epochs"] == 3 and summary["command"][:2] == ["jaxdnn", "train"]
+    assert set(summary["versions"]) == {"jaxdnn", "jax", "jaxlib", "optax"}
+    assert summary["device"] == "cpu" and summary["utc"].endswith("+00:00")
+
+    from jaxdnn.cli import main  # in-process: this path trains nothing, so it needs no subprocess
+
+    for extra in ([], ["--epochs", "2"]):
+        assert main(["train", "--resume", "--run-dir", str(run_dir), "--no-progress", *extra]) == 0
+        assert "is complete (3 epochs); nothing to do" in capsys.readouterr().out
+        assert (run_dir / "metrics.json").read_bytes() == metrics_bytes
+
+    history = json.loads((run_dir / "history.json").read_text())
+    (run_dir / "metrics.json").unlink()  # the state a kill just before the report leaves
+    completed = run("train", "--resume", "--run-dir", str(run_dir), "--no-progress")
+    assert completed.returncode == 0, completed.stderr
+    assert "trained 0 epochs" in completed.stdout
+    assert json.loads((run_dir / "history.json").read_text()) == history
+    assert json.loads((run_dir / "metrics.json").read_text())["metrics"] == summary["metrics"]
+
+
+def test_second_process_refused_and_planted_links_replaced_not_followed(tmp_path):
+    """The run directory's lock: a second writer gets one line and exit status 2, and a lock
+    whose holder is gone does not stay. Every file jaxdnn writes replaces a link planted under
+    its name instead of writing through it; temporary files a killed process left behind are
+    removed on the next start."""
+    from jaxdnn.rundir import RunLock
+
+    run_dir, outside = tmp_path / "run", tmp_path / "outside"
+    run_dir.mkdir()
+    outside.mkdir()
+    args = ["train", "--dataset", "iris", "--epochs", "2", "--no-progress", "--run-dir"]
+    with RunLock(run_dir):
+        refused = run(*args, str(run_dir))
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"jaxdnn: error: another jaxdnn process is using the run directory {run_dir}"
+    ]
+    assert not (run_dir / "checkpoint.msgpack").exists()
+
+    names = ["metrics.json", "history.json", "loss.png", "checkpoint.msgpack", ".lock"]
+    for name in names:
+        (outside / name).write_text("precious")
+        (run_dir / name).unlink(missing_ok=True)
+        (run_dir / name).symlink_to(outside / name)
+    (run_dir / ".checkpoint.msgpack.stale.tmp").write_bytes(b"left by a killed process")
+    result = run(*args, str(run_dir))
+    assert result.returncode == 0, result.stderr
+    for name in names:
+        assert (outside / name).read_text() == "precious", name
+        assert not (run_dir / name).is_symlink(), name
+    assert not list(run_dir.glob(".*.tmp"))
+    assert json.loads((run_dir / "metrics.json").read_text())["epochs"] == 2

@@ -1,0 +1,109 @@
+"""Run directories that lose nothing: atomic file replacement, no writes through links, stale
+temporary files cleaned up, and one writer at a time.
+
+Every file jaxdnn writes into a run directory goes through ``atomic_write``: the bytes go to a
+fresh temporary file in the same directory, created with an unpredictable name and ``O_EXCL``
+(``tempfile.mkstemp``, so a link planted under any name is never followed), flushed to disk,
+then moved over the destination with ``os.replace``, which replaces a link planted there rather
+than writing through it. A reader therefore sees the old file or the new one, never a torn one.
+
+``RunLock`` holds an exclusive ``flock`` on ``run_dir/.lock`` while a process uses the
+directory. The kernel drops the lock when its process ends, also by SIGKILL, so a crash never
+leaves it stuck; only a second live process is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["RunDirectoryBusy", "RunLock", "atomic_write", "remove_stale_temporaries"]
+
+TEMPORARY_SUFFIX = ".tmp"
+LOCK_NAME = ".lock"
+
+
+class RunDirectoryBusy(RuntimeError):
+    """Another live process holds the run directory's lock."""
+
+
+def atomic_write(run_dir: str | os.PathLike, name: str, data: bytes) -> Path:
+    """Replace ``run_dir/name`` by ``data`` atomically and durably; returns the path.
+
+    Raises:
+        OSError: when the disk is full or the directory not writable; the temporary file is
+            removed first, so nothing is left behind.
+    """
+    run_dir = Path(run_dir)
+    path = run_dir / name
+    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=f".{name}.", suffix=TEMPORARY_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    directory = os.open(run_dir, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # make the rename itself durable
+    finally:
+        os.close(directory)
+    return path
+
+
+def remove_stale_temporaries(run_dir: str | os.PathLike) -> list[str]:
+    """Remove the temporary files a killed process left (``.*.tmp``; links are removed, never
+    followed). Call it only while holding the run's lock. Returns the names removed."""
+    removed = []
+    for entry in os.scandir(run_dir):
+        if entry.name.startswith(".") and entry.name.endswith(TEMPORARY_SUFFIX):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+    return removed
+
+
+class RunLock:
+    """An exclusive lock on a run directory for the life of a ``with`` block (or the process).
+
+    Raises:
+        RunDirectoryBusy: on entry, when another live process holds it.
+    """
+
+    def __init__(self, run_dir: str | os.PathLike):
+        self.path = Path(run_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as error:
+            if error.errno == errno.ELOOP:  # a planted link: never open through it
+                os.unlink(self.path)
+                fd = os.open(self.path, flags | os.O_EXCL, 0o644)
+            else:
+                raise
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RunDirectoryBusy(
+                f"another jaxdnn process is using the run directory {self.path.parent}"
+            ) from None
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
