@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -362,6 +363,9 @@ def train_command(args: argparse.Namespace) -> int:
         )
 
     def on_epoch(epoch, params, opt_state, history):
+        if not all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree.leaves(params)):
+            # the loss was measured before the step that overflowed: keep no such checkpoint
+            raise jd.TrainingDiverged(epoch, history["loss"][-1])
         merged = _merge_histories(history_before, history)
         save_checkpoint(
             run_dir, epoch=epoch, params=params, opt_state=opt_state, history=merged, config=config
@@ -394,12 +398,19 @@ def train_command(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
         kept = (
-            "the checkpoint of the last finished epoch is kept"
-            if error.epoch > 0
-            else ("no epoch finished")
+            f"the checkpoint of the last finite epoch is kept in {run_dir}"
+            if (run_dir / "checkpoint.msgpack").exists()
+            else "no epoch finished"
+        )
+        cause = (
+            f"the training loss is {error.loss}"
+            if not math.isfinite(error.loss)
+            else f"the parameters overflowed (training loss {error.loss:.4g})"
         )
         print(
-            f"jaxdnn: {error} (for example --lr {config['lr'] / 10:g}); {kept} in {run_dir}",
+            f"jaxdnn: training diverged in epoch {error.epoch + 1} of {config['epochs']}: "
+            f"{cause}; try a smaller learning rate (for example --lr {config['lr'] / 10:g}); "
+            f"{kept}",
             file=sys.stderr,
         )
         return EXIT_DIVERGED
@@ -683,8 +694,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             _HELD_LOCKS.pop().__exit__(None, None, None)
 
 
+def _stop_on_interrupt(signum: int, frame: Any) -> None:
+    """Ctrl-C stops the command at once: one line, exit status 130. Every finished epoch is
+    already in the run directory (each file is replaced atomically, and a temporary file cut
+    short is removed on the next start); the kernel releases the run's lock."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os.write(2, b"\njaxdnn: interrupted; every finished epoch is kept\n")
+    os._exit(130)
+
+
 def entry_point() -> None:
-    """Console-script wrapper: exit with ``main``'s status."""
+    """Console-script wrapper: exit with ``main``'s status.
+
+    SIGINT is handled by ``_stop_on_interrupt`` rather than as a ``KeyboardInterrupt``, which
+    code inside JAX, tqdm or matplotlib could catch (the run went on) or turn into a traceback.
+    """
+    signal.signal(signal.SIGINT, _stop_on_interrupt)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.exit(main())
 

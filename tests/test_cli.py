@@ -111,8 +111,9 @@ def _checkpoint_epoch(run_dir):
 
 
 def test_killed_run_resumes_bit_identically(tmp_path):
-    """A run killed with SIGKILL mid-training and resumed with --resume ends with parameters
-    and history bit-identical to an uninterrupted run with the same seed."""
+    """A run killed with SIGKILL mid-training, or interrupted with SIGINT (Ctrl-C), and resumed
+    with --resume ends with parameters and history bit-identical to an uninterrupted run with
+    the same seed."""
     common = ["train", "--epochs", "25", "--batch-size", "8", "--hidden", "32", "--no-progress"]
     whole = subprocess.Popen(
         [SCRIPT, *common, "--run-dir", str(tmp_path / "whole")],
@@ -135,20 +136,41 @@ def test_killed_run_resumes_bit_identically(tmp_path):
     proc.wait()
     stopped_at = _checkpoint_epoch(killed_dir)
     assert 2 <= stopped_at < 24, f"the run was not killed mid-training (epoch {stopped_at})"
+
+    # Ctrl-C: stops at once with one line and exit status 130, every finished epoch kept
+    interrupted_dir = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [SCRIPT, *common, "--run-dir", str(interrupted_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    while _checkpoint_epoch(interrupted_dir) < 1 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)  # a hang here is the failure this looks for
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["jaxdnn: interrupted; every finished epoch is kept"]
+    interrupted_at = _checkpoint_epoch(interrupted_dir)
+    assert 1 <= interrupted_at < 24, f"not interrupted mid-training (epoch {interrupted_at})"
+    finished = run("train", "--resume", "--run-dir", str(interrupted_dir), "--no-progress")
+    assert finished.returncode == 0, finished.stderr
     _, whole_err = whole.communicate(timeout=300)
     assert whole.returncode == 0, whole_err
     resumed = run("train", "--resume", "--run-dir", str(killed_dir), "--no-progress")
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming after epoch {stopped_at + 1}" in resumed.stdout
-    a, b = load_training_state(tmp_path / "whole"), load_training_state(killed_dir)
-    assert a["epoch"] == b["epoch"] == 24
-    assert a["history"] == b["history"]
-    for x, y in zip(
-        jax.tree.leaves(jd.load_checkpoint(tmp_path / "whole")),
-        jax.tree.leaves(jd.load_checkpoint(killed_dir)),
-        strict=True,
-    ):
-        np.testing.assert_array_equal(x, y)
+    for other in (killed_dir, interrupted_dir):
+        a, b = load_training_state(tmp_path / "whole"), load_training_state(other)
+        assert a["epoch"] == b["epoch"] == 24
+        assert a["history"] == b["history"]
+        for x, y in zip(
+            jax.tree.leaves(jd.load_checkpoint(tmp_path / "whole")),
+            jax.tree.leaves(jd.load_checkpoint(other)),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(x, y)
 
 
 def test_divergence_stops_cleanly_and_keeps_the_last_finite_checkpoint(tmp_path):
@@ -176,9 +198,9 @@ def test_divergence_stops_cleanly_and_keeps_the_last_finite_checkpoint(tmp_path)
     assert "Traceback" not in result.stderr
     message = result.stderr.strip().splitlines()[-1]
     assert "diverged in epoch" in message and "smaller learning rate" in message
-    epoch = int(message.split("diverged in epoch ")[1].split(":")[0])
+    epoch = int(message.split("diverged in epoch ")[1].split(" of 300:")[0])  # counted from 1
     state = load_training_state(tmp_path)
-    assert state["epoch"] == epoch - 1 >= 0
+    assert state["epoch"] + 1 == epoch - 1 >= 1  # the last finished epoch, counted from 1
     assert all(math.isfinite(v) for v in state["history"]["loss"])
     for leaf in jax.tree.leaves(jd.load_checkpoint(tmp_path)):
         assert np.all(np.isfinite(leaf))
