@@ -506,6 +506,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 
     import jax
     import jax.numpy as jnp
+    import numpy as np
 
     import jaxdnn as jd
     from jaxdnn.devices import describe_device
@@ -566,10 +567,14 @@ def sweep_command(args: argparse.Namespace) -> int:
         progress.close()
     score = "val_rmse" if dataset.task == "regression" else "val_accuracy"
     final = result.history[score][:, -1]
-    order = sorted(
-        range(models),
-        key=lambda m: (bool(result.diverged[m]), final[m] * (1 if score == "val_rmse" else -1)),
-    )
+    # a diverged model (or a NaN score) is never ranked above a finite one
+    ranked = np.where(np.isfinite(final), final * (1 if score == "val_rmse" else -1), np.inf)
+    order = sorted(range(models), key=lambda m: (bool(result.diverged[m]), ranked[m]))
+    diverged_in = {  # the epoch (counted from 1) whose training loss was not finite
+        m: int(np.argmax(~np.isfinite(result.history["loss"][m]))) + 1
+        for m in range(models)
+        if result.diverged[m]
+    }
     best = order[0]
     test = evaluate_splits(
         jax.device_get(result.model(best)), {"test": parts["test"]}, dataset, y_mean, y_std
@@ -582,7 +587,15 @@ def sweep_command(args: argparse.Namespace) -> int:
         row = [settings[n][m] for n in names]
         row += [result.history["loss"][m, -1], result.history["val_loss"][m, -1], final[m]]
         cells = "  ".join(f"{v:>13.6g}" for v in row)
-        print(cells + ("  diverged" if result.diverged[m] else ""))
+        print(cells + (f"  diverged in epoch {diverged_in[m]}" if m in diverged_in else ""))
+    if len(diverged_in) == models:
+        write_sweep(run_dir, config, settings, result.history, {"best": None})
+        print(
+            f"jaxdnn: every model diverged (the first in epoch {min(diverged_in.values())}); try "
+            f"smaller learning rates; wrote {run_dir}/",
+            file=sys.stderr,
+        )
+        return EXIT_DIVERGED
     compile_seconds = finished[0] - start
     rate = None
     if len(finished) > 1:  # after the first epoch: without the compilation

@@ -87,7 +87,18 @@ def print_table(results: dict[str, dict[str, float]], task: str) -> None:
 
 
 def _json_bytes(value: Any, indent: int) -> bytes:
-    return (json.dumps(value, indent=indent) + "\n").encode()
+    """Strict JSON (RFC 8259 has no NaN or Infinity): a non-finite number becomes null."""
+    return (json.dumps(_finite_or_null(value), indent=indent, allow_nan=False) + "\n").encode()
+
+
+def _finite_or_null(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_null(v) for v in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _save_figure(fig: Any, run_dir: Path, name: str, dpi: int = 100) -> None:
@@ -221,7 +232,7 @@ def write_sweep(
         "summary": summary,
     }
     atomic_write(run_dir, "sweep.json", _json_bytes(payload, 1))
-    if summary is None:
+    if summary is None or summary.get("best") is None:  # in progress, or every model diverged
         return
     import matplotlib
 

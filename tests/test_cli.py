@@ -341,3 +341,33 @@ def test_second_process_refused_and_planted_links_replaced_not_followed(tmp_path
         assert not (run_dir / name).is_symlink(), name
     assert not list(run_dir.glob(".*.tmp"))
     assert json.loads((run_dir / "metrics.json").read_text())["epochs"] == 2
+
+
+def _strict_json(path):
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+
+    def refuse(token):
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+def test_sweep_never_ranks_a_diverged_model_best_and_writes_strict_json(tmp_path):
+    """Full-batch gradient descent on diabetes with a step of 4 diverges: the model is marked
+    with the epoch of its divergence and ranked below the finite one; sweep.json is strict JSON
+    (null for NaN); when every model diverges the sweep exits with status 1 and one line."""
+    common = ["sweep", "--dataset", "diabetes", "--optimizer", "gd", "--hidden", "--batch-size",
+              "1000", "--seeds", "0", "--epochs", "40", "--no-progress", "--run-dir"]  # fmt: skip
+    mixed = run(*common, str(tmp_path / "mixed"), "--lr", "4", "0.01")
+    assert mixed.returncode == 0, mixed.stderr
+    rows = [line.split() for line in mixed.stdout.splitlines() if line[:13].strip().isdigit()]
+    assert [row[1] for row in rows] == ["0.01", "4"]
+    assert rows[1][-4:-1] == ["diverged", "in", "epoch"]
+    saved = _strict_json(tmp_path / "mixed" / "sweep.json")
+    assert saved["summary"]["best"]["learning_rate"] == 0.01
+    assert saved["history"]["loss"][0][-1] is None  # the diverged model (lr 4, first in grid)
+
+    every = run(*common, str(tmp_path / "every"), "--lr", "3", "4")
+    assert every.returncode == 1
+    assert every.stderr.strip().splitlines()[-1].startswith("jaxdnn: every model diverged")
+    assert _strict_json(tmp_path / "every" / "sweep.json")["summary"]["best"] is None
