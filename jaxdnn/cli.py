@@ -237,6 +237,7 @@ def _check_train_args(args: argparse.Namespace) -> None:
 
 
 _HELD_LOCKS: list[Any] = []  # released when main returns (and by the kernel on any exit)
+_CREATED_RUN_DIRS: list[list[Path]] = []  # removed again if the command wrote nothing there
 
 
 def _prepare_run_dir(run_dir: Path) -> None:
@@ -245,6 +246,9 @@ def _prepare_run_dir(run_dir: Path) -> None:
     from jaxdnn.rundir import RunDirectoryBusy, RunLock, remove_stale_temporaries
 
     try:
+        missing = [d for d in (run_dir, *run_dir.parents) if not d.exists()]  # deepest first
+        if missing:
+            _CREATED_RUN_DIRS.append(missing)
         run_dir.mkdir(parents=True, exist_ok=True)
         lock = RunLock(run_dir).__enter__()
         _HELD_LOCKS.append(lock)
@@ -705,6 +709,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         while _HELD_LOCKS:
             _HELD_LOCKS.pop().__exit__(None, None, None)
+        while _CREATED_RUN_DIRS:
+            _remove_if_unused(_CREATED_RUN_DIRS.pop())
+
+
+def _remove_if_unused(created: list[Path]) -> None:
+    """A run directory this command created (with the parents it created, deepest first) and
+    wrote nothing into — it failed before the first checkpoint: no GPU, no checkpoint to resume,
+    divergence in the first epoch — is removed."""
+    run_dir = created[0]
+    try:
+        if {entry.name for entry in os.scandir(run_dir)} <= {".lock"}:
+            (run_dir / ".lock").unlink(missing_ok=True)
+            for directory in created:
+                directory.rmdir()
+    except OSError:
+        pass  # another process is using it, or it is gone: leave it
 
 
 def _stop_on_interrupt(signum: int, frame: Any) -> None:

@@ -253,6 +253,7 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("jaxdnn: error:"), err
         assert expected in lines[0], (expected, lines[0])
+    assert not (tmp_path / "empty").exists()  # a failed --resume leaves no empty run directory
 
 
 def test_sweep_trains_the_grid_ranks_it_and_writes_sweep_json(tmp_path):
