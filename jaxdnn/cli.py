@@ -155,6 +155,9 @@ def _add_run_arguments(parser: argparse.ArgumentParser, default_run_dir: str) ->
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+MAX_EPOCHS = 2**31 - 1  # the epoch is folded into the data order's key as a 32-bit integer
+
+
 def _check_run_args(args: argparse.Namespace) -> None:
     """Checks of the arguments train and sweep share."""
     from jaxdnn.data import DATASETS
@@ -165,8 +168,11 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(
             f"unknown optimizer {args.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
         )
-    if args.epochs is not None and args.epochs < 1:
-        raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
+    if args.epochs is not None and not 1 <= args.epochs <= MAX_EPOCHS:
+        raise UsageError(f"--epochs must lie in [1, {MAX_EPOCHS}], got {args.epochs}")
+    seed_name, seed = ("--seed", args.seed) if "seed" in args else ("--data-seed", args.data_seed)
+    if not 0 <= seed < 2**32:
+        raise UsageError(f"{seed_name} must lie in [0, 2**32), got {seed}")
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     if any(width < 1 for width in args.hidden):

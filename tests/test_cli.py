@@ -217,7 +217,15 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
         "--lr must be a finite number > 0, got -0.5": ["--lr", "-0.5"],
         "--batch-size must be at least 1": ["--batch-size", "0"],
         "--beta must lie in [0, 1), got 1.0": ["--beta", "1"],
-        "--epochs must be at least 1": ["--epochs", "0"],
+        "--epochs must lie in [1, 2147483647], got 0": ["--epochs", "0"],
+        "--epochs must lie in [1, 2147483647], got 100000000000000000000": [
+            "--epochs",
+            "100000000000000000000",
+        ],
+        "--seed must lie in [0, 2**32), got 99999999999999999999": [
+            "--seed",
+            "99999999999999999999",
+        ],
         "unknown optimizer": ["--optimizer", "sgd"],
         "cannot resume: no checkpoint": ["--resume", "--run-dir", str(tmp_path / "empty")],
         "is corrupt": ["--resume", "--run-dir", str(tmp_path / "corrupt")],
