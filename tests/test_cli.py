@@ -2,7 +2,6 @@
 
 import json
 import math
-import os
 import shutil
 import signal
 import subprocess
@@ -115,42 +114,35 @@ def test_killed_run_resumes_bit_identically(tmp_path):
     with --resume ends with parameters and history bit-identical to an uninterrupted run with
     the same seed."""
     common = ["train", "--epochs", "25", "--batch-size", "8", "--hidden", "32", "--no-progress"]
-    whole = subprocess.Popen(
-        [SCRIPT, *common, "--run-dir", str(tmp_path / "whole")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
-    killed_dir = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [SCRIPT, *common, "--run-dir", str(killed_dir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=ENV,
-    )
     deadline = time.monotonic() + 120
-    while _checkpoint_epoch(killed_dir) < 2 and time.monotonic() < deadline:
-        time.sleep(0.002)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+
+    def start(run_dir):
+        return subprocess.Popen(
+            [SCRIPT, *common, "--run-dir", str(run_dir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
+
+    def stop_after(proc, run_dir, epoch, sig):
+        """Send ``sig`` once the checkpoint of ``epoch`` exists; (exit status, stderr)."""
+        while _checkpoint_epoch(run_dir) < epoch and time.monotonic() < deadline:
+            time.sleep(0.002)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)  # a hang here is the failure this looks for
+        return proc.returncode, err
+
+    whole = start(tmp_path / "whole")
+    killed_dir = tmp_path / "killed"
+    stop_after(start(killed_dir), killed_dir, 2, signal.SIGKILL)
     stopped_at = _checkpoint_epoch(killed_dir)
     assert 2 <= stopped_at < 24, f"the run was not killed mid-training (epoch {stopped_at})"
 
     # Ctrl-C: stops at once with one line and exit status 130, every finished epoch kept
     interrupted_dir = tmp_path / "interrupted"
-    proc = subprocess.Popen(
-        [SCRIPT, *common, "--run-dir", str(interrupted_dir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
-    while _checkpoint_epoch(interrupted_dir) < 1 and time.monotonic() < deadline:
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)  # a hang here is the failure this looks for
-    assert proc.returncode == 130, err
+    status, err = stop_after(start(interrupted_dir), interrupted_dir, 1, signal.SIGINT)
+    assert status == 130, err
     assert err.strip().splitlines() == ["jaxdnn: interrupted; every finished epoch is kept"]
     interrupted_at = _checkpoint_epoch(interrupted_dir)
     assert 1 <= interrupted_at < 24, f"not interrupted mid-training (epoch {interrupted_at})"
