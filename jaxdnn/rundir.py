@@ -18,6 +18,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -25,6 +26,21 @@ __all__ = ["RunDirectoryBusy", "RunLock", "atomic_write", "remove_stale_temporar
 
 TEMPORARY_SUFFIX = ".tmp"
 LOCK_NAME = ".lock"
+KILL_AT_VARIABLE = "JAXDNN_KILL_AT"
+_reached: dict[str, int] = {}
+
+
+def kill_point(event: str) -> None:
+    """Test hook for the kill-and-resume tests: SIGKILL this process the ``n``-th time it
+    reaches ``event`` when the environment variable ``JAXDNN_KILL_AT`` is ``"event#n"``. The
+    events are ``write:NAME`` (about to write ``NAME``) and ``replace:NAME`` (its temporary
+    file is written and flushed, not yet renamed). Without the variable this does nothing."""
+    wanted = os.environ.get(KILL_AT_VARIABLE)
+    if not wanted:
+        return
+    _reached[event] = _reached.get(event, 0) + 1
+    if wanted == f"{event}#{_reached[event]}":
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class RunDirectoryBusy(RuntimeError):
@@ -40,16 +56,23 @@ def atomic_write(run_dir: str | os.PathLike, name: str, data: bytes) -> Path:
     """
     run_dir = Path(run_dir)
     path = run_dir / name
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=f".{name}.", suffix=TEMPORARY_SUFFIX)
+    kill_point(f"write:{name}")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=f".{name}.", suffix=TEMPORARY_SUFFIX)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from error
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        kill_point(f"replace:{name}")
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(error, OSError):  # name the file being written, not its temporary
+            raise OSError(error.errno, error.strerror, str(path)) from error
         raise
     directory = os.open(run_dir, os.O_RDONLY)
     try:
