@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -26,6 +27,7 @@ from typing import Any
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 1
+EXIT_FAILED = 1  # out of memory, full disk: nothing the command line could have refused
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 DEFAULT_LR = {"gd": 0.05, "momentum": 0.05, "rmsprop": 1e-3, "adam": 1e-3}
@@ -53,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a network on a bundled data set")
-    _add_run_arguments(train, "runs/DATASET")
+    _add_run_arguments(train, "runs/DATASET", epochs_help="with --resume, the new total")
     train.add_argument(
         "--lr",
         type=float,
@@ -61,10 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         help="learning rate (default 0.05 for gd/momentum, 1e-3 for rmsprop/adam)",
     )
     train.add_argument(
-        "--beta", type=float, default=0.9, help="momentum β, or the RMSprop decay (default 0.9)"
+        "--beta", type=float, default=None, help="momentum β, or the RMSprop decay (default 0.9)"
     )
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--gradients", default="autodiff", help="autodiff or backprop")
+    train.add_argument(
+        "--seed", type=int, default=None, help="seed of the data split and the model (default 0)"
+    )
+    train.add_argument(
+        "--gradients", default=None, help="autodiff (default) or backprop (hand-written)"
+    )
     train.add_argument(
         "--devices",
         type=int,
@@ -74,14 +80,15 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--resume",
         action="store_true",
-        help="continue the run in --run-dir from its last finished epoch, with "
-        "the settings it was started with",
+        help="continue the run in --run-dir from its last finished epoch, with the settings it "
+        "was started with (only --epochs, the new total, may change; other options, if given, "
+        "must equal the run's); a run killed before its first checkpoint starts again",
     )
 
     sweep = commands.add_parser(
         "sweep", help="train a grid of models (seeds × learning rates × β) at once with jax.vmap"
     )
-    _add_run_arguments(sweep, "runs/sweep-DATASET")
+    _add_run_arguments(sweep, "runs/sweep-DATASET", epochs_help="of every model")
     sweep.add_argument(
         "--lr",
         type=float,
@@ -116,35 +123,44 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--seed", type=int, default=None, help="seed of the draws (default: fresh, printed)"
     )
+    verify.add_argument(
+        "--wide",
+        action="store_true",
+        help="print what is checked in full and each check's source (rows wider than 80 columns)",
+    )
 
     return parser
 
 
-def _add_run_arguments(parser: argparse.ArgumentParser, default_run_dir: str) -> None:
-    """The arguments train and sweep share."""
+def _add_run_arguments(
+    parser: argparse.ArgumentParser, default_run_dir: str, epochs_help: str
+) -> None:
+    """The arguments train and sweep share. Options default to None, filled in by
+    ``_fill_defaults``, so that a resume can tell which ones were given."""
     from jaxdnn.data import DATASETS
 
     parser.add_argument(
-        "--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits)"
+        "--dataset", default=None, help=f"one of {', '.join(DATASETS)} (default digits)"
     )
     parser.add_argument(
         "--hidden",
         type=int,
         nargs="*",
-        default=[64, 64],
-        help="hidden layer widths (default 64 64)",
-    )
-    parser.add_argument("--optimizer", default="momentum", help=f"one of {', '.join(OPTIMIZERS)}")
-    parser.add_argument(
-        "--epochs",
-        type=int,
         default=None,
-        help="number of epochs (default 30; with --resume, the new total)",
+        help="hidden layer widths (default 64 64; none: a linear model)",
     )
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--optimizer", default=None, help=f"one of {', '.join(OPTIMIZERS)} (default momentum)"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help=f"number of epochs (default 30; {epochs_help})"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="mini-batch size B (default 32)"
+    )
     parser.add_argument(
         "--precision",
-        default="float32",
+        default=None,
         help="float32 (default), or bfloat16: matrix products in bfloat16, parameters, "
         "optimizer state and loss in float32",
     )
@@ -155,6 +171,31 @@ def _add_run_arguments(parser: argparse.ArgumentParser, default_run_dir: str) ->
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+DEFAULTS = {
+    "dataset": "digits",
+    "hidden": [64, 64],
+    "optimizer": "momentum",
+    "epochs": 30,
+    "batch_size": 32,
+    "precision": "float32",
+    "beta": 0.9,
+    "seed": 0,
+    "gradients": "autodiff",
+}
+
+
+def _fill_defaults(args: argparse.Namespace) -> None:
+    """Record in ``args.given`` the options given on the command line and fill in the defaults
+    of the others (the learning rate's depends on the optimizer)."""
+    args.given = {name for name in (*DEFAULTS, "lr") if getattr(args, name, None) is not None}
+    for name, value in DEFAULTS.items():
+        if name in args and getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.command == "train" and args.lr is None:
+        args.lr = DEFAULT_LR.get(args.optimizer)
+
+
+LOSS_RISE = 100.0  # a training loss this many times its lowest so far is warned about
 MAX_EPOCHS = 2**31 - 1  # the epoch is folded into the data order's key as a 32-bit integer
 
 
@@ -168,7 +209,7 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(
             f"unknown optimizer {args.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
         )
-    if args.epochs is not None and not 1 <= args.epochs <= MAX_EPOCHS:
+    if not 1 <= args.epochs <= MAX_EPOCHS:
         raise UsageError(f"--epochs must lie in [1, {MAX_EPOCHS}], got {args.epochs}")
     seed_name, seed = ("--seed", args.seed) if "seed" in args else ("--data-seed", args.data_seed)
     if not 0 <= seed < 2**32:
@@ -221,6 +262,8 @@ def _load_data(dataset_name: str, seed: int):
     if splits.dataset.task == "regression":  # train on standardised targets, report in units
         y_mean, y_std = float(splits.train[1].mean()), float(splits.train[1].std())
         parts = {name: (X, (Y - y_mean) / y_std) for name, (X, Y) in parts.items()}
+    # the command line trains in float32, also where a program has enabled float64
+    parts = {name: (X.astype("float32"), Y.astype("float32")) for name, (X, Y) in parts.items()}
     return splits.dataset, parts, y_mean, y_std
 
 
@@ -228,7 +271,7 @@ def _check_train_args(args: argparse.Namespace) -> None:
     _check_run_args(args)
     if args.gradients not in ("autodiff", "backprop"):
         raise UsageError(f"--gradients must be autodiff or backprop, got {args.gradients!r}")
-    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+    if not (math.isfinite(args.lr) and args.lr > 0):
         raise UsageError(f"--lr must be a finite number > 0, got {args.lr}")
     if not 0 <= args.beta < 1:
         raise UsageError(f"--beta must lie in [0, 1), got {args.beta}")
@@ -289,9 +332,9 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "dataset": args.dataset,
         "hidden": list(args.hidden),
         "optimizer": args.optimizer,
-        "lr": args.lr if args.lr is not None else DEFAULT_LR[args.optimizer],
+        "lr": args.lr,
         "beta": args.beta,
-        "epochs": args.epochs if args.epochs is not None else 30,
+        "epochs": args.epochs,
         "batch_size": args.batch_size,
         "seed": args.seed,
         "gradients": args.gradients,
@@ -311,45 +354,65 @@ def train_command(args: argparse.Namespace) -> int:
     from flax import serialization
 
     import jaxdnn as jd
-    from jaxdnn.checkpoint import CheckpointError, load_training_state, save_checkpoint
+    from jaxdnn.checkpoint import (
+        CHECKPOINT_NAME,
+        CheckpointError,
+        load_training_state,
+        save_checkpoint,
+    )
     from jaxdnn.devices import describe_device
 
     config = _config_from_args(args)
     resumed = None
-    if args.resume:
+    if args.resume and not (run_dir / CHECKPOINT_NAME).exists() and not _CREATED_RUN_DIRS:
+        # killed before its first checkpoint: nothing was finished, so the run starts again
+        print(f"no checkpoint in {run_dir} yet: starting the run from its first epoch")
+    elif args.resume:
         try:
             resumed = load_training_state(run_dir)
         except CheckpointError as error:
             raise UsageError(f"cannot resume: {error}") from None
-        config = dict(resumed["config"])
-        if args.epochs is not None:
-            config["epochs"] = args.epochs
-        try:
-            finished = int(resumed["epoch"]) + 1
-        except (TypeError, ValueError):
-            raise UsageError(f"cannot resume from {run_dir}: bad epoch in checkpoint") from None
+        config = _resumed_config(resumed, args, run_dir)
+        finished = resumed["epoch"] + 1
         if finished >= config["epochs"] and _report_is_complete(run_dir, finished):
             print(f"run {run_dir} is complete ({finished} epochs); nothing to do")
             return 0
 
-    config.setdefault("precision", "float32")  # checkpoints written before the option
     _, key_init, key_fit = jax.random.split(jax.random.PRNGKey(config["seed"]), 3)
     dataset, parts, y_mean, y_std = _load_data(config["dataset"], config["seed"])
     (X, Y), (X_val, Y_val), (X_test, Y_test) = parts.values()
     widths = (X.shape[1], *config["hidden"], Y.shape[1])
+    _check_memory(widths, 1, device)
     optimizer = _make_optimizer(config)
     params = jd.init_params(key_init, widths, dtype=jnp.float32)
     opt_state, initial_epoch, history_before = None, 0, {}
     if resumed is not None:
-        try:
-            params = jd.load_checkpoint(run_dir)
-            opt_state = serialization.from_state_dict(optimizer.init(params), resumed["opt_state"])
-        except (CheckpointError, ValueError, KeyError, TypeError) as error:
+        saved = [(tuple(W.shape), tuple(b.shape)) for W, b in _layers(resumed["params"])]
+        expected = [((n, m), (n,)) for m, n in zip(widths[:-1], widths[1:], strict=True)]
+        if saved != expected:
             raise UsageError(
-                f"cannot resume from {run_dir}: checkpoint does not match ({error})"
+                f"cannot resume from {run_dir}: the checkpoint's parameters (layer shapes "
+                f"{[w for w, _ in saved]}) do not match its config (widths {widths})"
+            )
+        params = jd.load_checkpoint(run_dir)
+        try:
+            template = optimizer.init(params)
+            opt_state = serialization.from_state_dict(template, resumed["opt_state"])
+            shapes = [jnp.shape(leaf) for leaf in jax.tree.leaves(opt_state)]
+            if shapes != [jnp.shape(leaf) for leaf in jax.tree.leaves(template)]:
+                raise ValueError("shapes differ")
+        except (ValueError, KeyError, TypeError) as error:
+            raise UsageError(
+                f"cannot resume from {run_dir}: its {config['optimizer']} state does not match "
+                f"the parameters ({error})"
             ) from None
-        initial_epoch = int(resumed["epoch"]) + 1
+        initial_epoch = resumed["epoch"] + 1
         history_before = resumed["history"]
+        if any(len(curve) != initial_epoch for curve in history_before.values()):
+            raise UsageError(
+                f"cannot resume from {run_dir}: its history does not have one entry per "
+                f"finished epoch ({initial_epoch})"
+            )
 
     print(
         f"jaxdnn {jd.__version__}: {dataset.name} ({dataset.task}, {X.shape[0]} train / "
@@ -359,18 +422,33 @@ def train_command(args: argparse.Namespace) -> int:
         + (f" ×{mesh.size} data-parallel" if mesh is not None else "")
         + (f"; resuming after epoch {initial_epoch}" if resumed is not None else "")
     )
+    if dataset.task == "regression":
+        print(
+            f"loss: ½·MSE of the targets standardised on the training split (÷ {y_std:.4g}²); "
+            "RMSE and MAE in the targets' own units"
+        )
 
     progress = None
     if not args.no_progress and initial_epoch < config["epochs"]:
         from tqdm import tqdm
 
-        progress = tqdm(
+        progress = tqdm(  # smoothing 0: the rate is epochs / time since the clock was last reset
             total=config["epochs"],
             initial=initial_epoch,
             unit="epoch",
             file=sys.stderr,
             dynamic_ncols=True,
+            smoothing=0,
         )
+
+    # the baseline of the loss-rise warning: the losses so far, or the untrained network's
+    losses = [v for v in history_before.get("loss", []) if math.isfinite(v)]
+    if not losses:
+        from jaxdnn.report import _split_metrics
+
+        untrained = _split_metrics(params, X, Y, dataset.loss, dataset.task, y_mean, y_std)
+        losses.append(float(untrained["loss"]))
+    warned = []
 
     def on_epoch(epoch, params, opt_state, history):
         if not all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree.leaves(params)):
@@ -380,9 +458,26 @@ def train_command(args: argparse.Namespace) -> int:
         save_checkpoint(
             run_dir, epoch=epoch, params=params, opt_state=opt_state, history=merged, config=config
         )
+        loss = history["loss"][-1]
+        if losses and not warned and loss > LOSS_RISE * min(losses):
+            warned.append(epoch)
+            message = (
+                f"jaxdnn: warning: the training loss rose from {min(losses):.4g} to {loss:.4g} "
+                f"(epoch {epoch + 1}), more than {LOSS_RISE:g}-fold: the learning rate "
+                f"{config['lr']:g} is probably too large"
+            )
+            (progress.write if progress is not None else print)(message, file=sys.stderr)
+        losses.append(loss)
         if progress is not None:
-            progress.set_postfix(loss=f"{history['loss'][-1]:.4f}")
+            shown = {"loss": f"{loss:.4f}", "val_loss": f"{history['val_loss'][-1]:.4f}"}
+            if "val_accuracy" in history:
+                shown["val_acc"] = f"{history['val_accuracy'][-1]:.4f}"
+            else:  # in the targets' units
+                shown["val_rmse"] = f"{history['val_rmse'][-1] * y_std:.4g}"
+            progress.set_postfix(shown)
             progress.update(1)
+            if epoch == initial_epoch:  # the ETA counts epochs after the compiling first one
+                progress.initial, progress.start_t = progress.n, progress._time()
 
     start = time.perf_counter()
     try:
@@ -434,7 +529,6 @@ def train_command(args: argparse.Namespace) -> int:
 
     params = jax.device_get(params)  # replicated over a mesh: one copy for the report
     metrics = evaluate_splits(params, parts, dataset, y_mean, y_std)
-    print_table(metrics, dataset.task)
     provenance = _provenance(device, len(history["epoch"]))
     write_outputs(
         run_dir,
@@ -449,8 +543,70 @@ def train_command(args: argparse.Namespace) -> int:
         seconds,
         provenance,
     )
-    print(f"trained {trained} epochs in {seconds:.1f} s; wrote {run_dir}/")
+    print_table(metrics, dataset.task)
+    print(f"trained {trained} epoch{'s' * (trained != 1)} in {seconds:.1f} s; wrote {run_dir}/")
     return 0
+
+
+def _layers(params: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [(params[str(k)]["W"], params[str(k)]["b"]) for k in range(len(params))]
+
+
+RESUMABLE = {  # config key: (option, accepted type, check of a value)
+    "dataset": ("--dataset", str, lambda v: v in _dataset_names()),
+    "hidden": ("--hidden", list, lambda v: all(_is_int(w) and w >= 1 for w in v)),
+    "optimizer": ("--optimizer", str, lambda v: v in OPTIMIZERS),
+    "lr": ("--lr", float, lambda v: math.isfinite(v) and v > 0),
+    "beta": ("--beta", float, lambda v: 0 <= v < 1),
+    "epochs": ("--epochs", int, lambda v: 1 <= v <= MAX_EPOCHS),
+    "batch_size": ("--batch-size", int, lambda v: v >= 1),
+    "seed": ("--seed", int, lambda v: 0 <= v < 2**32),
+    "gradients": ("--gradients", str, lambda v: v in ("autodiff", "backprop")),
+    "precision": ("--precision", str, lambda v: v in PRECISIONS),
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _dataset_names() -> tuple[str, ...]:
+    from jaxdnn.data import DATASETS
+
+    return tuple(DATASETS)
+
+
+def _resumed_config(
+    resumed: dict[str, Any], args: argparse.Namespace, run_dir: Path
+) -> dict[str, Any]:
+    """The configuration of the run being resumed, checked key by key; ``--epochs`` replaces its
+    total, and any other option given on the command line must equal the run's setting."""
+    saved = resumed["config"]
+    config = {}
+    for key, (_, kind, valid) in RESUMABLE.items():
+        value = saved.get(key, "float32" if key == "precision" else None)  # older checkpoints
+        if kind is float and _is_int(value):
+            value = float(value)
+        well_typed = _is_int(value) if kind is int else isinstance(value, kind)
+        if not (well_typed and valid(value)):
+            raise UsageError(
+                f"cannot resume from {run_dir}: its checkpoint's config has a bad {key!r} "
+                f"({value!r})"
+            )
+        config[key] = value
+    for key in sorted(args.given - {"epochs"}):
+        given = getattr(args, key)
+        if given != config[key]:
+            option = RESUMABLE[key][0]
+            shown = " ".join(map(str, given)) if key == "hidden" else given
+            raise UsageError(
+                f"{option} {shown} differs from the run's {config[key]}: --resume continues a "
+                f"run with its own settings (only --epochs may change); leave out {option}, or "
+                "start a new --run-dir"
+            )
+    if "epochs" in args.given:
+        config["epochs"] = args.epochs
+    return config
 
 
 def _merge_histories(before: dict[str, list], new: dict[str, list]) -> dict[str, list]:
@@ -523,7 +679,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     from jaxdnn.report import evaluate_splits, write_sweep
     from jaxdnn.sweep import _grid
 
-    epochs = args.epochs if args.epochs is not None else 30
+    epochs = args.epochs
     dataset, parts, y_mean, y_std = _load_data(args.dataset, args.data_seed)
     (X, Y), (X_val, Y_val) = parts["train"], parts["validation"]
     widths = (X.shape[1], *args.hidden, Y.shape[1])
@@ -533,6 +689,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         grid[beta_name] = args.beta
     settings = _grid(args.seeds, grid)  # one row per model, as the sweep orders them
     models = len(settings["seed"])
+    _check_memory(widths, models, device)
     steps = -(-X.shape[0] // min(args.batch_size, X.shape[0]))
     print(
         f"jaxdnn {jd.__version__} sweep: {models} models of widths {widths} on {dataset.name} "
@@ -546,6 +703,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         progress = tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True)
     config = {**vars(args), "epochs": epochs, "widths": list(widths), "models": models}
     config.pop("command")
+    config.pop("given")
 
     finished = []  # when each epoch finished: the first one includes the compilation
 
@@ -590,12 +748,18 @@ def sweep_command(args: argparse.Namespace) -> int:
         jax.device_get(result.model(best)), {"test": parts["test"]}, dataset, y_mean, y_std
     )["test"]
     names = list(settings)
+    if score == "val_rmse":
+        print(
+            f"losses: ½·MSE of the targets standardised on the training split (÷ {y_std:.4g}²); "
+            "rmse in the targets' own units"
+        )
     header = "  ".join(f"{n:>13}" for n in [*names, "train loss", "val loss", score[4:]])
     print(header)
     print("-" * len(header))
     for m in order:
         row = [settings[n][m] for n in names]
-        row += [result.history["loss"][m, -1], result.history["val_loss"][m, -1], final[m]]
+        shown_score = final[m] * y_std if score == "val_rmse" else final[m]  # in target units
+        row += [result.history["loss"][m, -1], result.history["val_loss"][m, -1], shown_score]
         cells = "  ".join(f"{v:>13.6g}" for v in row)
         print(cells + (f"  diverged in epoch {diverged_in[m]}" if m in diverged_in else ""))
     if len(diverged_in) == models:
@@ -660,36 +824,48 @@ def verify_command(args: argparse.Namespace) -> int:
     selected = [c for c in verify.CHECKS if args.only is None or re.search(args.only, c.id, re.I)]
     if not selected:
         raise UsageError(f"no catalogue ID matches --only {args.only!r}")
-    print(
+    wrap = _print_wrapped if not args.wide else print
+    wrap(
         f"jaxdnn verify: {len(selected)} checks, {args.examples} random points each, float64, "
         f"seed {seed}; error = max |a − b| / (|b| + 0.01), pass at ≤ 1e-10"
     )
-    what_width = max(len(c.what) for c in selected)
-    source_width = max(len(c.source) for c in selected)
-    header = (
-        f"{'ID':<22} {'what is checked':<{what_width}} {'source':<{source_width}} "
-        f"{'max error':>9} {'printed':>9}  result"
-    )
+    numbers = f"{'max error':>9} {'printed':>9}  result"
+    if args.wide:
+        what_width = max(_display_width(c.what) for c in selected)
+        source_width = max(_display_width(c.source) for c in selected)
+    else:  # fit an 80-column terminal: ID, what (cut with …), the numbers
+        what_width, source_width = 80 - 23 - len(numbers) - 1, 0
+    source_header = f" {_fit('source', source_width)}" if source_width else ""
+    header = f"{'ID':<22} {_fit('what is checked', what_width)}{source_header} {numbers}"
     print(header)
-    print("-" * len(header))
+    print("-" * _display_width(header))
     start, failed = time.perf_counter(), []
     for result in verify.run_checks(args.only, args.examples, seed):
         check = result.check
-        printed = "" if result.printed_error is None else f"{result.printed_error:9.1e}"
+        if result.printed_error is not None:
+            printed = f"{result.printed_error:9.1e}"
+        elif check.id.startswith("E-"):  # an erratum in words, shapes or notation
+            printed = f"({verify.WITHOUT_PRINTED_FORMULA.get(check.id, '?')})"
+        else:
+            printed = ""
         status = "pass" if result.passed else "FAIL"
+        source = f" {_fit(check.source, source_width)}" if source_width else ""
         print(
-            f"{check.id:<22} {check.what:<{what_width}} {check.source:<{source_width}} "
+            f"{check.id:<22} {_fit(check.what, what_width)}{source} "
             f"{result.max_error:9.1e} {printed:>9}  {status}"
-            + (f" ({result.error})" if result.error else ""),
+            + (f"\n{'':<22} ({result.error})" if result.error else ""),
             flush=True,
         )
         if not result.passed:
             failed.append(check.id)
     seconds = time.perf_counter() - start
-    print(
+    wrap(
         f"{len(selected) - len(failed)} of {len(selected)} checks passed in {seconds:.0f} s "
         f"(seed {seed}; 'printed' is the error of a document's printed formula, which an "
-        "erratum check requires to exceed 1e-6)"
+        "erratum check requires to exceed 1e-6; (words), (shape), (notation): the erratum "
+        "corrects a claim, a shape or notation, and has no printed formula to evaluate"
+        + ("" if args.wide else "; --wide shows each check's source")
+        + ")"
     )
     if failed:
         print(f"jaxdnn verify: FAILED: {', '.join(failed)}", file=sys.stderr)
@@ -697,10 +873,68 @@ def verify_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _network_size(args: argparse.Namespace | None) -> str:
+    """ ", a network of N parameters (…)": the size of a train or sweep command's network."""
+    if args is None or args.command not in ("train", "sweep"):
+        return ""
+    from jaxdnn.data import load_dataset
+
+    dataset = load_dataset(args.dataset)
+    widths = (dataset.X.shape[1], *args.hidden, dataset.Y.shape[1])
+    count = sum((m + 1) * n for m, n in zip(widths[:-1], widths[1:], strict=True))
+    models = len(args.seeds) * len(args.lr or [0] * 4) * len(args.beta) if "seeds" in args else 1
+    return (
+        f" for a network of widths {widths}, {count:,} parameters "
+        f"({count * 4 / 2**30:,.1f} GiB in float32{f', ×{models} models' if models > 1 else ''})"
+        "; use smaller --hidden widths or --batch-size"
+    )
+
+
+def _check_memory(widths: Sequence[int], models: int, device: Any) -> None:
+    """Refuse, before allocating anything, a network whose parameters alone (×``models``, in
+    float32) exceed the device's memory: one line, exit status 1, instead of a failed
+    allocation deep inside XLA."""
+    count = sum((m + 1) * n for m, n in zip(widths[:-1], widths[1:], strict=True)) * models
+    try:
+        available = device.memory_stats()["bytes_limit"]
+    except Exception:  # a CPU: its physical memory
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if 4 * count > available:
+        raise MemoryError(f"{4 * count / 2**30:,.1f} GiB of parameters")
+
+
+def _print_wrapped(text: str) -> None:
+    import textwrap
+
+    print(textwrap.fill(text, 80, break_on_hyphens=False))
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: combining marks take none, wide characters two."""
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` padded, or cut with "…", to exactly ``width`` terminal columns."""
+    if _display_width(text) > width:
+        while _display_width(text) > width - 1:
+            text = text[:-1]
+        text = text.rstrip() + "…"
+    return text + " " * (width - _display_width(text))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jaxdnn`` console script."""
+    args = None
     try:
         args = _parser().parse_args(argv)
+        if args.command in ("train", "sweep"):
+            _fill_defaults(args)
         if args.command == "verify":
             return verify_command(args)
         if args.command == "sweep":
@@ -712,6 +946,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("jaxdnn: interrupted; the last finished epoch is checkpointed", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout was closed (`jaxdnn … | head`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except OSError as error:  # a full disk, a read-only or vanished run directory
+        where = error.filename or "the run directory"
+        print(
+            f"jaxdnn: error: cannot write {where}: {error.strerror or error}; every finished "
+            "epoch is kept (free space or fix the directory, then --resume)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except MemoryError:
+        print(f"jaxdnn: error: out of memory{_network_size(args)}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as error:
+        if "RESOURCE_EXHAUSTED" not in str(error):
+            raise
+        match = re.search(r"allocating (\d+) bytes", str(error))
+        asked = f" allocating {int(match[1]) / 2**30:,.1f} GiB" if match else ""
+        print(f"jaxdnn: error: out of memory{asked}{_network_size(args)}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         while _HELD_LOCKS:
             _HELD_LOCKS.pop().__exit__(None, None, None)
