@@ -29,28 +29,56 @@ def ids_named_in_tests() -> set[str]:
 
 
 def test_verify_command_passes_and_reports_every_id_the_tests_name():
-    """`jaxdnn verify` (real console script, 2 points per check, fixed seed) exits 0, prints a
-    pass row for every ID of the registry, and the registry covers every ID the suite names."""
+    """`jaxdnn verify` (real console script, 1 point per check, fixed seed) exits 0, prints a
+    pass row for every ID of the registry in at most 80 terminal columns, every erratum row
+    shows its printed formula's error or why it has none, and the registry covers every ID the
+    suite names."""
     proc = subprocess.run(
-        [SCRIPT, "verify", "--examples", "2", "--seed", "0"],
+        [SCRIPT, "verify", "--examples", "1", "--seed", "0"],
         capture_output=True,
         text=True,
         env=SUBPROCESS_ENV,
-        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     rows = {}
     for line in proc.stdout.splitlines():
+        assert cli._display_width(line) <= 80, line
         match = ID_PATTERN.match(line)
         if match:
             rows[match.group()] = line
     registry = {check.id for check in verify.CHECKS}
     assert set(rows) == registry
     assert all(line.endswith("pass") for line in rows.values())
+    for id_, line in rows.items():
+        if id_.startswith("E-"):
+            printed = line.split()[-2]
+            reason = verify.WITHOUT_PRINTED_FORMULA.get(id_)
+            assert printed == f"({reason})" if reason else float(printed) > 1e-6, line
     missing = ids_named_in_tests() - registry
     assert not missing, f"IDs tested but not verified: {sorted(missing)}"
     assert f"{len(registry)} of {len(registry)} checks passed" in proc.stdout
+
+
+def test_verify_wide_rows_show_the_source_and_align_combining_characters(capsys):
+    """--wide prints each check's source; a row whose text holds combining characters (E-03:
+    m̂, v̂) is as wide on a terminal as the header; the default cuts text with "…" to fit."""
+    assert cli.main(["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0"]) == 0
+    narrow = capsys.readouterr().out.splitlines()
+    assert (
+        cli.main(["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0", "--wide"]) == 0
+    )
+    wide = capsys.readouterr().out.splitlines()
+    for lines, source_shown in ((narrow, False), (wide, True)):
+        header = next(line for line in lines if line.startswith("ID "))
+        assert (cli._display_width(header) == 80) != source_shown
+        rows = [line for line in lines if line.startswith("E-0")]
+        assert len(rows) == 2
+        for row in rows:  # "pass" ends the row where "result" ends the header, less 2 columns
+            assert cli._display_width(row) == cli._display_width(header) - 2, row
+            assert ("002_0dd137535febb580.txt" in row) == source_shown
+    assert any("…" in row for row in narrow if row.startswith("E-03"))
+    assert cli._display_width("m̂") == 1 and cli._display_width("表") == 2
 
 
 def test_a_failing_check_gives_exit_1_and_a_fail_row(monkeypatch, capsys):

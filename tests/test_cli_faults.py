@@ -1,0 +1,316 @@
+"""``jaxdnn train`` under faults: kills at every moment of a run, a full or read-only disk,
+crafted checkpoints, options that contradict the run being resumed, out of memory, a loss that
+explodes."""
+
+import errno
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+from conftest import SUBPROCESS_ENV
+
+import jaxdnn as jd
+from jaxdnn import cli
+from jaxdnn.checkpoint import CheckpointError, load_training_state, save_checkpoint
+
+SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
+TRAIN = ["train", "--dataset", "iris", "--hidden", "16", "--batch-size", "8", "--no-progress"]
+
+
+def start(run_dir, *extra, kill_at=None, file_size_limit_kib=None):
+    env = dict(SUBPROCESS_ENV)
+    if kill_at is not None:
+        env["JAXDNN_KILL_AT"] = kill_at
+    command = [SCRIPT, *TRAIN, "--run-dir", str(run_dir), *extra]
+    if file_size_limit_kib is not None:
+        # files may not grow beyond the limit, and the write that would gets EFBIG, as on a
+        # full disk, instead of the default SIGXFSZ
+        limit = f'ulimit -f {file_size_limit_kib}; trap "" XFSZ; exec "$@"'
+        command = ["bash", "-c", limit, "bash", *command]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def assert_same_run(a, b):
+    """Bit-identical parameters, optimizer state, history and test metrics."""
+    state_a, state_b = load_training_state(a), load_training_state(b)
+    assert state_a["epoch"] == state_b["epoch"]
+    assert state_a["history"] == state_b["history"]
+    for x, y in zip(
+        jax.tree.leaves((state_a["params"], state_a["opt_state"])),
+        jax.tree.leaves((state_b["params"], state_b["opt_state"])),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(x, y)
+    metrics_a = json.loads((a / "metrics.json").read_text())["metrics"]
+    assert json.loads((b / "metrics.json").read_text())["metrics"] == metrics_a
+    assert json.loads((b / "history.json").read_text()) == json.loads(
+        (a / "history.json").read_text()
+    )
+
+
+# where the test hook kills the process (SIGKILL), and what the resume then says
+KILL_MOMENTS = {
+    "write:checkpoint.msgpack#1": "starting the run from its first epoch",  # before any checkpoint
+    "replace:checkpoint.msgpack#3": "resuming after epoch 2",  # during a checkpoint write
+    "write:history.json#1": "resuming after epoch 4",  # after the last epoch, before the report
+    "replace:metrics.json#1": "resuming after epoch 4",  # during the report's last write
+}
+
+
+def test_a_run_killed_at_every_moment_resumes_bit_identically(tmp_path):
+    """A run SIGKILLed before its first checkpoint, while a checkpoint's temporary file is
+    written but not yet renamed, after its last checkpoint but before its report, and while the
+    report's last file is being replaced, completes with --resume: parameters, optimizer state,
+    history, history.json and metrics bit-identical to an uninterrupted run, and no temporary
+    file left. A run resumed after its report says it is complete and rewrites nothing."""
+    whole = start(tmp_path / "whole", "--epochs", "4")
+    killed = {
+        moment: start(tmp_path / str(i), "--epochs", "4", kill_at=moment)
+        for i, moment in enumerate(KILL_MOMENTS)
+    }
+    for moment, proc in killed.items():
+        proc.communicate()
+        assert proc.returncode == -signal.SIGKILL, (moment, proc.returncode)
+    assert list((tmp_path / "1").glob(".checkpoint.msgpack.*.tmp"))  # a write was cut short
+    resumed = {  # the options again: a run killed before its first checkpoint has none saved
+        moment: start(tmp_path / str(i), "--resume", "--epochs", "4")
+        for i, moment in enumerate(killed)
+    }
+    _, err = whole.communicate()
+    assert whole.returncode == 0, err
+    for i, (moment, proc) in enumerate(resumed.items()):
+        out, err = proc.communicate()
+        assert proc.returncode == 0, (moment, err)
+        assert KILL_MOMENTS[moment] in out, (moment, out)
+        assert_same_run(tmp_path / "whole", tmp_path / str(i))
+        assert not list((tmp_path / str(i)).glob(".*.tmp")), moment
+
+    metrics = (tmp_path / "whole" / "metrics.json").read_bytes()
+    again = start(tmp_path / "whole", "--resume")
+    out, err = again.communicate()
+    assert again.returncode == 0, err
+    assert "is complete (4 epochs); nothing to do" in out
+    assert (tmp_path / "whole" / "metrics.json").read_bytes() == metrics
+
+
+def test_a_full_disk_is_one_line_exit_1_and_resume_completes_once_there_is_space(tmp_path):
+    """A write that fails for lack of space (here the plots, beyond a file-size limit) stops the
+    run with one line naming the file, exit status 1, every finished epoch checkpointed and no
+    temporary file left; once there is space, --resume completes the report."""
+    proc = start(tmp_path, "--epochs", "2", file_size_limit_kib=8)  # the plots are larger
+    _, err = proc.communicate()
+    assert proc.returncode == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"jaxdnn: error: cannot write {tmp_path}/")
+    assert "File too large" in lines[0] and "--resume" in lines[0]
+    assert not list(tmp_path.glob(".*.tmp"))
+    assert load_training_state(tmp_path)["epoch"] == 1
+    completed = start(tmp_path, "--resume")
+    out, err = completed.communicate()
+    assert completed.returncode == 0, err
+    assert "trained 0 epochs" in out and (tmp_path / "metrics.json").exists()
+
+
+def test_a_read_only_run_directory_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
+    """A run directory that turns read-only (simulated: the superuser may write anyway) stops
+    the run at its next write with one line and exit status 1."""
+    import jaxdnn.rundir
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(jaxdnn.rundir.tempfile, "mkstemp", read_only)
+    status = cli.main([*TRAIN, "--epochs", "1", "--run-dir", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    assert err == [
+        f"jaxdnn: error: cannot write {tmp_path}/checkpoint.msgpack: Read-only file system; "
+        "every finished epoch is kept (free space or fix the directory, then --resume)"
+    ]
+
+
+def _state(widths=(4, 16, 3), epoch=1):
+    params = jd.init_params(jax.random.PRNGKey(0), widths)
+    return {
+        "epoch": epoch,
+        "params": params,
+        "opt_state": jd.momentum(0.05, 0.9).init(params),
+        "history": {"epoch": list(range(epoch + 1)), "loss": [1.0] * (epoch + 1)},
+        "config": {
+            "dataset": "iris",
+            "hidden": list(widths[1:-1]),
+            "optimizer": "momentum",
+            "lr": 0.05,
+            "beta": 0.9,
+            "epochs": 4,
+            "batch_size": 8,
+            "seed": 0,
+            "gradients": "autodiff",
+            "precision": "float32",
+        },
+    }
+
+
+def _raw_checkpoint(run_dir, state):
+    """Write a checkpoint's bytes as they are, without save_checkpoint's conversions."""
+    from flax import serialization
+
+    run_dir.mkdir(exist_ok=True)
+    (run_dir / "checkpoint.msgpack").write_bytes(serialization.msgpack_serialize(state))
+
+
+def _with(state, path, value):
+    """A copy of ``state`` with the entry at ``path`` (a tuple of keys) replaced."""
+    import copy
+
+    state = copy.deepcopy(state)
+    *parents, last = path
+    target = state
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    return state
+
+
+def _as_state_dict(state):
+    from flax import serialization
+
+    return {
+        k: serialization.to_state_dict(v) if k in ("params", "opt_state") else v
+        for k, v in state.items()
+    }
+
+
+GOOD = _as_state_dict(_state())
+CRAFTED = {
+    "negative epoch": (_with(GOOD, ("epoch",), -1), "epoch must be an integer >= 0"),
+    "no parameters": (_with(GOOD, ("params",), {}), "no parameters"),
+    "bias of W's columns": (
+        _with(GOOD, ("params", "0", "b"), np.zeros(4, np.float32)),
+        "b must have W's rows",
+    ),
+    "W (10, 99), b (3,)": (
+        _with(GOOD, ("params", "1"), {"W": np.zeros((10, 99)), "b": np.zeros(3)}),
+        "layer 1",
+    ),
+    "infinite parameter": (
+        _with(GOOD, ("params", "1", "b"), np.array([0.0, np.inf, 0.0], np.float32)),
+        "non-finite parameters",
+    ),
+    "missing config key": (
+        {**GOOD, "config": {k: v for k, v in GOOD["config"].items() if k != "lr"}},
+        "bad 'lr'",
+    ),
+    "mistyped config": (_with(GOOD, ("config", "hidden"), "16"), "bad 'hidden'"),
+    "unknown optimizer": (_with(GOOD, ("config", "optimizer"), "sgd"), "bad 'optimizer'"),
+    "config and parameters differ": (
+        _with(GOOD, ("config", "hidden"), [32]),
+        "do not match its config",
+    ),
+    "history too short": (_with(GOOD, ("history", "loss"), [1.0]), "history"),
+    "optimizer state of another size": (
+        _with(GOOD, ("opt_state",), _as_state_dict(_state((4, 8, 3)))["opt_state"]),
+        "state does not match",
+    ),
+    "not a checkpoint": ([1, 2, 3], "not a jaxdnn checkpoint"),
+}
+
+
+@pytest.mark.parametrize("case", CRAFTED)
+def test_a_crafted_checkpoint_is_refused_on_resume_with_one_line(case, tmp_path, capsys):
+    """Damaged or crafted checkpoints (bad epoch, parameters that do not chain or do not match
+    the config, non-finite numbers, missing or mistyped config, a history or optimizer state
+    of the wrong size) are refused by --resume: one line naming the problem, exit status 2."""
+    state, message = CRAFTED[case]
+    _raw_checkpoint(tmp_path, state)
+    status = cli.main(["train", "--resume", "--run-dir", str(tmp_path), "--no-progress"])
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert status == 2, (case, out, err)
+    assert len(lines) == 1 and lines[0].startswith("jaxdnn: error: cannot resume"), err
+    assert message in lines[0], (case, lines[0])
+
+
+def test_load_checkpoint_refuses_inconsistent_parameters(tmp_path):
+    """jaxdnn.load_checkpoint raises CheckpointError, naming the problem, for parameters that
+    are empty, whose bias does not match W, that do not chain, or that are not finite."""
+    for case in ("no parameters", "W (10, 99), b (3,)", "infinite parameter"):
+        _raw_checkpoint(tmp_path, CRAFTED[case][0])
+        with pytest.raises(CheckpointError, match=CRAFTED[case][1]):
+            jd.load_checkpoint(tmp_path)
+    _raw_checkpoint(tmp_path, GOOD)
+    assert [p["W"].shape for p in jd.load_checkpoint(tmp_path)] == [(16, 4), (3, 16)]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--lr", "0.1"], "--lr 0.1 differs from the run's 0.05"),
+        (["--hidden", "32"], "--hidden 32 differs from the run's [16]"),
+        (["--dataset", "wine"], "--dataset wine differs from the run's iris"),
+        (["--optimizer", "adam"], "--optimizer adam differs from the run's momentum"),
+        (["--seed", "1"], "--seed 1 differs from the run's 0"),
+        (["--batch-size", "4"], "--batch-size 4 differs from the run's 8"),
+    ],
+)
+def test_resume_refuses_options_that_differ_from_the_run(option, message, tmp_path, capsys):
+    """--resume continues a run with its own settings: an option given with a different value
+    is refused with one line (exit status 2); the same value, or a new --epochs, is accepted."""
+    save_checkpoint(tmp_path, **_state(epoch=3))
+    (tmp_path / "metrics.json").write_text('{"epochs": 4}')  # a complete run: nothing to train
+    args = ["train", "--resume", "--run-dir", str(tmp_path), "--no-progress"]
+    assert cli.main([*args, *option]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert cli.main([*args, "--lr", "0.05", "--hidden", "16", "--epochs", "4"]) == 0
+    assert "is complete (4 epochs)" in capsys.readouterr().out
+
+
+def test_out_of_memory_is_one_line_naming_the_size(tmp_path, capsys):
+    """A network whose parameters alone exceed the device's memory is refused before anything
+    is allocated: one line with its widths and size, exit status 1, no run directory left."""
+    for command in ("train", "sweep"):
+        run_dir = tmp_path / command
+        argv = [command, "--hidden", "1000000", "1000000", "--run-dir", str(run_dir)]
+        assert cli.main([*argv, "--no-progress"]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("jaxdnn: error: out of memory"), err
+        assert "(64, 1000000, 1000000, 10)" in err[0] and "3,725.6 GiB" in err[0]
+        assert not run_dir.exists()
+
+
+def test_a_loss_that_rises_a_hundredfold_is_warned_about(tmp_path, capsys):
+    """--lr 100 keeps the loss finite but multiplies it many times over: the run finishes
+    (exit status 0) with a warning naming the rise and the learning rate."""
+    argv = [*TRAIN, "--lr", "100", "--epochs", "2", "--run-dir", str(tmp_path)]
+    assert cli.main(argv) == 0
+    err = capsys.readouterr().err
+    assert "jaxdnn: warning: the training loss rose from" in err
+    assert "the learning rate 100 is probably too large" in err
+
+
+def test_a_closed_stdout_stops_quietly_after_writing_the_run(tmp_path):
+    """`jaxdnn train … | head -1`: once the reader is gone, the command stops without a
+    traceback (exit status 141, as for SIGPIPE), after the run directory is complete."""
+    proc = start(tmp_path, "--epochs", "1")
+    assert proc.stdout.readline().startswith("jaxdnn ")
+    proc.stdout.close()
+    proc.wait()
+    assert proc.returncode == 141
+    assert "Traceback" not in proc.stderr.read()
+    assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
+
+
+def test_sweep_help_offers_no_resume(capsys):
+    """sweep has no --resume, and its help does not mention one."""
+    with pytest.raises(SystemExit):
+        cli.main(["sweep", "--help"])
+    assert "--resume" not in capsys.readouterr().out
