@@ -126,7 +126,18 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--wide",
         action="store_true",
-        help="print what is checked in full and each check's source (rows wider than 80 columns)",
+        help="print each statement and source in full (rows wider than 80 columns)",
+    )
+    verify.add_argument(
+        "--list",
+        action="store_true",
+        help="list the entries (ID, kind, statement, source) without checking them",
+    )
+    verify.add_argument(
+        "--markdown",
+        metavar="FILE",
+        default=None,
+        help="write the whole catalogue with each entry's measured error to FILE (Markdown)",
     )
 
     return parser
@@ -796,83 +807,6 @@ def sweep_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify_command(args: argparse.Namespace) -> int:
-    """``jaxdnn verify``: run the catalogue checks, print the table, return the exit status."""
-    import re
-    import secrets
-
-    if args.examples < 1:
-        raise UsageError(f"--examples must be at least 1, got {args.examples}")
-    if args.only is not None:
-        try:
-            re.compile(args.only)
-        except re.error as error:
-            raise UsageError(
-                f"--only is not a regular expression ({error}): {args.only!r}"
-            ) from None
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
-
-    # the checks compile many tiny programs: XLA's backend optimisations cost more than they save
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_backend_optimization_level" not in flags:
-        os.environ["XLA_FLAGS"] = f"{flags} --xla_backend_optimization_level=0".strip()
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-    from jaxdnn import verify
-
-    selected = [c for c in verify.CHECKS if args.only is None or re.search(args.only, c.id, re.I)]
-    if not selected:
-        raise UsageError(f"no catalogue ID matches --only {args.only!r}")
-    wrap = _print_wrapped if not args.wide else print
-    wrap(
-        f"jaxdnn verify: {len(selected)} checks, {args.examples} random points each, float64, "
-        f"seed {seed}; error = max |a − b| / (|b| + 0.01), pass at ≤ 1e-10"
-    )
-    numbers = f"{'max error':>9} {'printed':>9}  result"
-    if args.wide:
-        what_width = max(_display_width(c.what) for c in selected)
-        source_width = max(_display_width(c.source) for c in selected)
-    else:  # fit an 80-column terminal: ID, what (cut with …), the numbers
-        what_width, source_width = 80 - 23 - len(numbers) - 1, 0
-    source_header = f" {_fit('source', source_width)}" if source_width else ""
-    header = f"{'ID':<22} {_fit('what is checked', what_width)}{source_header} {numbers}"
-    print(header)
-    print("-" * _display_width(header))
-    start, failed = time.perf_counter(), []
-    for result in verify.run_checks(args.only, args.examples, seed):
-        check = result.check
-        if result.printed_error is not None:
-            printed = f"{result.printed_error:9.1e}"
-        elif check.id.startswith("E-"):  # an erratum in words, shapes or notation
-            printed = f"({verify.WITHOUT_PRINTED_FORMULA.get(check.id, '?')})"
-        else:
-            printed = ""
-        status = "pass" if result.passed else "FAIL"
-        source = f" {_fit(check.source, source_width)}" if source_width else ""
-        print(
-            f"{check.id:<22} {_fit(check.what, what_width)}{source} "
-            f"{result.max_error:9.1e} {printed:>9}  {status}"
-            + (f"\n{'':<22} ({result.error})" if result.error else ""),
-            flush=True,
-        )
-        if not result.passed:
-            failed.append(check.id)
-    seconds = time.perf_counter() - start
-    wrap(
-        f"{len(selected) - len(failed)} of {len(selected)} checks passed in {seconds:.0f} s "
-        f"(seed {seed}; 'printed' is the error of a document's printed formula, which an "
-        "erratum check requires to exceed 1e-6; (words), (shape), (notation): the erratum "
-        "corrects a claim, a shape or notation, and has no printed formula to evaluate"
-        + ("" if args.wide else "; --wide shows each check's source")
-        + ")"
-    )
-    if failed:
-        print(f"jaxdnn verify: FAILED: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
-
-
 def _network_size(args: argparse.Namespace | None) -> str:
     """ ", a network of N parameters (…)": the size of a train or sweep command's network."""
     if args is None or args.command not in ("train", "sweep"):
@@ -903,31 +837,6 @@ def _check_memory(widths: Sequence[int], models: int, device: Any) -> None:
         raise MemoryError(f"{4 * count / 2**30:,.1f} GiB of parameters")
 
 
-def _print_wrapped(text: str) -> None:
-    import textwrap
-
-    print(textwrap.fill(text, 80, break_on_hyphens=False))
-
-
-def _display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: combining marks take none, wide characters two."""
-    import unicodedata
-
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        for c in text
-    )
-
-
-def _fit(text: str, width: int) -> str:
-    """``text`` padded, or cut with "…", to exactly ``width`` terminal columns."""
-    if _display_width(text) > width:
-        while _display_width(text) > width - 1:
-            text = text[:-1]
-        text = text.rstrip() + "…"
-    return text + " " * (width - _display_width(text))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jaxdnn`` console script."""
     args = None
@@ -936,6 +845,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("train", "sweep"):
             _fill_defaults(args)
         if args.command == "verify":
+            from jaxdnn.verify import verify_command
+
             return verify_command(args)
         if args.command == "sweep":
             return sweep_command(args)

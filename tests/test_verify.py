@@ -1,103 +1,129 @@
-"""``jaxdnn verify``: the catalogue checked numerically from the command line."""
+"""``jaxdnn verify``: the catalogue run, listed and written as Markdown from the command line."""
 
 import math
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SUBPROCESS_ENV
 
-from jaxdnn import cli, verify
+from jaxdnn import catalogue, cli, verify
+from jaxdnn.catalogue import ENTRIES
 
-SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
-TESTS = Path(__file__).parent
-ID_PATTERN = re.compile(r"\b[PE]-[A-Z0-9]+(?:-[A-Z0-9]+)*\b(?!-)")
-
-
-def ids_named_in_tests() -> set[str]:
-    """Every catalogue ID (P-… and E-…) that a test file names; a prefix written with a
-    wildcard ("P-NEURON-*") is not an ID."""
-    found = set()
-    for path in TESTS.glob("test_*.py"):
-        if path.name != "test_verify.py":
-            found |= set(ID_PATTERN.findall(path.read_text(encoding="utf-8")))
-    return found
+DOCS_CATALOGUE = Path(__file__).parent.parent / "docs" / "catalogue.md"
+ROW = re.compile(r"^([PE]-[A-Z0-9-]+)\s")
 
 
-def test_verify_command_passes_and_reports_every_id_the_tests_name():
-    """`jaxdnn verify` (real console script, 1 point per check, fixed seed) exits 0, prints a
-    pass row for every ID of the registry in at most 80 terminal columns, every erratum row
-    shows its printed formula's error or why it has none, and the registry covers every ID the
-    suite names."""
-    proc = subprocess.run(
-        [SCRIPT, "verify", "--examples", "1", "--seed", "0"],
-        capture_output=True,
-        text=True,
-        env=SUBPROCESS_ENV,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr
+def test_verify_rows_fit_80_columns_and_every_erratum_row_shows_its_printed_error(capsys):
+    """Two areas' entries at one point each: a pass row per entry in at most 80 terminal
+    columns; an erratum row shows how far its printed formula is off (> 1e-6) or why it has
+    none; the summary counts them."""
+    pattern = "^(P-ACT|E-1[01]$|E-4[16]$|E-0[34]$)"
+    assert cli.main(["verify", "--only", pattern, "--examples", "1", "--seed", "0"]) == 0
+    out = capsys.readouterr().out
     rows = {}
-    for line in proc.stdout.splitlines():
-        assert cli._display_width(line) <= 80, line
-        match = ID_PATTERN.match(line)
-        if match:
-            rows[match.group()] = line
-    registry = {check.id for check in verify.CHECKS}
-    assert set(rows) == registry
-    assert all(line.endswith("pass") for line in rows.values())
+    for line in out.splitlines():
+        assert verify._display_width(line) <= 80, line
+        if match := ROW.match(line):
+            rows[match.group(1)] = line
+    expected = {e.id for e in catalogue.select(pattern)}
+    assert set(rows) == expected and len(expected) == 15
     for id_, line in rows.items():
+        assert line.endswith("pass"), line
         if id_.startswith("E-"):
-            printed = line.split()[-2]
-            reason = verify.WITHOUT_PRINTED_FORMULA.get(id_)
+            printed, reason = line.split()[-2], catalogue.entry(id_).without_formula
             assert printed == f"({reason})" if reason else float(printed) > 1e-6, line
-    missing = ids_named_in_tests() - registry
-    assert not missing, f"IDs tested but not verified: {sorted(missing)}"
-    assert f"{len(registry)} of {len(registry)} checks passed" in proc.stdout
+    assert "15 of 15 checks passed" in out
 
 
 def test_verify_wide_rows_show_the_source_and_align_combining_characters(capsys):
-    """--wide prints each check's source; a row whose text holds combining characters (E-03:
-    m̂, v̂) is as wide on a terminal as the header; the default cuts text with "…" to fit."""
-    assert cli.main(["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0"]) == 0
+    """--wide prints each statement and source in full; a row whose text holds combining
+    characters (E-03: m̂, v̂) is as wide on a terminal as the header; the default cuts text with
+    "…" to fit."""
+    argv = ["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0"]
+    assert cli.main(argv) == 0
     narrow = capsys.readouterr().out.splitlines()
-    assert (
-        cli.main(["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0", "--wide"]) == 0
-    )
+    assert cli.main([*argv, "--wide"]) == 0
     wide = capsys.readouterr().out.splitlines()
     for lines, source_shown in ((narrow, False), (wide, True)):
         header = next(line for line in lines if line.startswith("ID "))
-        assert (cli._display_width(header) == 80) != source_shown
+        assert (verify._display_width(header) == 80) != source_shown
         rows = [line for line in lines if line.startswith("E-0")]
         assert len(rows) == 2
         for row in rows:  # "pass" ends the row where "result" ends the header, less 2 columns
-            assert cli._display_width(row) == cli._display_width(header) - 2, row
+            assert verify._display_width(row) == verify._display_width(header) - 2, row
             assert ("002_0dd137535febb580.txt" in row) == source_shown
     assert any("…" in row for row in narrow if row.startswith("E-03"))
-    assert cli._display_width("m̂") == 1 and cli._display_width("表") == 2
+    assert verify._display_width("m̂") == 1 and verify._display_width("表") == 2
+
+
+def test_verify_list_states_every_entry_without_computing(capsys, monkeypatch):
+    """--list prints every entry (ID, kind, statement, source; for an erratum the printed form
+    and what is wrong) within 80 columns, and runs no check."""
+    monkeypatch.setattr(verify, "run_entry", lambda *a: pytest.fail("--list ran a check"))
+    assert cli.main(["verify", "--list"]) == 0
+    out = capsys.readouterr().out
+    listed = [m.group(1) for line in out.splitlines() if (m := ROW.match(line))]
+    assert listed == [e.id for e in ENTRIES]
+    assert all(verify._display_width(line) <= 80 for line in out.splitlines())
+    assert out.count("printed: ") == sum(e.is_erratum for e in ENTRIES)
+    assert out.rstrip().endswith(f"{len(ENTRIES)} entries")
+
+
+def _without_measurements(text: str) -> list[str]:
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(verify.MEASURED):
+            continue
+        line = line.rstrip()
+        if not (line == "" and lines and lines[-1] == ""):
+            lines.append(line)
+    return lines
+
+
+def test_docs_catalogue_is_current():
+    """docs/catalogue.md is what `jaxdnn verify --markdown` writes today, measurements aside:
+    a changed statement, source or ID without regenerating the file fails here."""
+    committed = _without_measurements(DOCS_CATALOGUE.read_text(encoding="utf-8"))
+    assert committed == _without_measurements(verify.markdown()), (
+        "docs/catalogue.md is stale: run `jaxdnn verify --markdown docs/catalogue.md`"
+    )
+
+
+def test_markdown_writes_measurements_and_escapes_formulas(tmp_path, capsys):
+    """--markdown FILE writes the catalogue with a measurement line per checked entry; a formula's
+    * and _ are escaped, so that Markdown does not read them as emphasis."""
+    path = tmp_path / "docs" / "catalogue.md"
+    argv = ["verify", "--only", "^(E-07|P-LOSS-CCE)$", "--examples", "1", "--seed", "0"]
+    assert cli.main([*argv, "--markdown", str(path)]) == 0
+    assert f"wrote {path}: 2 entries measured, 0 failed" in capsys.readouterr().out
+    text = path.read_text(encoding="utf-8")
+    assert text.count(verify.MEASURED) == 3  # the note and the two entries
+    assert "y\\*\\_k" in text and "y*_k" not in text
 
 
 def test_a_failing_check_gives_exit_1_and_a_fail_row(monkeypatch, capsys):
-    """A check whose closed form disagrees (here 1 against 1 + 1e-6) fails the command: FAIL in
-    its row, its ID on stderr, exit status 1; an erratum whose printed form agrees also fails."""
-    wrong = verify.Check("X-WRONG", "deliberately wrong", "none", lambda draw: [(1.0, 1.0 + 1e-6)])
-    indistinct = verify.Check(
-        "X-INDISTINCT",
+    """A check whose statement disagrees (1 against 1 + 1e-6) fails the command: FAIL in its row,
+    its ID on stderr, exit status 1; an erratum whose printed form agrees also fails."""
+    wrong = catalogue.Entry(
+        "P-X-WRONG", "stated", "1 = 1 + 1e-6", "none", lambda d: [(1, 1.0 + 1e-6)]
+    )
+    indistinct = catalogue.Entry(
+        "E-99",
+        "corrected",
         "printed form equal to the corrected one",
         "none",
-        lambda draw: verify.Erratum([(1.0, 1.0)], [(1.0, 1.0)]),
+        lambda draw: catalogue.Erratum([(1.0, 1.0)], [(1.0, 1.0)]),
+        printed="the same",
+        why="nothing",
     )
-    monkeypatch.setattr(verify, "CHECKS", [*verify.CHECKS, wrong, indistinct])
-    status = cli.main(["verify", "--only", "^X-", "--examples", "1", "--seed", "0"])
+    monkeypatch.setattr(catalogue._registry, "ENTRIES", [wrong, indistinct])
+    status = cli.main(["verify", "--examples", "1", "--seed", "0"])
     out, err = capsys.readouterr()
-    assert status == cli.EXIT_DIVERGED == 1
-    assert re.search(r"^X-WRONG .*FAIL$", out, re.MULTILINE)
-    assert re.search(r"^X-INDISTINCT .*FAIL$", out, re.MULTILINE)
-    assert "FAILED: X-WRONG, X-INDISTINCT" in err
+    assert status == 1
+    assert re.search(r"^P-X-WRONG .*FAIL$", out, re.MULTILINE)
+    assert re.search(r"^E-99 .*FAIL$", out, re.MULTILINE)
+    assert "FAILED: P-X-WRONG, E-99" in err
 
 
 def test_a_raising_check_fails_with_its_message():
@@ -106,7 +132,7 @@ def test_a_raising_check_fails_with_its_message():
     def broken(draw):
         raise ValueError("W has the wrong shape")
 
-    result = verify.run_check(verify.Check("X-RAISES", "raises", "none", broken), 3, 0)
+    result = verify.run_entry(catalogue.Entry("P-X", "stated", "s", "none", broken), 3, 0)
     assert not result.passed
     assert result.error == "ValueError: W has the wrong shape"
 
@@ -131,8 +157,8 @@ def test_relative_error_is_the_suites_tolerance():
     equal infinities agree."""
     b = np.array([0.0, 1.0, -200.0])
     tolerance = 1e-10 * np.abs(b) + 1e-12
-    assert verify.relative_error(b + 0.99 * tolerance, b) <= 1e-10
-    assert verify.relative_error(b + 1.01 * tolerance, b) > 1e-10
-    assert verify.relative_error(np.zeros(2), np.zeros(3)) == math.inf
-    assert verify.relative_error([np.nan], [1.0]) == math.inf
-    assert verify.relative_error([np.inf], [np.inf]) == 0.0
+    assert catalogue.relative_error(b + 0.99 * tolerance, b) <= 1e-10
+    assert catalogue.relative_error(b + 1.01 * tolerance, b) > 1e-10
+    assert catalogue.relative_error(np.zeros(2), np.zeros(3)) == math.inf
+    assert catalogue.relative_error([np.nan], [1.0]) == math.inf
+    assert catalogue.relative_error([np.inf], [np.inf]) == 0.0

@@ -1,0 +1,283 @@
+"""The multi-class network N_c+, its parameters and its objective O_c+ (001_602cbf05fdb6a620.txt
+§5.2; 003_4420902fd2b6113f.txt §5; 000_e9869ddaa8874969.txt §5; 004_6f61966887c71a84.txt).
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import strategies as st
+
+import jaxdnn as jd
+from jaxdnn.catalogue._registry import (
+    D0,
+    D1,
+    D3,
+    D4,
+    Draw,
+    Erratum,
+    Pair,
+    erratum,
+    proposition,
+)
+from jaxdnn.catalogue._support import (
+    draw_network,
+    f64,
+    leaf_pairs,
+)
+
+# --- §2.G network and objective -----------------------------------------------------------------
+
+
+@proposition(
+    "P-NET-DEF",
+    "corrected",
+    (
+        "a^(0) = x, a^(k) = ReLU(L(a^(k−1), W^(k), b^(k))) for k < p, N_c+(x) = S(L(a^(p−1), "
+        "W^(p), b^(p))), W^(k) ∈ M_{m_k,m_{k−1}}"
+    ),
+    f"{D1} Def 5.1",
+)
+def net_def(draw: Draw) -> list[Pair]:
+    params, X, _ = draw_network(draw, generic=True)
+    layers = []
+    for k, layer in enumerate(params):
+        layers.append(lambda a, layer=layer: jd.dense(a, layer["W"], layer["b"]))
+        layers.append(jd.softmax if k == len(params) - 1 else jd.relu)
+    out = jd.forward(params, X)
+    return [(out, jax.vmap(jd.compose(*layers))(f64(X))), (out.sum(axis=1), np.ones(len(X)))]
+
+
+@proposition(
+    "P-NET-PARAM-COUNT",
+    "stated",
+    "a network of widths (m_0, …, m_p) has Σ_{k=1}^{p} m_k(m_{k−1} + 1) parameters",
+    f"{D1} Corollary to Def 5.1",
+)
+def net_param_count(draw: Draw) -> list[Pair]:
+    widths = tuple(draw(st.lists(st.integers(1, 12), min_size=2, max_size=5)))
+    shapes = jax.eval_shape(lambda key: jd.init_params(key, widths), jax.random.PRNGKey(0))
+    n = sum(math.prod(leaf.shape) for leaf in jax.tree.leaves(shapes))
+    return [(jd.param_count(widths), n), (jd.param_count((784, 128, 10)), 101_770)]
+
+
+@erratum(
+    "E-33",
+    "widths (m_0, …, m_p) ∈ (ℕ*)^{p+1}",
+    f"{D1} Def 5.1",
+    printed="(m_k)_{k∈⟦0,p⟧} ∈ (ℕ*)^p",
+    why="k runs over p + 1 values",
+)
+def e33(draw: Draw) -> Erratum:
+    widths = tuple(draw(st.lists(st.integers(1, 6), min_size=2, max_size=5)))
+    params = jax.eval_shape(lambda key: jd.init_params(key, widths), jax.random.PRNGKey(0))
+    return Erratum([(len(params) + 1, len(widths))], [(len(params), len(widths))])
+
+
+@erratum(
+    "E-36",
+    "the initial W^(k) ∈ M_{m_k,m_{k−1}} and b^(k) ∈ ℝ^{m_k}, as in the network's definition",
+    f"{D1} Defs 6.6, 6.7",
+    printed="W^(k) ∈ M_{m_{k+1},m_k}, b^(k) ∈ ℝ^{m_{k+1}}",
+    why="that is 003's indexing: with 001's widths, layer k maps ℝ^{m_{k−1}} to ℝ^{m_k}",
+)
+def e36(draw: Draw) -> Erratum:
+    widths = tuple(
+        draw(
+            st.lists(st.integers(1, 6), min_size=3, max_size=5).filter(
+                lambda w: len(set(w)) == len(w)  # distinct widths tell the two indexings apart
+            )
+        )
+    )
+    params = jax.eval_shape(lambda key: jd.init_params(key, widths), jax.random.PRNGKey(0))
+    shapes = [(*layer["W"].shape, *layer["b"].shape) for layer in params]
+    ours = [(widths[k], widths[k - 1], widths[k]) for k in range(1, len(widths))]
+    # printed: layer k (1-based) of shape (m_{k+1}, m_k), defined up to k = p − 1 only
+    printed = [(widths[k + 1], widths[k], widths[k + 1]) for k in range(1, len(widths) - 1)]
+    return Erratum([(shapes, ours)], [(shapes[: len(printed)], printed)])
+
+
+@proposition(
+    "P-NET-DIFF",
+    "stated",
+    (
+        "N_c+ and O_c+ are compositions of maps differentiable under Assumption 1; their gradients "
+        "are chain-rule products"
+    ),
+    f"{D1} Corollaries 5.1–5.2",
+)
+def net_diff(draw: Draw) -> list[Pair]:
+    params, X, _ = draw_network(draw, integer=True)
+    fwd = jax.jacfwd(jd.forward)(params, X[0])
+    rev = jax.jacrev(jd.forward)(params, X[0])
+    return leaf_pairs(fwd, rev)
+
+
+@erratum(
+    "E-60",
+    "N_c+ and O_c+ are differentiable only under Assumption 1",
+    f"{D1} Corollaries",
+    printed="N_c+ and O_c+ asserted differentiable",
+    why="ReLU has kinks; the convention at 0 makes both autodiff modes agree there",
+    without_formula="words",
+)
+def e60(draw: Draw) -> list[Pair]:
+    params, X, Y = draw_network(draw, integer=True)
+    g = jd.backprop(params, X, Y)
+    ad = jax.grad(jd.objective)(params, X, Y)
+    return leaf_pairs(g, ad)
+
+
+@proposition(
+    "P-NET-GENERIC",
+    "stated",
+    (
+        "N = F^p∘L^p∘…∘F^1∘L^1 with any activation per layer, trained on Σ_i loss(N(x_i), y_i) for "
+        "any per-sample loss"
+    ),
+    f"{D3} §5 Definitions",
+)
+def net_generic(draw: Draw) -> list[Pair]:
+    params, X, _ = draw_network(draw, generic=True)
+    loss = draw(st.sampled_from(["sigmoid_binary_cross_entropy", "half_mean_squared_error"]))
+    hidden = draw(st.sampled_from([jd.tanh, jd.sigmoid, jd.relu, jd.identity]))
+    m = params[-1]["b"].shape[0]
+    Y = np.array([[draw(st.sampled_from([0.0, 1.0])) for _ in range(m)] for _ in X])
+    g = jd.backprop(params, X, Y, loss=loss, hidden=hidden)
+    ad = jax.grad(jd.objective)(params, X, Y, loss=loss, hidden=hidden)
+    return leaf_pairs(g, ad)
+
+
+@proposition(
+    "P-NET-BATCH",
+    "stated",
+    "a data set is X ∈ M_{n,m_0} (row i = sample i) and the network acts on it row by row",
+    f"{D0} §5; {D1} Conv. 2",
+)
+def net_batch(draw: Draw) -> list[Pair]:
+    params, X, _ = draw_network(draw)
+    out = jd.forward(params, X)
+    return [(out[i], jd.forward(params, X[i])) for i in range(len(X))]
+
+
+@proposition(
+    "P-NET-OBJECTIVE",
+    "stated",
+    "O_c+(X, Y*, W, b) = Σ_{i=1}^{n} ξ(N_c+(x_i), y*_i), a sum over samples (the mean is O_c+/n)",
+    f"{D1} Def 5.2 eq (14)",
+)
+def net_objective(draw: Draw) -> list[Pair]:
+    params, X, Y = draw_network(draw)
+    loop = sum(
+        jd.categorical_cross_entropy(jd.forward(params, x), y) for x, y in zip(X, Y, strict=True)
+    )
+    total = jd.objective(params, X, Y)
+    return [(total, loop), (jd.objective(params, X, Y, reduction="mean"), total / len(X))]
+
+
+@proposition(
+    "P-NET-OBJECTIVE-GRAD",
+    "stated",
+    "∇O_c+ = Σ_i ∇ξ_i; the gradient in W^(k) has the shape of W^(k), (m_k, m_{k−1})",
+    f"{D1} Def 5.2 Note",
+)
+def net_objective_grad(draw: Draw) -> list[Pair]:
+    params, X, Y = draw_network(draw)
+    g = jd.backprop(params, X, Y)
+    per_sample = [jax.grad(jd.objective)(params, X[i : i + 1], Y[i : i + 1]) for i in range(len(X))]
+    summed = jax.tree.map(lambda *a: sum(a), *per_sample)
+    return leaf_pairs(g, summed)
+
+
+@erratum(
+    "E-35",
+    "the gradient in W^(k) stacks m_k rows: i* ∈ ⟦1, m_k⟧",
+    f"{D1} Notation 17",
+    printed="i* ∈ ⟦1, m_{k+1}⟧",
+    why="W^(k) has m_k rows",
+    without_formula="shape",
+)
+def e35(draw: Draw) -> list[Pair]:
+    params, X, Y = draw_network(draw, generic=True)
+    g = jd.backprop(params, X, Y)
+    return [(gl["W"].shape, pl["W"].shape) for gl, pl in zip(g, params, strict=True)]
+
+
+@proposition(
+    "P-NET-LAYER-GRAD-003",
+    "corrected",
+    (
+        "hidden layer k, g_i = ∇F^up_i(ReLU(z_i)) ⊙ 𝟙[z_i > 0]: ∂O/∂W^k = Σ_i g_iᵀ·y^down_i and "
+        "∂O/∂b^k = Σ_i g_i"
+    ),
+    f"{D3} §5 Theorem",
+)
+def net_layer_grad_003(draw: Draw) -> list[Pair]:
+    params, X, Y = draw_network(draw, integer=draw(st.booleans()))
+    ad = jax.grad(jd.objective)(params, X, Y)
+    pairs: list[Pair] = []
+    for k in range(1, len(params)):
+        dW, db = jd.layer_gradients_003(params, X, Y, k)
+        pairs += [(dW, ad[k - 1]["W"]), (db, ad[k - 1]["b"])]
+    return pairs or [(0.0, 0.0)]
+
+
+@erratum(
+    "E-20",
+    "the hidden-layer gradients hold for every k ∈ ⟦1, p−1⟧",
+    f"{D3} §5 Theorem",
+    printed="they are stated for k ∈ ⟦2, p−2⟧",
+    why="the range is empty for p ≤ 3, yet the formulas hold for k = 1 and k = p − 1",
+)
+def e20(draw: Draw) -> Erratum:
+    params, X, Y = draw_network(draw, generic=True)
+    while len(params) < 3:
+        params, X, Y = draw_network(draw, generic=True)
+    ad = jax.grad(jd.objective)(params, X, Y)
+    p = len(params)
+    printed_range = list(range(2, p - 1))  # ⟦2, p − 2⟧
+    pairs = [(jd.layer_gradients_003(params, X, Y, k)[0], ad[k - 1]["W"]) for k in (1, p - 1)]
+    return Erratum(pairs, [(len(printed_range), p - 1)])
+
+
+@erratum(
+    "E-21",
+    "the weight-gradient factor is the j′-th component of ∇F^up(ReLU(L(y^down)))",
+    f"{D3} §5 Theorem",
+    printed="the factor is F^up_{j′}(ReLU(L(w))), a function value",
+    why="the chain rule needs the derivative of the upstream map, not its value",
+)
+def e21(draw: Draw) -> Erratum:
+    params, X, Y = draw_network(draw, generic=True)
+    while len(params) < 2:
+        params, X, Y = draw_network(draw, generic=True)
+    ad = jax.grad(jd.objective)(params, X, Y)
+    a = jd.forward_pass(params, X)
+    y_down, z = f64(X), a.pre_activations[0]
+    rest = params[1:]
+    values = jnp.stack(
+        [jd.objective(rest, jd.relu(z[i : i + 1]), Y[i : i + 1]) for i in range(len(X))]
+    )
+    printed = (values[:, None] * jd.indicator_positive(z)).T @ y_down
+    return Erratum(
+        [(jd.layer_gradients_003(params, X, Y, 1)[0], ad[0]["W"])], [(printed, ad[0]["W"])]
+    )
+
+
+@proposition(
+    "P-NET-LINEAR-COLLAPSE",
+    "stated",
+    (
+        "with identity activations, L(L(x, W₁, b₁), W₂, b₂) = x·(W₂W₁)ᵀ + b₁·W₂ᵀ + b₂: any depth "
+        "is one affine map"
+    ),
+    f"{D4} neuron function",
+)
+def net_linear_collapse(draw: Draw) -> list[Pair]:
+    params, X, _ = draw_network(draw, generic=True)
+    W, b = jd.collapse_linear(params)
+    out = jd.forward(params, X, hidden=jd.identity, output=jd.identity)
+    return [(out, jd.dense(X, W, b))]
