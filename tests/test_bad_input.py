@@ -211,6 +211,18 @@ CASES = {
         ValueError,
         r"labels",
     ),
+    "cross-entropy negative label": (
+        lambda: jd.categorical_cross_entropy_from_labels(np.full((2, 3), 1 / 3), np.array([-1, 0])),
+        ValueError,
+        r"labels",
+    ),
+    "cross-entropy float labels": (
+        lambda: jd.categorical_cross_entropy_from_labels(
+            np.full((2, 3), 1 / 3), np.array([0.0, 1])
+        ),
+        ValueError,
+        r"labels must be integers",
+    ),
     "relu of a string": (lambda: jd.relu("abc"), TypeError, r"\bz\b"),
     "relu_backward shapes": (
         lambda: jd.relu_backward(np.ones(3), np.ones(4)),

@@ -54,7 +54,21 @@ def mat_rowvec(draw: Draw) -> list[Pair]:
         f = ACTIVATIONS[name][0]
         pairs.append((f(X), np.stack([f(x) for x in X])))
     pairs.append((jd.softmax(X), np.stack([jd.softmax(x) for x in X])))
+    # a loss of a batch is the (n,) vector of its rows' losses
+    P, T = draw(jt.probabilities(size=(4, 3))), draw(jt.probabilities(size=(4, 3)))
+    for loss in _LOSSES:
+        pairs.append((loss(P, T), np.array([loss(P[i], T[i]) for i in range(4)])))
     return pairs
+
+
+_LOSSES = (
+    jd.categorical_cross_entropy,
+    jd.softmax_cross_entropy,
+    jd.binary_cross_entropy,
+    jd.sigmoid_binary_cross_entropy,
+    jd.squared_error,
+    jd.half_mean_squared_error,
+)
 
 
 @proposition(

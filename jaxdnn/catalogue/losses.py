@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import jaxdnn as jd
 import jaxdnn.testing as jt
@@ -25,8 +26,10 @@ from jaxdnn.catalogue._registry import (
     proposition,
 )
 from jaxdnn.catalogue._support import (
+    f64,
     jacobian_pairs,
     le,
+    same,
 )
 
 # --- §2.D losses --------------------------------------------------------------------------------
@@ -43,7 +46,18 @@ def loss_cce(draw: Draw) -> list[Pair]:
     c = draw(st.integers(0, 3))
     onehot = np.eye(4)[c]
     xi = jd.categorical_cross_entropy(y, onehot)
-    return [(xi, -np.log(y[c])), (xi, -np.sum(onehot * np.log(y))), le(-xi, 0.0)]
+    # coordinates with y*_k = 0 contribute exactly 0, even where y_k = 0; y_c = 0 gives +∞
+    y0, target0 = np.array([0.0, 0.3, 0.7]), np.array([0.0, 1.0, 0.0])
+    g0 = jax.grad(jd.categorical_cross_entropy)(f64(y0), f64(target0))
+    return [
+        (xi, -np.log(y[c])),
+        (xi, -np.sum(onehot * np.log(y))),
+        le(-xi, 0.0),
+        (jd.categorical_cross_entropy(y0, target0), -np.log(0.3)),
+        (g0, [0.0, -1 / 0.3, 0.0]),
+        (jd.categorical_cross_entropy_gradient(y0, target0), g0),
+        (jd.categorical_cross_entropy(np.array([0.0, 1.0]), np.array([1.0, 0.0])), np.inf),
+    ]
 
 
 @proposition(
@@ -53,8 +67,15 @@ def loss_cce(draw: Draw) -> list[Pair]:
     f"{D1} Prop 3.1 eq (7)",
 )
 def loss_cce_grad(draw: Draw) -> list[Pair]:
-    y, target = draw(jt.probabilities()), None
-    target = draw(jt.probabilities(size=len(y)))
+    y = draw(jt.probabilities())
+    target = draw(  # one-hot, or arbitrary non-negative weights with exact zeros
+        st.one_of(
+            jt.one_hot(len(y)),
+            hnp.arrays(
+                np.float64, len(y), elements=st.one_of(st.just(0.0), jt.finite_floats(0, 3))
+            ),
+        )
+    )
     g = jd.categorical_cross_entropy_gradient(y, target)
     return jacobian_pairs(jd.categorical_cross_entropy, g, y, target) + [(g, -target / y)]
 
@@ -83,7 +104,14 @@ def e29(draw: Draw) -> Erratum:
 def loss_cce_min(draw: Draw) -> list[Pair]:
     y, target = draw(jt.simplex_points(size=3)), draw(jt.simplex_points(size=3))
     ce = jd.categorical_cross_entropy
-    return [le(ce(target, target), ce(y, target) + 1e-12)]
+    # for one-hot y*, along y_t = (1 − t)u + t·y* (u uniform) ξ decreases to exactly 0
+    onehot = np.eye(3)[draw(st.integers(0, 2))]
+    path = np.array([float(ce((1 - t) / 3 + t * onehot, onehot)) for t in np.linspace(0, 1, 11)])
+    return [
+        le(ce(target, target), ce(y, target) + 1e-12),
+        le(np.diff(path), -1e-12),
+        (path[-1], 0.0),
+    ]
 
 
 @erratum(
@@ -114,11 +142,10 @@ def e24(draw: Draw) -> Erratum:
 def loss_cce_intlabel(draw: Draw) -> list[Pair]:
     P = np.stack([draw(jt.simplex_points(size=3)) for _ in range(4)])
     labels = np.array([draw(st.integers(0, 2)) for _ in range(4)])
+    per_sample = jd.categorical_cross_entropy_from_labels(P, labels)
     return [
-        (
-            jd.categorical_cross_entropy_from_labels(P, labels),
-            jd.categorical_cross_entropy(P, np.eye(3)[labels]),
-        )
+        (per_sample, jd.categorical_cross_entropy(P, np.eye(3)[labels])),
+        (np.sum(per_sample), -np.sum(np.log(P[np.arange(4), labels]))),
     ]
 
 
@@ -133,12 +160,12 @@ def loss_cce_intlabel(draw: Draw) -> list[Pair]:
     ),
 )
 def e02(draw: Draw) -> Erratum:
-    P = draw(jt.simplex_points(size=3))[None, :]
-    labels = np.array([0])
-    correct = -np.log(P[0, 0])
-    printed = -labels[0] * np.log(P[0, 0])
+    P = np.stack([draw(jt.simplex_points(size=3)) for _ in range(2)])
+    labels = np.array([0, 2])  # label 0 vanishes from the printed sum, label 2 counts twice
+    correct = -np.log(P[[0, 1], labels])
+    printed = -labels * np.log(P[[0, 1], labels])
     return Erratum(
-        [(jd.categorical_cross_entropy_from_labels(P, labels)[0], correct)], [(printed, correct)]
+        [(jd.categorical_cross_entropy_from_labels(P, labels), correct)], [(printed, correct)]
     )
 
 
@@ -159,10 +186,32 @@ def loss_softmax_cce(draw: Draw) -> list[Pair]:
         target = draw(jt.probabilities(size=len(z)))
     g = jd.softmax_cross_entropy_gradient(z, target)
     chain = jd.categorical_cross_entropy_gradient(jd.softmax(z), target) @ jd.softmax_jacobian(z)
-    return jacobian_pairs(jd.softmax_cross_entropy, g, z, target) + [
+    pairs = jacobian_pairs(jd.softmax_cross_entropy, g, z, target) + [
         (g, chain),
         (jd.softmax_cross_entropy(z, target), jd.categorical_cross_entropy(jd.softmax(z), target)),
+        (jd.softmax_cross_entropy_gradient(z, np.zeros(len(z))), np.zeros(len(z))),
     ]
+    if kind == "onehot":
+        pairs.append((g, jd.softmax(z) - target))
+    # the fused form stays finite and exact far out, where the literal composition is NaN
+    far = draw(st.sampled_from([1e3, -1e3])) * np.array([1.0, 0.0, -1.0])
+    for label in np.eye(3):
+        far_g = jd.softmax_cross_entropy_gradient(far, label)
+        pairs += jacobian_pairs(jd.softmax_cross_entropy, far_g, far, label)
+        pairs.append(same(bool(np.isfinite(jd.softmax_cross_entropy(far, label)))))
+    literal = jax.grad(lambda v: jd.categorical_cross_entropy(jd.softmax(v), f64(np.eye(3)[2])))
+    pairs.append(same(not np.all(np.isfinite(literal(f64([1e3, 0.0, -1e3]))))))
+    # a −inf logit whose label is 0 contributes nothing
+    z_inf, t_inf = np.array([-np.inf, 1.0, 2.0]), np.array([0.0, 1.0, 0.0])
+    pairs += [
+        (jd.softmax_cross_entropy(z_inf, t_inf), -(1.0 - np.log(np.exp(1.0) + np.exp(2.0)))),
+        (
+            jax.grad(jd.softmax_cross_entropy)(f64(z_inf), f64(t_inf)),
+            jd.softmax_cross_entropy_gradient(z_inf, t_inf),
+        ),
+        (jd.softmax_cross_entropy_gradient(z_inf, t_inf)[0], 0.0),
+    ]
+    return pairs
 
 
 @erratum(
@@ -205,10 +254,19 @@ def loss_bce(draw: Draw) -> list[Pair]:
 
     p = draw(jt.probabilities())
     y = np.array([draw(st.sampled_from([0.0, 1.0])) for _ in p])
+    soft = draw(jt.probabilities(size=len(p), eps=0.0))  # soft targets in [0, 1]
     g = jd.binary_cross_entropy_gradient(p, y)
+    two_class = jd.categorical_cross_entropy(np.stack([1 - p, p], 1), np.stack([1 - y, y], 1))
     return jacobian_pairs(jd.binary_cross_entropy, g, p, y) + [
         (g, (p - y) / (p * (1 - p))),
         (jd.binary_cross_entropy(p, y), log_loss(y, p, normalize=False, labels=[0, 1])),
+        (jd.binary_cross_entropy(p, y), np.sum(two_class)),
+        le(-jd.binary_cross_entropy(p, soft), 1e-12),
+        *jacobian_pairs(
+            jd.binary_cross_entropy, jd.binary_cross_entropy_gradient(p, soft), p, soft
+        ),
+        (jd.binary_cross_entropy(np.array([0.0]), np.array([1.0])), np.inf),
+        (jd.binary_cross_entropy(np.array([0.0, 1.0]), np.array([0.0, 1.0])), 0.0),
     ]
 
 
@@ -227,7 +285,16 @@ def e01(draw: Draw) -> Erratum:
     y = np.array([1.0, 0.0, 1.0])
     correct = -np.sum(y * np.log(p) + (1 - y) * np.log1p(-p))
     printed = -np.sum(y * np.log(p) * np.log1p(-p))
-    return Erratum([(jd.binary_cross_entropy(p, y), correct)], [(printed, correct)])
+    # y = 1, p = ½: ln 2 (printed: −0.4805, a negative loss); y = 0: −ln(1 − p) (printed: 0)
+    half, one, zero = np.array([0.5]), np.array([1.0]), np.array([0.0])
+    return Erratum(
+        [
+            (jd.binary_cross_entropy(p, y), correct),
+            (jd.binary_cross_entropy(half, one), np.log(2.0)),
+            (jd.binary_cross_entropy(np.array([0.3]), zero), -np.log(0.7)),
+        ],
+        [(printed, correct), (-np.log(0.5) * np.log(0.5), np.log(2.0))],
+    )
 
 
 @proposition(
@@ -240,8 +307,11 @@ def e01(draw: Draw) -> Erratum:
     f"{D2} §5.2",
 )
 def loss_sigmoid_bce(draw: Draw) -> list[Pair]:
+    # the literal bce(σ(z), y) loses about ε·e^{|z|} relatively (3e-10 at |z| = 15), so it is
+    # compared up to |z| = 10; the gradient and the two-class form hold to |z| = 30 and beyond
     z = draw(jt.logits(bound=10.0))
     y = np.array([draw(st.sampled_from([0.0, 1.0])) for _ in z])
+    wide = draw(jt.logits(size=len(z), bound=30.0))
     g = jd.sigmoid_binary_cross_entropy_gradient(z, y)
     two_class = sum(
         jd.softmax_cross_entropy(jnp.array([0.0, zi]), jnp.array([1 - yi, yi]))
@@ -251,6 +321,23 @@ def loss_sigmoid_bce(draw: Draw) -> list[Pair]:
         (g, jd.sigmoid(z) - y),
         (jd.sigmoid_binary_cross_entropy(z, y), jd.binary_cross_entropy(jd.sigmoid(z), y)),
         (jd.sigmoid_binary_cross_entropy(z, y), two_class),
+        *jacobian_pairs(
+            jd.sigmoid_binary_cross_entropy,
+            jd.sigmoid_binary_cross_entropy_gradient(wide, y),
+            wide,
+            y,
+        ),
+        *(
+            pair
+            for far in (np.array([1e3]), np.array([-1e3]))
+            for label in (np.array([0.0]), np.array([1.0]))
+            for pair in jacobian_pairs(
+                jd.sigmoid_binary_cross_entropy,
+                jd.sigmoid_binary_cross_entropy_gradient(far, label),
+                far,
+                label,
+            )
+        ),
     ]
 
 
@@ -264,8 +351,13 @@ def loss_se(draw: Draw) -> list[Pair]:
     yhat, y = draw(jt.vectors()), None
     y = draw(jt.vectors(size=len(yhat)))
     g = jd.squared_error_gradient(yhat, y)
+    value = float(jd.squared_error(yhat, y))
+    distinct = np.max(np.abs(y - yhat)) > 1e-150  # a smaller difference squares to 0
     return jacobian_pairs(jd.squared_error, g, yhat, y) + [
-        (jd.squared_error(yhat, y), np.sum((y - yhat) ** 2))
+        (value, np.sum((y - yhat) ** 2)),
+        le(-value, 0.0),
+        (jd.squared_error(y, y), 0.0),
+        same(value > 0 or not distinct),
     ]
 
 
@@ -295,5 +387,5 @@ def loss_mse_half(draw: Draw) -> list[Pair]:
     y = draw(jt.vectors(size=len(yhat)))
     g = jd.half_mean_squared_error_gradient(yhat, y)
     return jacobian_pairs(jd.half_mean_squared_error, g, yhat, y) + [
-        (jd.half_mean_squared_error(yhat, y), 0.5 * jd.mse(y, yhat))
+        (jd.half_mean_squared_error(yhat, y), 0.5 * np.mean((y - yhat) ** 2))
     ]
