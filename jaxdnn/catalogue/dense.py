@@ -8,6 +8,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from hypothesis import strategies as st
 
 import jaxdnn as jd
 import jaxdnn.testing as jt
@@ -26,6 +27,7 @@ from jaxdnn.catalogue._support import (
     draw_layer,
     f64,
     jacobian_pairs,
+    same,
 )
 
 # --- §2.E dense layer ---------------------------------------------------------------------------
@@ -39,9 +41,15 @@ from jaxdnn.catalogue._support import (
 )
 def dense(draw: Draw) -> list[Pair]:
     y, W, b = draw_layer(draw)
-    loop = np.array([y @ W[j] + b[j] for j in range(len(b))])
-    Y = np.stack([y, 2 * y])
-    return [(jd.dense(y, W, b), loop), (jd.dense(Y, W, b), np.stack([loop, 2 * (y @ W.T) + b]))]
+    loop = np.array([sum(y[k] * W[j, k] for k in range(len(y))) + b[j] for j in range(len(b))])
+    Y = draw(jt.vectors(size=(4, len(y))))
+    out = jd.dense(Y, W, b)
+    return [
+        (jd.dense(y, W, b), loop),
+        (np.shape(out), (4, len(b))),
+        *((out[i], jd.dense(Y[i], W, b)) for i in range(4)),  # a batch acts row by row
+        (out, jax.vmap(jd.dense, (0, None, None))(f64(Y), f64(W), f64(b))),
+    ]
 
 
 @proposition(
@@ -67,9 +75,13 @@ def dense_jac_input(draw: Draw) -> list[Pair]:
 def dense_jac_wrow(draw: Draw) -> list[Pair]:
     y, W, b = draw_layer(draw)
     pairs = []
-    for i in range(len(b)):
+    for i in range(len(b)):  # every row, the first and the last included
         ad = jax.jacfwd(lambda w, i=i: jd.dense(y, f64(W).at[i].set(w), b))(f64(W[i]))
-        pairs.append((jd.dense_jacobian_weight_row(y, W, b, i), ad))
+        J = np.asarray(jd.dense_jacobian_weight_row(y, W, b, i))
+        pairs += [
+            (J, ad),
+            same(np.array_equal(J[i], y) and not np.delete(J, i, axis=0).any()),
+        ]
     return pairs
 
 
@@ -81,7 +93,12 @@ def dense_jac_wrow(draw: Draw) -> list[Pair]:
 )
 def dense_jac_w(draw: Draw) -> list[Pair]:
     y, W, b = draw_layer(draw)
-    return jacobian_pairs(jd.dense, jd.dense_jacobian_weights(y, W, b), y, W, b, argnums=1)
+    T = np.asarray(jd.dense_jacobian_weights(y, W, b))
+    rows = [
+        same(np.array_equal(T[:, i, :], jd.dense_jacobian_weight_row(y, W, b, i)))
+        for i in range(len(b))
+    ]
+    return jacobian_pairs(jd.dense, T, y, W, b, argnums=1) + rows
 
 
 @proposition(
@@ -92,7 +109,10 @@ def dense_jac_w(draw: Draw) -> list[Pair]:
 )
 def dense_jac_bias(draw: Draw) -> list[Pair]:
     y, W, b = draw_layer(draw)
-    return jacobian_pairs(jd.dense, jd.dense_jacobian_bias(y, W, b), y, W, b, argnums=2)
+    J = jd.dense_jacobian_bias(y, W, b)
+    return jacobian_pairs(jd.dense, J, y, W, b, argnums=2) + [
+        same(np.array_equal(J, np.eye(len(b))))
+    ]
 
 
 @proposition(
@@ -108,9 +128,15 @@ def dense_002_layout(draw: Draw) -> list[Pair]:
     x, V1, b1 = draw(jt.vectors(size=3)), draw(jt.vectors(size=(3, 2))), draw(jt.vectors(size=2))
     V2, b2 = draw(jt.vectors(size=(2, 4))), draw(jt.vectors(size=4))
     two = jd.tanh(jd.dense_in_out(jd.tanh(jd.dense_in_out(x, V1, b1)), V2, b2))
+    try:  # a missing transpose of a non-square V is refused, not broadcast
+        jd.dense(x, V1, b1)
+        refused = False
+    except ValueError as error:
+        refused = "to match W" in str(error)
     return [
         (jd.dense_in_out(x, V1, b1), jd.dense(x, V1.T, b1)),
         (two, jd.tanh(jd.dense(jd.tanh(jd.dense(x, V1.T, b1)), V2.T, b2))),
+        same(refused),
     ]
 
 
@@ -140,7 +166,11 @@ def e47(draw: Draw) -> Erratum:
 )
 def dense_004_layout(draw: Draw) -> list[Pair]:
     a, W, b = draw_layer(draw)
-    return [(jd.dense(a, W, b), (W @ a[:, None] + b[:, None])[:, 0])]
+    k = draw(st.integers(0, len(a) - 1))  # input unit k + 1 reaches unit j + 1 through W[j, k]
+    return [
+        (jd.dense(a, W, b), (W @ a[:, None] + b[:, None])[:, 0]),
+        same(np.array_equal(jd.dense(np.eye(len(a))[k], W, np.zeros(len(b))), W[:, k])),
+    ]
 
 
 @erratum(
@@ -170,5 +200,11 @@ def e51(draw: Draw) -> Erratum:
 )
 def e56(draw: Draw) -> list[Pair]:
     y, W, b = draw_layer(draw, integer=True)
-    J = jax.jacfwd(lambda c: jd.relu(jd.dense(y, W, c)))(f64(b))
-    return [(J, jd.relu_jacobian(jd.dense(y, W, b)) @ jd.dense_jacobian_bias(y, W, b))]
+    J = np.asarray(jax.jacfwd(lambda c: jd.relu(jd.dense(y, W, c)))(f64(b)))
+    mask = (np.asarray(jd.dense(y, W, b)) > 0).astype(np.float64)
+    return [
+        same(np.array_equal(J, np.diag(mask))),
+        same(
+            np.array_equal(J, jd.relu_jacobian(jd.dense(y, W, b)) @ jd.dense_jacobian_bias(y, W, b))
+        ),
+    ]
