@@ -6,12 +6,14 @@ Fréchet derivative, Jacobian, sum and chain rules, and the ReLU convention at 0
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from hypothesis import strategies as st
+from jax.test_util import check_grads
 
 import jaxdnn as jd
 import jaxdnn.testing as jt
@@ -30,6 +32,7 @@ from jaxdnn.catalogue._support import (
     f64,
     jacobian_pairs,
     le,
+    same,
 )
 
 # --- §2.A matrices and helpers ------------------------------------------------------------------
@@ -49,7 +52,7 @@ _dims = st.sampled_from([1, 2, 3, 5])
 def mat_rowvec(draw: Draw) -> list[Pair]:
     m, n = draw(_dims), draw(_dims)
     X = draw(jt.vectors(size=(m, n)))
-    pairs = [(jd.stack_rows(list(X)), X)]
+    pairs = [same(np.array_equal(jd.stack_rows(list(X)), X))]
     for name in ("relu", "sigmoid", "tanh"):
         f = ACTIVATIONS[name][0]
         pairs.append((f(X), np.stack([f(x) for x in X])))
@@ -79,7 +82,8 @@ _LOSSES = (
 )
 def mat_entry(draw: Draw) -> list[Pair]:
     A = draw(jt.vectors(size=(2, 5)))
-    return [(np.shape(A[1, :]), (5,)), (np.shape(A[:, 3]), (2,))]
+    counted = np.arange(10.0).reshape(2, 5)  # a_{2,4} (1-based) sits at [1, 3]
+    return [(np.shape(A[1, :]), (5,)), (np.shape(A[:, 3]), (2,)), (counted[1, 3], 1 * 5 + 3)]
 
 
 @erratum(
@@ -106,7 +110,17 @@ def mat_product(draw: Draw) -> list[Pair]:
     loop = np.array(
         [[sum(A[i, k] * B[k, j] for k in range(m)) for j in range(p)] for i in range(n)]
     )
-    return [(jd.matmul(A, B), A @ B), (jd.matmul(A, B), loop)]
+    try:  # mismatched inner dimensions are refused, naming the shapes
+        jd.matmul(np.ones((2, 3)), np.ones((2, 4)))
+        refused = False
+    except ValueError as error:
+        refused = bool(re.search(r"inner dimensions differ.*\(2, 3\).*\(2, 4\)", str(error)))
+    return [
+        (np.shape(jd.matmul(A, B)), (n, p)),
+        (jd.matmul(A, B), A @ B),
+        (jd.matmul(A, B), loop),
+        same(refused),
+    ]
 
 
 @erratum(
@@ -121,7 +135,9 @@ def e08(draw: Draw) -> Erratum:
     A[:, 2] = A[:, 2] + 10.0  # a third column that matters
     B[2, :] = 1.0
     printed = np.einsum("ik,kj->ij", A[:, :2], B[:2, :])
-    return Erratum([(jd.matmul(A, B), A @ B)], [(printed, A @ B)])
+    return Erratum(
+        [(jd.matmul(A, B), A @ B), (np.shape(jd.matmul(A, B)), (2, 4))], [(printed, A @ B)]
+    )
 
 
 @proposition(
@@ -132,8 +148,14 @@ def e08(draw: Draw) -> Erratum:
 )
 def mat_scalar(draw: Draw) -> list[Pair]:
     a = draw(st.one_of(jt.finite_floats(-10, 10), st.sampled_from([0.0, -0.0])))
-    B = draw(jt.vectors(size=(2, 3)))
-    return [(jd.scalar_mul(a, B), a * B), (jd.scalar_mul(a, B), B * a)]
+    B, C = draw(jt.vectors(size=(2, 3))), draw(jt.vectors(size=(2, 3)))
+    c = draw(jt.finite_floats(-10, 10))
+    return [
+        (jd.scalar_mul(a, B), a * B),  # close, not equal: XLA flushes subnormal products
+        same(np.array_equal(jd.scalar_mul(a, B), jd.scalar_mul(B, a))),
+        (jd.scalar_mul(a, B + C), a * B + a * C),
+        (jd.scalar_mul(a + c, B), a * B + c * B),
+    ]
 
 
 @proposition(
@@ -144,11 +166,15 @@ def mat_scalar(draw: Draw) -> list[Pair]:
 )
 def mat_transpose_id(draw: Draw) -> list[Pair]:
     n, m, p = draw(_dims), draw(_dims), draw(_dims)
-    A, B = draw(jt.vectors(size=(n, m))), draw(jt.vectors(size=(m, p)))
+    # integer entries: the identities hold exactly
+    A = draw(jt.integer_valued_vectors(size=(n, m)))
+    B = draw(jt.integer_valued_vectors(size=(m, p)))
+    eye_n, eye_m = jd.identity_matrix(n, jnp.float64), jd.identity_matrix(m, jnp.float64)
     return [
-        (jd.matmul(A, B).T, jd.matmul(B.T, A.T)),
-        (jd.matmul(jd.identity_matrix(n), A), A),
-        (jd.matmul(A, jd.identity_matrix(m)), A),
+        same(np.array_equal(np.asarray(jd.matmul(A, B)).T, jd.matmul(B.T, A.T))),
+        same(np.array_equal(jd.matmul(eye_n, A), A)),
+        same(np.array_equal(jd.matmul(A, eye_m), A)),
+        same(np.array_equal(A.T[0], A[:, 0])),
     ]
 
 
@@ -166,6 +192,7 @@ def mat_norm(draw: Draw) -> list[Pair]:
         (jd.row_norm(a) ** 2, a @ a),
         (jd.row_norm(t * a), abs(t) * jd.row_norm(a)),
         le(jd.row_norm(a + b), jd.row_norm(a) + jd.row_norm(b) + 1e-12),
+        (jd.row_norm(np.zeros(4)), 0.0),
     ]
 
 
@@ -197,12 +224,19 @@ def util_indicator(draw: Draw) -> list[Pair]:
 
 # --- §2.B differential calculus -----------------------------------------------------------------
 
-_SMOOTH = {
+_W0 = np.array([[0.5, -1.0], [1.5, 0.3], [-0.2, 0.8]])  # a non-square layer ℝ² → ℝ³
+_B0, _Y0 = np.array([0.1, -0.2, 0.3]), np.array([0.4, -1.1])
+_TARGET = np.array([0.3, 0.7])
+_SMOOTH = {  # smooth maps on ℝ² of the catalogue
     "softmax": jd.softmax,
     "sigmoid": jd.sigmoid,
     "tanh": jd.tanh,
     "sin_log": jd.sin_log,
     "poly_exp": jd.poly_exp,
+    "quad_cos": lambda v: jd.quad_cos(v)[None],
+    "dense_y": lambda y: jd.dense(y, _W0, _B0),
+    "dense_b": lambda b: jd.dense(_Y0[:2], _W0[:2], b),
+    "cce": lambda v: jd.categorical_cross_entropy(jd.sigmoid(v), _TARGET)[None],  # y ∈ ]0,1[²
 }
 
 
@@ -225,7 +259,22 @@ def diff_frechet(draw: Draw) -> list[Pair]:
     # f(a + h) − f(a) is computed with rounding error ~ε‖f(a)‖, which the remainder divides by
     # ‖h‖ = t: along a direction where f is linear the remainder is that noise alone
     noise = 1e-13 * (1.0 + float(np.linalg.norm(f(a)))) / np.array([1e-3, 1e-4])
-    return [le(r[1], 10 * K * 1e-3 + noise[0]), le(r[2], 10 * K * 1e-4 + noise[1])]
+    try:  # JAX's own finite-difference check of both modes agrees
+        check_grads(f, (f64(a),), order=1, modes=("fwd", "rev"))
+        finite_differences = True
+    except AssertionError:
+        finite_differences = False
+    # at a zero coordinate ReLU is not differentiable: the remainder into z > 0 stays 1
+    kink = [
+        float(jd.first_order_remainder(jd.relu, f64([0.0, 1.0]), f64([t, 0.0])))
+        for t in (1e-2, 1e-6)
+    ]
+    return [
+        le(r[1], 10 * K * 1e-3 + noise[0]),
+        le(r[2], 10 * K * 1e-4 + noise[1]),
+        same(finite_differences),
+        (kink, [1.0, 1.0]),
+    ]
 
 
 @erratum(
@@ -261,7 +310,16 @@ def diff_unique(draw: Draw) -> list[Pair]:
     f = ACTIVATIONS[name][0]
     z = draw(jt.integer_valued_vectors() if name == "relu" else jt.vectors())
     (fwd, rev), _ = jt.autodiff_jacobians(f, 0)
-    return [(fwd(z), rev(z)), (jd.softmax_jacobian(z), jax.jacrev(jd.softmax)(z))]
+    smooth = _SMOOTH[draw(st.sampled_from(sorted(_SMOOTH)))]
+    a = f64(draw(jt.logits(size=2, bound=2.0)).clip(0.5, None))  # inside every domain
+    u = f64([np.sin(1.0), np.sin(2.0)])  # not constant: softmax ignores constant shifts
+    gaps = [float(np.linalg.norm(smooth(a + t * u) - smooth(a))) for t in (1e-2, 1e-4, 1e-6)]
+    return [
+        same(np.array_equal(fwd(z), rev(z))),  # ReLU ties included: both modes give 0
+        (jax.jacfwd(smooth)(a), jax.jacrev(smooth)(a)),
+        (jd.softmax_jacobian(z), jax.jacrev(jd.softmax)(z)),
+        same(gaps[0] > gaps[1] > gaps[2] and gaps[2] < 1e-4),  # differentiable ⇒ continuous
+    ]
 
 
 @proposition(
@@ -281,6 +339,9 @@ def diff_jacobian(draw: Draw) -> list[Pair]:
         pairs.append((J[:, j], jax.jvp(jd.poly_exp, (v,), (jnp.eye(2)[j],))[1]))
         pairs.append((J[j, :], jax.grad(lambda x, j=j: jd.poly_exp(x)[j])(v)))
     pairs.append((jd.gradient(jd.quad_cos)(v), jd.quad_cos_gradient(v)))
+    # m = 1: the (1, n) Jacobian is the gradient, a row
+    scalar = jd.jacobian(lambda x: jd.quad_cos(x)[None])(v)
+    pairs += [(np.shape(scalar), (1, 2)), (np.reshape(scalar, 2), jd.gradient(jd.quad_cos)(v))]
     return pairs
 
 
@@ -349,7 +410,16 @@ def diff_chain(draw: Draw) -> list[Pair]:
         jacs.append(jac(point))
         point = f(point)
     composite = jd.compose(*(f for f, _ in maps))
-    return [(jd.chain_jacobian(jacs), jax.jacfwd(composite)(f64(a)))]
+    try:  # the reversed product is refused when the widths differ
+        jd.chain_jacobian([np.ones((2, 4)), np.ones((4, 4)), np.ones((4, 3))])
+        refused = False
+    except ValueError as error:
+        refused = "jacobians" in str(error)
+    return [
+        (jd.chain_jacobian(jacs), jax.jacfwd(composite)(f64(a))),
+        (np.shape(jd.chain_jacobian([np.ones((4, 3)), np.ones((4, 4)), np.ones((2, 4))])), (2, 3)),
+        same(refused),
+    ]
 
 
 @erratum(
@@ -376,6 +446,7 @@ def diff_compose(draw: Draw) -> list[Pair]:
     return [
         (jd.compose(jd.tanh, jd.softmax)(z), jd.softmax(jd.tanh(z))),
         (jd.compose()(z), z),
+        (jd.compose(jd.tanh)(z), jd.tanh(z)),
         (
             jd.compose(jd.compose(jd.tanh, jd.sigmoid), jd.softmax)(z),
             jd.compose(jd.tanh, jd.compose(jd.sigmoid, jd.softmax))(z),
@@ -394,6 +465,7 @@ def diff_partial(draw: Draw) -> list[Pair]:
     return [
         (jd.jacobian(jd.dense, argnums=2)(y, W, b), jax.jacfwd(lambda c: jd.dense(y, W, c))(b)),
         (jd.jacobian(jd.dense, argnums=0)(y, W, b), jax.jacfwd(lambda x: jd.dense(x, W, b))(y)),
+        (jd.jacobian(jd.dense, argnums=1)(y, W, b), jax.jacfwd(lambda V: jd.dense(y, V, b))(W)),
     ]
 
 
@@ -453,7 +525,7 @@ def e43(draw: Draw) -> Erratum:
     why="a step function is piecewise derivable and jumps",
 )
 def e26(draw: Draw) -> Erratum:
-    eps = draw(jt.finite_floats(1e-12, 1.0))
+    eps = draw(jt.finite_floats(1e-12, 1.0) | st.just(1e-300))
     heaviside = np.heaviside(eps, 0.0) - np.heaviside(-eps, 0.0)
     relu_jump = float(jd.relu(np.array([eps]))[0] - jd.relu(np.array([-eps]))[0])
     return Erratum([le(relu_jump, eps)], [(heaviside, 0.0)])
