@@ -23,6 +23,7 @@ from jaxdnn.catalogue._registry import (
 from jaxdnn.catalogue._support import (
     draw_layer,
     f64,
+    same,
     upstream,
     upstream_grad,
 )
@@ -44,9 +45,17 @@ def simp_relu_upstream(draw: Draw) -> list[Pair]:
     z = f64(draw(jt.vectors(size=3)))
     c, d = _cd(draw, 3)
     got = jd.relu_backward(upstream_grad(c, d, jd.relu(z)), z)
+    Z, G = draw(jt.vectors(size=(2, 3))), draw(jt.vectors(size=(2, 3)))  # a batch: row by row
+    tanh_backward = jd.elementwise_backward(G, Z, jd.tanh_derivative)
     return [
         (got, jax.grad(lambda z: upstream(c, d)(jd.relu(z)))(z)),
         (got, upstream_grad(c, d, jd.relu(z)) @ jd.relu_jacobian(z)),
+        same(not np.any(jd.relu_backward(np.ones(4), np.array([-1.0, 0.0, -0.0, -3.0])))),
+        *((jd.relu_backward(G, Z)[i], jd.relu_backward(G[i], Z[i])) for i in range(2)),
+        *(
+            (tanh_backward[i], jd.elementwise_backward(G[i], Z[i], jd.tanh_derivative))
+            for i in range(2)
+        ),
     ]
 
 
@@ -81,14 +90,13 @@ def simp_weight_outer(draw: Draw) -> list[Pair]:
     c, d = _cd(draw, W.shape[0])
     z = jd.dense(y, W, b)
     got = jd.dense_weight_gradient(upstream_grad(c, d, z), y)
-    Y = jnp.stack([y, -2 * y])
-    G = jnp.stack([upstream_grad(c, d, z), upstream_grad(c, d, jd.dense(-2 * y, W, b))])
+    g = np.asarray(upstream_grad(c, d, z))
+    G, Y = draw(jt.vectors(size=(5, len(b)))), draw(jt.vectors(size=(5, len(y))))
     return [
         (got, jax.grad(lambda W: upstream(c, d)(jd.dense(y, W, b)))(W)),
-        (
-            jd.dense_weight_gradient(G, Y),
-            G[0][:, None] * Y[0][None, :] + G[1][:, None] * Y[1][None, :],
-        ),
+        (np.shape(got), np.shape(W)),
+        *((got[i], g[i] * y) for i in range(len(b))),  # row i* is ∇F(z)_{i*}·y
+        (jd.dense_weight_gradient(G, Y), sum(np.outer(G[i], Y[i]) for i in range(5))),
     ]
 
 
@@ -121,7 +129,11 @@ def simp_bias(draw: Draw) -> list[Pair]:
     y, W, b = (f64(a) for a in draw_layer(draw))
     c, d = _cd(draw, W.shape[0])
     got = jd.dense_bias_gradient(upstream_grad(c, d, jd.dense(y, W, b)))
-    return [(got, jax.grad(lambda b: upstream(c, d)(jd.dense(y, W, b)))(b))]
+    G = draw(jt.vectors(size=(5, len(b))))
+    return [
+        (got, jax.grad(lambda b: upstream(c, d)(jd.dense(y, W, b)))(b)),
+        (jd.dense_bias_gradient(G), G.sum(axis=0)),
+    ]
 
 
 @proposition(
@@ -134,7 +146,12 @@ def simp_input(draw: Draw) -> list[Pair]:
     y, W, b = (f64(a) for a in draw_layer(draw))
     c, d = _cd(draw, W.shape[0])
     got = jd.dense_input_gradient(upstream_grad(c, d, jd.dense(y, W, b)), W)
-    return [(got, jax.grad(lambda y: upstream(c, d)(jd.dense(y, W, b)))(y))]
+    G = draw(jt.vectors(size=(2, len(b))))
+    return [
+        (got, jax.grad(lambda y: upstream(c, d)(jd.dense(y, W, b)))(y)),
+        (np.shape(got), np.shape(y)),
+        *((jd.dense_input_gradient(G, W)[i], jd.dense_input_gradient(G[i], W)) for i in range(2)),
+    ]
 
 
 @proposition(
@@ -150,7 +167,13 @@ def simp_relu_dense(draw: Draw) -> list[Pair]:
     dy, dW, db = jd.relu_dense_backward(up, y, W, b)
     total = lambda y, W, b: upstream(c, d)(jd.relu(jd.dense(y, W, b)))  # noqa: E731
     ady, adW, adb = jax.grad(total, argnums=(0, 1, 2))(y, W, b)
-    return [(dy, ady), (dW, adW), (db, adb)]
+    inactive = np.asarray(jd.dense(y, W, b)) <= 0  # units with z_j ≤ 0 get exactly 0
+    return [
+        (dy, ady),
+        (dW, adW),
+        (db, adb),
+        same(not np.any(np.asarray(db)[inactive]) and not np.any(np.asarray(dW)[inactive])),
+    ]
 
 
 @erratum(
@@ -166,7 +189,7 @@ def e22(draw: Draw) -> Erratum:
     up = upstream_grad(c, d, jd.relu(jd.dense(y, W, b)))
     dy = jd.relu_dense_backward(up, y, W, b)[0]
     printed = (up * jd.indicator_positive(jd.dense(y, W, b)))[:, None] * W  # m rows
-    return Erratum([(dy.shape, y.shape)], [(printed.shape, y.shape)])
+    return Erratum([(dy.shape, y.shape), (dy, printed.sum(axis=0))], [(printed.shape, y.shape)])
 
 
 @erratum(
