@@ -27,6 +27,7 @@ from jaxdnn.catalogue._support import (
     jacobian_pairs,
     le,
     leaf_pairs,
+    same,
 )
 
 # --- §2.I worked examples and single neurons ----------------------------------------------------
@@ -39,7 +40,7 @@ from jaxdnn.catalogue._support import (
     f"{D4} Introduction",
 )
 def ex_grad_x2cosy(draw: Draw) -> list[Pair]:
-    v = draw(jt.vectors(size=2))
+    v = draw(jt.vectors(size=2, bound=10.0))
     return jacobian_pairs(jd.quad_cos, jd.quad_cos_gradient(v), v) + [
         (jd.quad_cos_gradient(v), [2 * v[0], -np.sin(v[1])])
     ]
@@ -63,10 +64,12 @@ def ex_jac_polyexp(draw: Draw) -> list[Pair]:
     f"{D4} Introduction",
 )
 def ex_scalar_chain(draw: Draw) -> list[Pair]:
-    x = draw(jt.finite_floats(-10, 10))
+    x = f64(draw(jt.finite_floats(-10, 10)))
+    chain = jax.grad(jnp.sin)(x**2) * jax.grad(lambda t: t**2)(x)  # f′(g(x))·g′(x)
     return [
         (jd.sin_square_derivative(x), jax.grad(jd.sin_square)(x)),
         (jd.sin_square_derivative(x), np.cos(x * x) * 2 * x),
+        (jd.sin_square_derivative(x), chain),
     ]
 
 
@@ -84,8 +87,18 @@ def ex_jac_sinlog(draw: Draw) -> list[Pair]:
     b = draw(jt.finite_floats(1e-2, 10))
     v = np.array([a, b])
     J = jd.sin_log_jacobian(v)
-    product = jd.sin_log_outer_jacobian(jd.sin_log_inner(v)) @ jd.sin_log_inner_jacobian(v)
-    return jacobian_pairs(jd.sin_log, J, v) + [(J, product), (J[1, 1], 3 / b)]
+    g = jd.sin_log_inner(v)
+    product = jd.sin_log_outer_jacobian(g) @ jd.sin_log_inner_jacobian(v)
+    outer = lambda g: jnp.stack([jnp.sin(g[0]), jnp.log(g[1])])  # noqa: E731
+    return (
+        jacobian_pairs(jd.sin_log, J, v)
+        + jacobian_pairs(jd.sin_log_inner, jd.sin_log_inner_jacobian(v), v)
+        + [
+            (jd.sin_log_outer_jacobian(g), jax.jacfwd(outer)(f64(g))),
+            (J, product),
+            (J[1, 1], 3 / b),
+        ]
+    )
 
 
 @proposition(
@@ -102,8 +115,14 @@ def ex_hadamard_jac(draw: Draw) -> list[Pair]:
     Jv, Jw = jd.hadamard_jacobians(
         v, w, jd.tanh, jd.tanh_derivative, jd.sigmoid, jd.sigmoid_derivative
     )
-    return jacobian_pairs(_tanh_times_sigmoid, Jv, v, w) + jacobian_pairs(
-        _tanh_times_sigmoid, Jw, v, w, argnums=1
+    plain_v, plain_w = jd.hadamard_jacobians(v, w)  # F = v ⊙ w
+    return (
+        jacobian_pairs(_tanh_times_sigmoid, Jv, v, w)
+        + jacobian_pairs(_tanh_times_sigmoid, Jw, v, w, argnums=1)
+        + [
+            same(np.array_equal(plain_v, np.diag(w))),
+            (plain_w, jax.jacrev(lambda w: f64(v) * w)(f64(w))),
+        ]
     )
 
 
@@ -123,7 +142,12 @@ def e15(draw: Draw) -> Erratum:
     w = v + 1.0 + np.abs(w)  # w ≠ v
     Jv, _ = jd.hadamard_jacobians(v, w)
     ad = jax.jacfwd(lambda v: v * w)(f64(v))
-    return Erratum([(Jv, ad)], [(np.diag(v), ad)])
+    # the conclusion "diagonal" needs element-wise f: a cumulative sum gives off-diagonal terms
+    J_cumsum = np.asarray(jax.jacfwd(lambda v: jnp.cumsum(v) * w)(f64(v)))
+    return Erratum(
+        [(Jv, ad), same(bool(np.any(J_cumsum[~np.eye(3, dtype=bool)] != 0)))],
+        [(np.diag(v), ad)],
+    )
 
 
 @proposition(
@@ -134,12 +158,17 @@ def e15(draw: Draw) -> Erratum:
 )
 def ex_scalar_expansion(draw: Draw) -> list[Pair]:
     v = draw(jt.vectors(size=3))
-    x = draw(jt.finite_floats(-5, 5))
+    x = draw(jt.finite_floats(-5, 5) | st.just(0.0))
     Jv, Jx = jd.scalar_expansion_jacobians(v, x)
     F = lambda v, x: x * v  # noqa: E731
+    G = lambda v, x: jd.tanh(v) * x  # noqa: E731  f(v) ⊙ (x𝟙) with f = tanh
+    Gv, Gx = jd.scalar_expansion_jacobians(v, x, jd.tanh, jd.tanh_derivative)
     return [
         (Jv, jax.jacfwd(F)(f64(v), f64(x))),
         (Jx, jax.jacfwd(F, argnums=1)(f64(v), f64(x))),
+        (np.shape(Jx), (3,)),  # n × 1 for a 0-d x
+        (Gv, jax.jacfwd(G)(f64(v), f64(x))),
+        (Gx, jax.jacrev(G, argnums=1)(f64(v), f64(x))),
     ]
 
 
@@ -155,7 +184,8 @@ def e16(draw: Draw) -> Erratum:
     x = draw(jt.finite_floats(1.5, 5))
     Jv, _ = jd.scalar_expansion_jacobians(v, x)
     ad = jax.jacfwd(lambda v: x * v)(f64(v))
-    return Erratum([(Jv, ad)], [(np.eye(3), ad)])
+    J_x = jax.jacfwd(lambda x1: x1 * f64(v))(f64([x]))  # a scalar of shape (1,): n × 1
+    return Erratum([(Jv, ad), (np.shape(J_x), (3, 1)), (J_x[:, 0], v)], [(np.eye(3), ad)])
 
 
 @proposition(
@@ -166,10 +196,15 @@ def e16(draw: Draw) -> Erratum:
 )
 def ex_sum_hadamard(draw: Draw) -> list[Pair]:
     w, x = draw(jt.vectors(size=3)), draw(jt.vectors(size=3))
-    dS_dH, dH_dw = np.ones(3), np.diag(x)
+    b = draw(jt.finite_floats(-5, 5))
+    dS_dH = jax.grad(jnp.sum)(f64(w * x))
+    dH_dw = jax.jacfwd(lambda w: w * x)(f64(w))
+    dz_dS, dz_db = jax.grad(lambda s, b: s + b, argnums=(0, 1))(jnp.sum(f64(w * x)), f64(b))
     return [
+        same(np.array_equal(dS_dH, np.ones(3)) and np.array_equal(dH_dw, np.diag(x))),
         (dS_dH @ dH_dw, jax.grad(lambda w: jnp.sum(w * x))(f64(w))),
-        (jax.jacfwd(lambda w: w * x)(f64(w)), dH_dw),
+        (dS_dH @ dH_dw, x),
+        ([dz_dS, dz_db], [1.0, 1.0]),
     ]
 
 
