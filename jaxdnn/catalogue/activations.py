@@ -237,7 +237,9 @@ def e41(draw: Draw) -> list[Pair]:
 def act_unit(draw: Draw) -> list[Pair]:
     x, w = draw(jt.vectors(size=3)), draw(jt.vectors(size=3))
     b = draw(jt.finite_floats(-3, 3))
+    layer = jd.dense(x, w[None, :], jnp.array([b]))[0]
     return [
-        (jd.neuron(x, w, b, jd.sigmoid), jd.sigmoid(jd.dense(x, w[None, :], jnp.array([b])))[0]),
+        *((jd.neuron(x, w, b, phi), phi(layer)) for phi in (jd.sigmoid, jd.relu, jd.tanh)),
         (jd.neuron(x, w, b, jd.sigmoid), 1 / (1 + np.exp(-(x @ w + b)))),
+        (jd.neuron(np.array([2.0]), np.array([-0.5]), 0.25, jd.tanh), np.tanh(-0.75)),  # n = 1
     ]

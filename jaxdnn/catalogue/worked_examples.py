@@ -221,7 +221,13 @@ def neuron_grad(draw: Draw) -> list[Pair]:
     b = float(draw(st.integers(-3, 3)))
     dw, db = jd.neuron_gradients(x, w, b, df)
     adw, adb = jax.grad(jd.neuron, argnums=(1, 2))(f64(x), f64(w), f64(b), f)
-    return [(dw, adw), (db, adb)]
+    pairs = [(dw, adw), (db, adb)]
+    if name == "relu" and x @ w + b == 0:  # a tie: the Assumption-1 value 0
+        pairs.append(same(not np.any(dw) and float(db) == 0.0))
+    # ReLU at z = 2: ∂a/∂b = 1 and ∂a/∂w = x (the primer's rule would give z = 2)
+    e1 = np.array([1.0, 0.0, 0.0])
+    dw2, db2 = jd.neuron_gradients(e1, 2 * e1, 0.0, jd.relu_derivative)
+    return pairs + [(db2, 1.0), same(np.array_equal(dw2, e1))]
 
 
 def _relu_neuron(draw: Draw) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
@@ -244,7 +250,17 @@ def neuron_relu_mse(draw: Draw) -> list[Pair]:
     w, b, X, y = _relu_neuron(draw)
     dw, db = jd.relu_neuron_mse_gradients(w, b, X, y)
     adw, adb = jax.grad(jd.relu_neuron_mse, argnums=(0, 1))(f64(w), f64(b), X, y)
-    return [(dw, adw), (db, adb)]
+    # a dead neuron (every z_i ≤ 0) has zero gradients; one sample (m = 1) works
+    X2 = np.array([[1.0, 2.0, 0.0], [0.5, 0.5, 0.5]])
+    dead_w, dead_b = jd.relu_neuron_mse_gradients(-np.ones(3), 0.0, X2, np.array([3.0, -1.0]))
+    one_w, one_b = jd.relu_neuron_mse_gradients(np.ones(3), 0.0, X2[:1], np.array([1.0]))
+    return [
+        (dw, adw),
+        (db, adb),
+        same(not np.any(dead_w) and float(dead_b) == 0.0),
+        (one_w, 2.0 * X2[0]),
+        (one_b, 2.0),
+    ]
 
 
 @erratum(
@@ -260,7 +276,16 @@ def e12(draw: Draw) -> Erratum:
     y = y - 20.0  # z − y > 0
     _, db = jd.relu_neuron_mse_gradients(w, b, X, y)
     adb = jax.grad(jd.relu_neuron_mse, argnums=1)(f64(w), f64(b), X, y)
-    return Erratum([(db, adb)], [(-db, adb)])
+    cost = lambda b: float(jd.relu_neuron_mse(w, b, X, y))  # noqa: E731
+    step = 0.01 / max(1.0, abs(float(db)))
+    return Erratum(
+        [
+            (db, adb),
+            le(cost(b - step * db), cost(b)),  # a step against ∂C/∂b descends,
+            le(cost(b), cost(b + step * db)),  # a step against the printed value ascends
+        ],
+        [(-db, adb)],
+    )
 
 
 @erratum(
