@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 from hypothesis import strategies as st
 
 import jaxdnn as jd
+import jaxdnn.testing as jt
 from jaxdnn.catalogue._registry import (
     D0,
     D1,
@@ -24,9 +26,11 @@ from jaxdnn.catalogue._registry import (
     proposition,
 )
 from jaxdnn.catalogue._support import (
+    ARCHITECTURES,
     draw_network,
     f64,
     leaf_pairs,
+    same,
 )
 
 # --- §2.G network and objective -----------------------------------------------------------------
@@ -47,8 +51,16 @@ def net_def(draw: Draw) -> list[Pair]:
     for k, layer in enumerate(params):
         layers.append(lambda a, layer=layer: jd.dense(a, layer["W"], layer["b"]))
         layers.append(jd.softmax if k == len(params) - 1 else jd.relu)
-    out = jd.forward(params, X)
-    return [(out, jax.vmap(jd.compose(*layers))(f64(X))), (out.sum(axis=1), np.ones(len(X)))]
+    out = np.asarray(jd.forward(params, X))
+    one = draw(jt.vectors(size=3))  # m_p = 1 (p = 1, no ReLU): the output is exactly [1]
+    single = jd.forward([{"W": f64(np.ones((1, 3))), "b": f64(np.zeros(1))}], one)
+    return [
+        (out, jax.vmap(jd.compose(*layers))(f64(X))),
+        (np.shape(out), (len(X), params[-1]["b"].shape[0])),
+        (out.sum(axis=1), np.ones(len(X))),
+        same(bool(np.all((out > 0) & (out < 1))) or out.shape[1] == 1),  # the open simplex
+        same(np.array_equal(single, [1.0])),
+    ]
 
 
 @proposition(
@@ -61,7 +73,14 @@ def net_param_count(draw: Draw) -> list[Pair]:
     widths = tuple(draw(st.lists(st.integers(1, 12), min_size=2, max_size=5)))
     shapes = jax.eval_shape(lambda key: jd.init_params(key, widths), jax.random.PRNGKey(0))
     n = sum(math.prod(leaf.shape) for leaf in jax.tree.leaves(shapes))
-    return [(jd.param_count(widths), n), (jd.param_count((784, 128, 10)), 101_770)]
+    flat = jax.flatten_util.ravel_pytree(jd.init_params(jax.random.PRNGKey(0), (4, 5, 3)))[0]
+    return [
+        (jd.param_count(widths), n),
+        (jd.param_count((784, 128, 10)), 101_770),
+        (jd.param_count((5, 3)), 18),
+        (jd.param_count((1, 1, 1)), 4),
+        (jd.param_count((4, 5, 3)), flat.size),
+    ]
 
 
 @erratum(
@@ -148,7 +167,17 @@ def net_generic(draw: Draw) -> list[Pair]:
     Y = np.array([[draw(st.sampled_from([0.0, 1.0])) for _ in range(m)] for _ in X])
     g = jd.backprop(params, X, Y, loss=loss, hidden=hidden)
     ad = jax.grad(jd.objective)(params, X, Y, loss=loss, hidden=hidden)
-    return leaf_pairs(g, ad)
+    # (relu, …, relu, softmax) with cross-entropy is N_c+ and O_c+; other heads use their output
+    fused = {  # each head's per-sample loss of the logits
+        "sigmoid_binary_cross_entropy": jd.sigmoid_binary_cross_entropy,
+        "half_mean_squared_error": jd.half_mean_squared_error,
+    }[loss]
+    per_sample = fused(jd.forward(params, X, hidden=hidden, output=jd.identity), Y)
+    C = jd.objective(params, X, Y, loss=loss, hidden=hidden, reduction="mean")
+    return leaf_pairs(g, ad) + [
+        (jd.forward(params, X, hidden=jd.relu, output=jd.softmax), jd.forward(params, X)),
+        (C, np.mean(per_sample)),
+    ]
 
 
 @proposition(
@@ -160,7 +189,9 @@ def net_generic(draw: Draw) -> list[Pair]:
 def net_batch(draw: Draw) -> list[Pair]:
     params, X, _ = draw_network(draw)
     out = jd.forward(params, X)
-    return [(out[i], jd.forward(params, X[i])) for i in range(len(X))]
+    return [(out[i], jd.forward(params, X[i])) for i in range(len(X))] + [
+        (jd.forward(params, X[:1])[0], jd.forward(params, X[0])),  # n = 1
+    ]
 
 
 @proposition(
@@ -175,7 +206,15 @@ def net_objective(draw: Draw) -> list[Pair]:
         jd.categorical_cross_entropy(jd.forward(params, x), y) for x, y in zip(X, Y, strict=True)
     )
     total = jd.objective(params, X, Y)
-    return [(total, loop), (jd.objective(params, X, Y, reduction="mean"), total / len(X))]
+    parts = jd.objective(params, X[:1], Y[:1]) + jd.objective(params, X[1:], Y[1:])
+    first = jd.categorical_cross_entropy(jd.forward(params, X[0]), Y[0])
+    return [
+        (total, loop),
+        (total, parts),  # additive over a partition of the samples
+        (jd.objective(params, X, Y, reduction="mean"), total / len(X)),
+        (jd.objective(params, X[:1], Y[:1]), first),  # n = 1
+        (np.linalg.norm(Y, axis=1), np.ones(len(Y))),  # one-hot targets
+    ]
 
 
 @proposition(
@@ -233,9 +272,8 @@ def net_layer_grad_003(draw: Draw) -> list[Pair]:
     why="the range is empty for p ≤ 3, yet the formulas hold for k = 1 and k = p − 1",
 )
 def e20(draw: Draw) -> Erratum:
-    params, X, Y = draw_network(draw, generic=True)
-    while len(params) < 3:
-        params, X, Y = draw_network(draw, generic=True)
+    deep = draw(st.sampled_from([w for w in ARCHITECTURES if len(w) >= 4]))  # p ≥ 3
+    params, X, Y = draw_network(draw, widths=deep, generic=True)
     ad = jax.grad(jd.objective)(params, X, Y)
     p = len(params)
     printed_range = list(range(2, p - 1))  # ⟦2, p − 2⟧
@@ -251,9 +289,8 @@ def e20(draw: Draw) -> Erratum:
     why="the chain rule needs the derivative of the upstream map, not its value",
 )
 def e21(draw: Draw) -> Erratum:
-    params, X, Y = draw_network(draw, generic=True)
-    while len(params) < 2:
-        params, X, Y = draw_network(draw, generic=True)
+    deep = draw(st.sampled_from([w for w in ARCHITECTURES if len(w) >= 3]))  # p ≥ 2
+    params, X, Y = draw_network(draw, widths=deep, generic=True)
     ad = jax.grad(jd.objective)(params, X, Y)
     a = jd.forward_pass(params, X)
     y_down, z = f64(X), a.pre_activations[0]
@@ -280,4 +317,4 @@ def net_linear_collapse(draw: Draw) -> list[Pair]:
     params, X, _ = draw_network(draw, generic=True)
     W, b = jd.collapse_linear(params)
     out = jd.forward(params, X, hidden=jd.identity, output=jd.identity)
-    return [(out, jd.dense(X, W, b))]
+    return [(out, jd.dense(X, W, b)), (np.shape(W), (params[-1]["W"].shape[0], X.shape[1]))]
