@@ -106,9 +106,15 @@ def bp_eq1(draw: Draw) -> list[Pair]:
         (jd.tanh, jd.squared_error, jd.squared_error_gradient),
         (jd.softmax, jd.categorical_cross_entropy, jd.categorical_cross_entropy_gradient),
     ]:
-        y = f64(np.eye(3)[draw(st.integers(0, 2))])
+        if act is jd.softmax:
+            y = f64(np.eye(3)[draw(st.integers(0, 2))])
+        else:  # targets anywhere in [0, 1]
+            y = f64(draw(jt.probabilities(size=3, eps=0.0)))
         ad = jax.grad(lambda z, loss=loss, act=act, y=y: loss(act(z), y))(z)
-        pairs.append((jd.output_delta(grad(act(z), y), z, act), ad))
+        delta = jd.output_delta(grad(act(z), y), z, act)
+        pairs.append((delta, ad))
+        if act is jd.softmax:
+            pairs.append((delta, jd.softmax(z) - y))
     return pairs
 
 
