@@ -29,6 +29,7 @@ from jaxdnn.catalogue._support import (
     f64,
     generic_arrays,
     le,
+    same,
 )
 from jaxdnn.catalogue.optimizers import parity
 
@@ -94,7 +95,17 @@ def _ge0(gap: Any, *terms: Any) -> Pair:
 def opt_convex_def(draw: Draw) -> list[Pair]:
     x, y = _points(draw)
     tau = draw(jt.finite_floats(0.0, 1.0))
-    return [_ge0(jd.convexity_gap(f, x, y, tau), f(x), f(y)) for f, _, _ in _convex_family(draw)]
+    family = _convex_family(draw)
+    # the check can fail: Σ sin is not convex (its gap at 0, π, τ = ½ is −1)
+    sin_gap = jd.convexity_gap(_sum_sin, f64([0.0]), f64([np.pi]), 0.5)
+    return [_ge0(jd.convexity_gap(f, x, y, tau), f(x), f(y)) for f, _, _ in family] + [
+        *((abs(jd.convexity_gap(f, x, y, 1.0)), 0.0) for f, _, _ in family),  # τ = 1: f(x) − f(x)
+        (sin_gap, -1.0),
+    ]
+
+
+def _sum_sin(v: jax.Array) -> jax.Array:
+    return jnp.sum(jnp.sin(v))
 
 
 @proposition(
@@ -105,8 +116,12 @@ def opt_convex_def(draw: Draw) -> list[Pair]:
 )
 def opt_convex_foc(draw: Draw) -> list[Pair]:
     x, y = _points(draw)
+    sin_gap = jd.first_order_convexity_gap(_sum_sin, f64([np.pi / 2]), f64([3 * np.pi / 2]))
     return [
         _ge0(jd.first_order_convexity_gap(f, x, y), f(x), f(y)) for f, _, _ in _convex_family(draw)
+    ] + [
+        *((jd.first_order_convexity_gap(f, x, x), 0.0) for f, _, _ in _convex_family(draw)),
+        (sin_gap, -2.0),  # Σ sin violates it: the check can fail
     ]
 
 
@@ -119,8 +134,15 @@ def opt_convex_foc(draw: Draw) -> list[Pair]:
 def opt_lsmooth_def(draw: Draw) -> list[Pair]:
     x, y = _points(draw)
     y = y + (1.0 if bool(jnp.all(x == y)) else 0.0)
-    return [
-        le(jd.lipschitz_ratio(g, x, y), L * (1 + 1e-12) + 1e-12) for _, g, L in _convex_family(draw)
+    family = _convex_family(draw)
+    A = family[0][1].keywords["A"]  # the quadratic's constant λ_max(A) is attained, so smallest
+    w, V = np.linalg.eigh(np.asarray(A))
+    attained = jd.lipschitz_ratio(
+        family[0][1], f64(V[:, -1]) + family[0][1].keywords["c"], family[0][1].keywords["c"]
+    )
+    return [le(jd.lipschitz_ratio(g, x, y), L * (1 + 1e-12) + 1e-12) for _, g, L in family] + [
+        (attained, w[-1]) if w[-1] > 1e-6 else (0.0, 0.0),
+        (jd.quadratic_smoothness(A), w[-1]),
     ]
 
 
@@ -153,6 +175,9 @@ def opt_cocoercivity(draw: Draw) -> list[Pair]:
             terms = (f(x), f(y), jnp.dot(g(y) - g(x), y - x))
             pairs.append(_ge0(jd.cocoercivity_gap(g, L, x, y), *terms))
             pairs.append(_ge0(jd.cocoercivity_intermediate_gap(f, L, x, y), *terms))
+            pairs.append((jd.cocoercivity_gap(g, L, x, x), 0.0))
+    # convexity is needed: −½‖x‖² is 1-smooth, and its gap is −2‖y − x‖² < 0
+    pairs.append((jd.cocoercivity_gap(lambda v: -v, 1.0, x, y), -2 * jnp.sum((y - x) ** 2)))
     return pairs
 
 
@@ -209,10 +234,18 @@ def opt_stationary(draw: Draw) -> list[Pair]:
     sse_grad = jax.grad(lambda b: jnp.sum((X @ b - y) ** 2))(beta)
     ridge_grad = jax.grad(lambda b: jnp.sum((X @ b - y) ** 2) + lam * jnp.sum(b[1:] ** 2))(beta_lam)
     scale = 1.0 + float(jnp.max(jnp.abs(X.T @ y)))
+    # softmax-CCE with one-hot y* has no minimiser: ξ → 0 along t·y*, ∇ = S − y* never 0
+    onehot = f64([0.0, 1.0, 0.0])
+    norms = [
+        float(jnp.linalg.norm(jd.softmax_cross_entropy_gradient(t * onehot, onehot)))
+        for t in (1.0, 30.0)
+    ]
     return [
         (g(g.keywords["c"]), np.zeros(_M)),
+        (_log_cosh_grad(g.keywords["c"], g.keywords["c"]), np.zeros(_M)),
         (sse_grad / scale, np.zeros(3)),
         (ridge_grad / scale, np.zeros(3)),
+        same(min(norms) > 0 and float(jd.softmax_cross_entropy(30.0 * onehot, onehot)) < 1e-12),
     ]
 
 
@@ -235,7 +268,15 @@ def opt_gd(draw: Draw) -> list[Pair]:
         x = optax.apply_updates(x, updates)
         expected.append(x)
     network = parity("gd_parity", ("gd", "optax.sgd"))(draw)  # jaxdnn.gradient_descent on O_c+
-    return [(traj[1], x0 - lr * _quadratic_grad(x0, A, c)), (traj, jnp.stack(expected)), *network]
+    still = jd.gd_trajectory(_quadratic_grad, c, 0.5, 5, args=(A, c))  # ∇f(x^(0)) = 0: x stays
+    return [
+        (np.shape(traj), (11, _M)),
+        (traj[0], x0),
+        (traj[1], x0 - lr * _quadratic_grad(x0, A, c)),
+        (traj, jnp.stack(expected)),
+        *network,
+        same(np.array_equal(still, np.repeat(np.asarray(c)[None], 6, axis=0))),
+    ]
 
 
 @proposition(
@@ -290,4 +331,9 @@ def e39(draw: Draw) -> Erratum:
     C, R2 = jd.gd_rate_constant(0.5, 1.0), radius**2
     corrected = le(delta[1:], delta[:-1] - C / R2 * delta[:-1] ** 2 + 1e-18)
     printed = le(delta[1:], delta[:-1] - C / R2 * delta[:-1])
-    return Erratum([corrected], [printed])
+    # and the proof's δ_n ≤ ‖∇f(x^(n))‖·‖x^(n) − x*‖ ≤ ‖∇f(x^(n))‖·R
+    gnorm = jnp.linalg.norm(jax.vmap(lambda x: _quadratic_grad(x, A, c))(traj), axis=1)
+    dist = jnp.linalg.norm(traj, axis=1)
+    return Erratum(
+        [corrected, le(delta, gnorm * dist + 1e-18), le(dist, radius + 1e-18)], [printed]
+    )
