@@ -30,6 +30,7 @@ from jaxdnn.catalogue._registry import (
 from jaxdnn.catalogue._support import (
     draw_network,
     f64,
+    le,
     leaf_pairs,
     same,
 )
@@ -115,19 +116,20 @@ def e06(draw: Draw) -> Erratum:
     return Erratum([(first_iterate, expected)], [(flat, expected)])
 
 
-alg_momentum = proposition(
+@proposition(
     "P-ALG-MOMENTUM",
     "corrected",
     "m^(0) = 0; m^(n+1) = β·m^(n) + (1 − β)·∇f(x^(n)); x^(n+1) = x^(n) − α·m^(n+1), β ∈ [0, 1)",
     f"{D1} Def 6.5 eq (23)",
-)(
-    parity(
+)
+def alg_momentum(draw: Draw) -> list[Pair]:
+    pairs = parity(
         "alg_momentum",
         ("momentum", "optax.sgd momentum"),
         ("momentum", "optax.ema scale"),
         ("momentum β=0", "gd"),
-    )
-)
+    )(draw)
+    return pairs + _momentum_closed_form()
 
 
 @erratum(
@@ -159,11 +161,13 @@ def e05(draw: Draw) -> Erratum:
 def e07(draw: Draw) -> Erratum:
     params, X, Y = draw_network(draw, widths=PARITY_WIDTHS, generic=True)
     flat = ravel_pytree(params)[0]
-    try:
-        jd.momentum(ALPHA, 1.0)
-        rejected = False
-    except ValueError:
-        rejected = True
+    rejected = True
+    for beta in (1.0, -0.1, 1.5):  # β ∉ [0, 1) is refused, naming beta
+        try:
+            jd.momentum(ALPHA, beta)
+            rejected = False
+        except ValueError as error:
+            rejected = rejected and "beta" in str(error)
     stuck = _trajectory("optax.ema β=1 scale", params, X, Y)[-1]
     moving = _trajectory("momentum β=0.5", params, X, Y)[-1]  # an admissible β trains
     return Erratum([same(rejected), (stuck, flat)], [(stuck, moving)])
@@ -219,7 +223,7 @@ def alg_bp_gd(draw: Draw) -> list[Pair]:
     return leaf_pairs(stepped, reverse)
 
 
-alg_bp_momentum = proposition(
+@proposition(
     "P-ALG-BP-MOMENTUM",
     "corrected",
     (
@@ -227,7 +231,10 @@ alg_bp_momentum = proposition(
         "MOMENTUM"
     ),
     f"{D1} Def 6.7",
-)(parity("alg_bp_momentum", ("momentum", "optax.sgd momentum")))
+)
+def alg_bp_momentum(draw: Draw) -> list[Pair]:
+    pairs = parity("alg_bp_momentum", ("momentum", "optax.sgd momentum"))(draw)
+    return pairs + _momentum_buffers()
 
 
 @proposition(
@@ -311,12 +318,19 @@ def alg_bp_sgd(draw: Draw) -> list[Pair]:
     return leaf_pairs(fitted, step)
 
 
-alg_rmsprop = proposition(
+@proposition(
     "P-ALG-RMSPROP",
     "corrected",
     "v_0 = 0, v_t = β·v_{t−1} + (1 − β)·g_t², w_{t+1} = w_t − η·g_t/√(v_t + ε)",
     f"{D2} §7.5 eqs (8)–(10)",
-)(parity("alg_rmsprop", ("rmsprop", "optax.rmsprop"), ("rmsprop outside", "optax.rmsprop outside")))
+)
+def alg_rmsprop(draw: Draw) -> list[Pair]:
+    pairs = parity(
+        "alg_rmsprop",
+        ("rmsprop", "optax.rmsprop"),
+        ("rmsprop outside", "optax.rmsprop outside"),
+    )(draw)
+    return pairs + _rmsprop_first_step()
 
 
 @erratum(
@@ -334,7 +348,7 @@ def e04(draw: Draw) -> Erratum:
     return Erratum([(inside, expected)], [(-g / (jnp.sqrt(0.1 * g * g) + 1e-2), expected)])
 
 
-alg_adam = proposition(
+@proposition(
     "P-ALG-ADAM",
     "corrected",
     (
@@ -342,7 +356,14 @@ alg_adam = proposition(
         "η·m̂_t/(√v̂_t + ε) with m̂_t = m_t/(1 − β₁^t), v̂_t = v_t/(1 − β₂^t)"
     ),
     f"{D2} §7.6 eqs (11)–(14)",
-)(parity("alg_adam", ("adam", "optax.adam"), ("adam eps_root", "optax.adam eps_root")))
+)
+def alg_adam(draw: Draw) -> list[Pair]:
+    pairs = parity("alg_adam", ("adam", "optax.adam"), ("adam eps_root", "optax.adam eps_root"))(
+        draw
+    )
+    return pairs + _adam_first_steps()
+
+
 alg_adam_002 = proposition(
     "P-ALG-ADAM-002",
     "corrected",
@@ -373,4 +394,79 @@ def e03(draw: Draw) -> Erratum:
         reference = ref_tx.update(g, ref_tx.init(g))[0]
     v, s = (1 - 0.9) * g, (1 - 0.999) * g * g
     printed = -1e-3 * v / jnp.sqrt(s + 1e-8) * g * g
-    return Erratum([(step, reference)], [(printed, reference)])
+    # scaling g by 10 leaves Adam's step and multiplies the printed one by about 100
+    step10 = tx.update(10 * g, tx.init(g))[0]
+    printed10 = -1e-3 * (10 * v) / jnp.sqrt(100 * s + 1e-8) * 100 * g * g
+    return Erratum(
+        [
+            (step, reference),
+            le(jnp.abs(step10 - step), 1e-6 * jnp.abs(step)),  # up to ε's share of √v̂ + ε
+            le(jnp.abs(printed10 / printed - 100.0), 0.2),
+        ],
+        [(printed, reference)],
+    )
+
+
+_X0 = f64([1.0, -2.0])
+
+
+def _quadratic_13(x: jax.Array) -> jax.Array:
+    return 0.5 * jnp.sum(f64([1.0, 3.0]) * x * x)
+
+
+def _run(tx: optax.GradientTransformation, x0: jax.Array, steps: int) -> np.ndarray:
+    """Iterates x^(1), …, x^(steps) of ``tx`` on f(x) = ½(x₁² + 3x₂²)."""
+    state, xs, x = tx.init(x0), [], x0
+    for _ in range(steps):
+        updates, state = tx.update(jax.grad(_quadratic_13)(x), state, x)
+        x = optax.apply_updates(x, updates)
+        xs.append(x)
+    return np.stack(xs)
+
+
+def _momentum_closed_form() -> list[Pair]:
+    """x^(1) = x^(0) − α(1 − β)∇f(x^(0)) ≠ x^(0); m^(n) = (1 − β) Σ_{k<n} β^{n−1−k} ∇f(x^(k))."""
+    xs = _run(jd.momentum(ALPHA, BETA), _X0, 6)
+    iterates = np.concatenate([np.asarray(_X0)[None], xs])
+    grads = [np.asarray(jax.grad(_quadratic_13)(f64(x))) for x in iterates[:-1]]
+    m_6 = (1 - BETA) * sum(BETA ** (5 - k) * grads[k] for k in range(6))
+    return [
+        (xs[0], _X0 - ALPHA * (1 - BETA) * jax.grad(_quadratic_13)(_X0)),
+        same(not np.array_equal(xs[0], _X0)),
+        (iterates[6], iterates[5] - ALPHA * m_6),
+    ]
+
+
+def _momentum_buffers() -> list[Pair]:
+    """One zero buffer per W^(k) and b^(k), of its shape."""
+    params = jd.init_params(jax.random.PRNGKey(5), PARITY_WIDTHS, dtype=jnp.float64)
+    state = jd.momentum(ALPHA, BETA).init(params)
+    leaves = zip(jax.tree.leaves(state.momentum), jax.tree.leaves(params), strict=True)
+    return [same(m.shape == p.shape and not np.any(m)) for m, p in leaves]
+
+
+def _rmsprop_first_step() -> list[Pair]:
+    """The first step is η·g/√((1 − β)g² + ε)."""
+    g = f64([1e-3])
+    tx = jd.rmsprop(1.0, 0.9, 1e-2)
+    return [(tx.update(g, tx.init(g))[0], -g / np.sqrt(0.1 * 1e-6 + 1e-2))]
+
+
+def _adam_first_steps() -> list[Pair]:
+    """The first step has size η for any non-zero gradient (m̂/√v̂ = sign g); with ε = 0 scaling
+    the gradients by c > 0 leaves every step unchanged."""
+    g = f64([1e-3, -5.0, 1e3])
+    first = jd.adam(1e-3, eps=1e-12)
+    tx = jd.adam(1e-2, eps=0.0, eps_root=1e-300)
+    gs = jax.random.normal(jax.random.PRNGKey(4), (5, 3), dtype=jnp.float64)
+    steps = []
+    for c in (1.0, 1e3):
+        state, out = tx.init(gs[0]), []
+        for gradient in gs:
+            update, state = tx.update(c * gradient, state)
+            out.append(update)
+        steps.append(np.stack(out))
+    return [
+        (np.abs(first.update(g, first.init(g))[0]), np.full(3, 1e-3)),
+        (steps[1], steps[0]),
+    ]

@@ -365,7 +365,16 @@ def gd_step_004(draw: Draw) -> list[Pair]:
     lr = draw(jt.finite_floats(1e-3, 1.0))
     flat, unravel = ravel_pytree(params)
     expected = unravel(flat - lr * ravel_pytree(grads)[0])
-    return leaf_pairs(jd.gd_step(params, grads, lr), expected)
+    zeros = jax.tree.map(jnp.zeros_like, grads)  # ∇C = 0 leaves every parameter unchanged
+    still = jd.gd_step(params, zeros, lr)
+    return leaf_pairs(jd.gd_step(params, grads, lr), expected) + [
+        same(
+            all(
+                np.array_equal(a, b)
+                for a, b in zip(jax.tree.leaves(still), jax.tree.leaves(params), strict=True)
+            )
+        )
+    ]
 
 
 @erratum(
@@ -387,7 +396,21 @@ def e17(draw: Draw) -> Erratum:
     c0 = jd.objective(params, X, Y)
     down = jd.objective(jd.gd_step(params, grads, 1e-6), X, Y)
     up = jd.objective(jd.gd_step(params, grads, -1e-6), X, Y)
-    return Erratum([le(down, c0)], [le(up, c0 - 1e-9)])
+    # each parameter moves against the sign of its own partial: negative partials increase
+    stepped = jd.gd_step(params, grads, 1e-2)
+    signs = []
+    for g, before, after in zip(
+        *(jax.tree.leaves(t) for t in (grads, params, stepped)), strict=True
+    ):
+        g, before, after = np.asarray(g), np.asarray(before), np.asarray(after)
+        moves = 1e-2 * np.abs(g) > 1e-12 * (1 + np.abs(before))  # a step above rounding
+        signs.append(
+            same(
+                bool(np.all(after[moves & (g < 0)] > before[moves & (g < 0)]))
+                and bool(np.all(after[moves & (g > 0)] < before[moves & (g > 0)]))
+            )
+        )
+    return Erratum([le(down, c0), *signs], [le(up, c0 - 1e-9)])
 
 
 @erratum(
