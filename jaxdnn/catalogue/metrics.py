@@ -40,9 +40,13 @@ def met_accuracy(draw: Draw) -> list[Pair]:
 
     y, yhat = _labels(draw, 3), _labels(draw, 3)
     P = np.stack([draw(jt.simplex_points(size=3)) for _ in range(4)])
+    ties = np.array([[0.4, 0.4, 0.2], [0.1, 0.3, 0.3]])  # a tie goes to the lowest index
     return [
         (jd.accuracy(y, yhat), accuracy_score(y, yhat)),
+        le(jd.accuracy(y, yhat), 1.0),
+        le(-jd.accuracy(y, yhat), 0.0),
         (jd.predict_class(P), np.argmax(P, axis=1)),
+        same(np.array_equal(jd.predict_class(ties), [0, 1])),
     ]
 
 
@@ -59,7 +63,7 @@ def met_imbalance(draw: Draw) -> list[Pair]:
     y = np.array([0] * 95 + [1] * 5)
     perm = np.random.default_rng(draw(st.integers(0, 2**31 - 1))).permutation(100)
     y, yhat = y[perm], np.zeros(100, dtype=int)
-    return [(jd.accuracy(y, yhat), 0.95), (jd.recall(y, yhat), 0.0)]
+    return [(jd.accuracy(y, yhat), 0.95), (jd.recall(y, yhat), 0.0), (jd.precision(y, yhat), 0.0)]
 
 
 @erratum(
@@ -84,15 +88,23 @@ def e48(draw: Draw) -> Erratum:
     f"{D2} §8.1",
 )
 def met_precision_recall(draw: Draw) -> list[Pair]:
-    from sklearn.metrics import precision_score, recall_score
+    from sklearn.metrics import confusion_matrix, precision_score, recall_score
 
-    k = draw(st.sampled_from([2, 3]))
-    y, yhat = _labels(draw, k), _labels(draw, k)
-    pairs = []
-    for average in (["binary"] if k == 2 else []) + ["macro", "micro", "weighted"]:
-        kw = {"average": average, "zero_division": 0, "labels": list(range(k))}
-        pairs.append((jd.precision(y, yhat, k, average), precision_score(y, yhat, **kw)))
-        pairs.append((jd.recall(y, yhat, k, average), recall_score(y, yhat, **kw)))
+    k = draw(st.sampled_from([2, 3, 4]))
+    y, yhat = _labels(draw, k), _labels(draw, max(k - 1, 2))  # a class never predicted
+    pairs = [(jd.confusion_matrix(y, yhat, k), confusion_matrix(y, yhat, labels=range(k)))]
+    for average in (["binary"] if k == 2 else []) + [None, "macro", "micro", "weighted"]:
+        kw = {"average": average, "zero_division": 0}
+        pairs += [
+            (jd.precision(y, yhat, k, average), precision_score(y, yhat, labels=range(k), **kw)),
+            (jd.recall(y, yhat, k, average), recall_score(y, yhat, labels=range(k), **kw)),
+        ]
+        if average != "binary":  # without n_classes: the labels present, scikit-learn's default
+            pairs += [
+                (jd.precision(y, yhat, average=average), precision_score(y, yhat, **kw)),
+                (jd.recall(y, yhat, average=average), recall_score(y, yhat, **kw)),
+            ]
+    pairs.append((jd.confusion_matrix(y, yhat), confusion_matrix(y, yhat)))
     return pairs
 
 
@@ -108,13 +120,20 @@ def met_fscore(draw: Draw) -> list[Pair]:
     y, yhat = _labels(draw, 2), _labels(draw, 2)
     f = jd.f1_score(y, yhat)
     p, r = float(jd.precision(y, yhat)), float(jd.recall(y, yhat))
+    y3, yhat3 = _labels(draw, 3), _labels(draw, 3)
+    averages = [
+        (
+            jd.f1_score(y3, yhat3, 4, average),
+            f1_score(y3, yhat3, average=average, labels=range(4), zero_division=0),
+        )
+        for average in (None, "macro", "micro", "weighted")
+    ]
     return [
         (f, f1_score(y, yhat, zero_division=0)),
         (f, 2 * p * r / (p + r) if p + r > 0 else 0.0),
-        (
-            jd.f1_score(y, yhat, 3, "macro"),
-            f1_score(y, yhat, average="macro", labels=[0, 1, 2], zero_division=0),
-        ),
+        le(min(p, r), f + 1e-12),
+        le(f, max(p, r) + 1e-12),
+        *averages,
     ]
 
 
@@ -149,6 +168,7 @@ def met_mse(draw: Draw) -> list[Pair]:
 
     y, yhat = draw(jt.vectors(size=6)), draw(jt.vectors(size=6))
     return [
+        (jd.mse(np.array([3.0]), np.array([1.0])), 4.0),  # n = 1: one sample
         (jd.mse(y, yhat), mean_squared_error(y, yhat)),
         (jd.mse(y, yhat), 2 * jd.half_mean_squared_error(yhat, y)),
     ]
@@ -226,7 +246,12 @@ def met_mape(draw: Draw) -> list[Pair]:
     y = draw(jt.vectors(size=6))
     y = np.where(np.abs(y) < 0.5, 0.5 + np.abs(y), y)
     yhat = draw(jt.vectors(size=6))
-    return [(jd.mape(y, yhat), mean_absolute_percentage_error(y, yhat))]
+    zero, zero_hat = np.array([0.0, 2.0, 4.0]), np.array([1.0, 2.0, 3.0])  # y = 0: max(|y|, ε)
+    return [
+        (jd.mape(y, yhat), mean_absolute_percentage_error(y, yhat)),
+        (jd.mape(zero, zero_hat), mean_absolute_percentage_error(zero, zero_hat)),
+        same(float(jd.mape(zero, zero_hat)) > 1e15),
+    ]
 
 
 @erratum(
