@@ -5,6 +5,7 @@ validation (002_0dd137535febb580.txt §1, §9, §10).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -25,6 +26,7 @@ from jaxdnn.catalogue._support import (
     draw_design,
     f64,
     le,
+    same,
 )
 
 
@@ -36,7 +38,8 @@ from jaxdnn.catalogue._support import (
 )
 def cap_linear_model(draw: Draw) -> list[Pair]:
     theta, X = draw(jt.vectors(size=4)), draw(jt.vectors(size=(3, 4)))
-    return [(jd.linear_model(theta, X), jd.dense(X, theta[None, :], jnp.zeros(1))[:, 0])]
+    expected = jd.dense(X, theta[None, :], jnp.zeros(1))[:, 0]
+    return [(jd.linear_model(theta, X), expected), (jd.linear_model(theta, X[0]), expected[0])]
 
 
 @proposition(
@@ -48,7 +51,10 @@ def cap_linear_model(draw: Draw) -> list[Pair]:
 def cap_rmse_unseen(draw: Draw) -> list[Pair]:
     theta, X, y = draw(jt.vectors(size=4)), draw(jt.vectors(size=(5, 4))), draw(jt.vectors(size=5))
     f = functools.partial(jd.linear_model, theta)
-    return [(jd.unseen_rmse(f, X, y), np.sqrt(np.mean((y - X @ theta) ** 2)))]
+    return [
+        (jd.unseen_rmse(f, X, y), np.sqrt(np.mean((y - X @ theta) ** 2))),
+        (jd.unseen_rmse(f, X, y), jd.rmse(y, f(X))),
+    ]
 
 
 @proposition(
@@ -64,7 +70,15 @@ def cap_lsq(draw: Draw) -> list[Pair]:
     beta = jd.least_squares(X, y)
     reference = np.linalg.lstsq(np.asarray(X), np.asarray(y), rcond=None)[0]
     sk = LinearRegression(fit_intercept=False).fit(np.asarray(X), np.asarray(y)).coef_
-    return [(beta, reference), (beta, sk), (jd.least_squares(X, y, method="lstsq"), reference)]
+    beta0 = f64(draw(jt.vectors(size=3, bound=3.0)))
+    scale = 1.0 + float(jnp.max(jnp.abs(y)))
+    return [
+        (beta, reference),
+        (beta, sk),
+        (jd.least_squares(X, y, method="lstsq"), reference),
+        (X.T @ (X @ beta - y) / scale, np.zeros(3)),  # the normal equations hold
+        (jd.least_squares(X, X @ beta0), beta0),  # noiseless data are recovered
+    ]
 
 
 @proposition(
@@ -79,6 +93,7 @@ def cap_poly_features(draw: Draw) -> list[Pair]:
     return [
         (jd.polynomial_features(x, degree), np.vander(x, degree + 1, increasing=True)),
         (jd.polynomial_features(2.0, 2), [1.0, 2.0, 4.0]),
+        (jd.polynomial_features(0.0, 2), [1.0, 0.0, 0.0]),  # 0⁰ = 1
     ]
 
 
@@ -133,12 +148,19 @@ def cap_ridge(draw: Draw) -> list[Pair]:
     X, y = np.asarray(draw_design(draw, 10, 3)), np.asarray(draw(jt.vectors(size=10)))
     lam = draw(st.one_of(st.sampled_from([0.0, 1.0]), jt.finite_floats(1e-6, 1e3)))
     Xi = np.column_stack([np.ones(10), X])
+    norms = [
+        float(np.linalg.norm(jd.ridge(X, y, lam_k, penalize_intercept=True)))
+        for lam_k in (0.0, 0.1, 1.0, 10.0, 100.0, 1e12)
+    ]
     fitted = Ridge(alpha=lam, fit_intercept=True, solver="cholesky").fit(X, y)
     plain = Ridge(alpha=lam, fit_intercept=False, solver="cholesky").fit(X, y)
     return [
         (jd.ridge(Xi, y, lam), np.concatenate([[fitted.intercept_], fitted.coef_])),
         (jd.ridge(X, y, lam, penalize_intercept=True), plain.coef_),
         (jd.ridge(X, y, 0.0, penalize_intercept=True), jd.least_squares(X, y)),
+        # ‖β_λ‖ does not increase with λ, and β_λ → 0 as λ → ∞
+        *(le(b, a * (1 + 1e-12)) for a, b in zip(norms, norms[1:], strict=False)),
+        le(norms[-1], 1e-9 * (1 + norms[0])),
     ]
 
 
@@ -159,7 +181,26 @@ def cap_validation(draw: Draw) -> list[Pair]:
     parts = jd.train_val_test_split(key, X, Y)
     rows = np.concatenate([part[0][:, 0] for part in parts]).astype(int)
     again = jd.train_val_test_split(key, X, Y)
+    # the degree with the smallest validation error is chosen; the fits use training rows only
+    x = np.linspace(-1, 1, 40)[np.random.default_rng(n).permutation(40)]
+    target = np.sin(3 * x) + 0.1 * np.cos(17 * x)
+    train, val = slice(0, 25), slice(25, 40)
+
+    def fit(degree: int) -> jax.Array:
+        return jd.least_squares(jd.polynomial_features(x[train], degree), target[train])
+
+    def score_on(values: np.ndarray) -> Callable[[jax.Array], jax.Array]:
+        def score(beta: jax.Array) -> jax.Array:
+            Phi = jd.polynomial_features(x[val], beta.shape[0] - 1)
+            return jd.unseen_rmse(lambda X: X @ beta, Phi, values)
+
+        return score
+
+    best, beta, scores = jd.select_by_validation(range(8), fit, score_on(target[val]))
     return [
+        (scores[best], min(scores)),
+        same(min(scores) < scores[1]),  # a straight line under-fits sin(3x)
+        (beta, fit(best)),  # changing validation targets cannot change a fit
         (np.sort(rows), np.arange(n)),
         *((Yp, Y[Xp[:, 0].astype(int)]) for Xp, Yp in parts),
         *((a[0], b[0]) for a, b in zip(parts, again, strict=True)),
