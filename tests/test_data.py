@@ -1,4 +1,5 @@
-"""Data sets and splits (P-NET-BATCH, P-LOSS-CCE-INTLABEL, P-CAP-VALIDATION; decision 11)."""
+"""Data sets and splits: loading, one-hot labels, stratified splits and standardisation fitted
+on the training part (decision 11)."""
 
 import jax
 import numpy as np
@@ -25,8 +26,8 @@ EXPECTED = {  # name: (n, features, outputs, task)
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
-def test_P_NET_BATCH_datasets_load_one_sample_per_row(name):
-    """P-NET-BATCH: every data set loads offline as X (n, m_0), Y (n, m_p), finite, with labels
+def test_datasets_load_one_sample_per_row(name):
+    """Every data set loads offline as X (n, m_0), Y (n, m_p), finite, with labels
     fit for its head (checked by check_dataset)."""
     data = load_dataset(name)
     n, m_in, m_out, task = EXPECTED[name]
@@ -39,15 +40,15 @@ def test_load_dataset_rejects_unknown_name():
         load_dataset("mnist")
 
 
-def test_P_LOSS_CCE_INTLABEL_one_hot_rows():
-    """P-LOSS-CCE-INTLABEL: label c becomes e_c; labels out of range are rejected by name."""
+def test_one_hot_rows_and_refused_labels():
+    """Label c becomes e_c; labels out of range are rejected by name."""
     np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(ValueError, match=r"labels\[1\] = 3"):
         one_hot(np.array([0, 3]), 3)
 
 
-def test_P_CAP_VALIDATION_stratified_split_is_a_disjoint_deterministic_partition():
-    """P-CAP-VALIDATION, decision 11: training, validation and test parts are disjoint, hold
+def test_stratified_split_is_a_disjoint_deterministic_partition():
+    """Decision 11: training, validation and test parts are disjoint, hold
     every row once, keep each class's proportion (±1 row), and depend only on the key."""
     data = load_dataset("iris")
     X = np.column_stack([np.arange(150), data.X])  # column 0 identifies the row
@@ -65,7 +66,7 @@ def test_P_CAP_VALIDATION_stratified_split_is_a_disjoint_deterministic_partition
     assert not np.array_equal(other[0][0], parts[0][0])
 
 
-def test_P_CAP_VALIDATION_regression_split_and_bad_fractions():
+def test_regression_split_and_bad_fractions():
     data = load_dataset("diabetes")
     parts = train_val_test_split(KEY, data.X, data.Y)
     assert sum(p[0].shape[0] for p in parts) == 442
@@ -75,16 +76,16 @@ def test_P_CAP_VALIDATION_regression_split_and_bad_fractions():
         train_val_test_split(KEY, data.X, data.Y, stratify=True)
 
 
-def test_P_CAP_VALIDATION_standardizer_uses_training_statistics():
-    """P-CAP-VALIDATION: statistics from the training split only; constant columns map to 0."""
+def test_standardizer_uses_training_statistics():
+    """Statistics from the training split only; constant columns map to 0."""
     train = np.array([[1.0, 5.0], [3.0, 5.0]])
     mean, std = fit_standardizer(train)
     np.testing.assert_array_equal(standardize(train, mean, std), [[-1.0, 0.0], [1.0, 0.0]])
     np.testing.assert_array_equal(standardize(np.array([[5.0, 6.0]]), mean, std), [[3.0, 1.0]])
 
 
-def test_P_CAP_VALIDATION_load_splits_standardises_with_training_statistics():
-    """P-CAP-VALIDATION: the training features have mean 0 and standard deviation 1 (or 0 for
+def test_load_splits_standardises_with_training_statistics():
+    """The training features have mean 0 and standard deviation 1 (or 0 for
     constant columns); the other parts use the same training statistics."""
     splits = jd.load_splits("wine", KEY)
     X_train = splits.train[0]
@@ -94,7 +95,7 @@ def test_P_CAP_VALIDATION_load_splits_standardises_with_training_statistics():
     np.testing.assert_allclose(splits.val[0], (raw_val - splits.mean) / splits.std)
 
 
-def test_P_CAP_VALIDATION_split_does_not_depend_on_float_precision():
+def test_split_does_not_depend_on_float_precision():
     """The split is a function of the key alone: the same rows with and without x64."""
     data = load_dataset("wine")
     with_x64 = train_val_test_split(KEY, data.X, data.Y)

@@ -1,4 +1,6 @@
-"""Metrics against scikit-learn (catalogue §2.L; decisions 7, 8; errata E-44, E-45, E-48)."""
+"""Metrics as functions: the label sets of decisions 7 and 8, the cases where scikit-learn
+raises or answers, shapes refused, and metrics under jit. (What each metric computes is the
+catalogue's P-MET-… entries.)"""
 
 import warnings
 

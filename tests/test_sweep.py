@@ -1,5 +1,4 @@
-"""Sweeps: many models at once under jax.vmap, each equal to its fit alone (catalogue
-P-ALG-BP-SGD, P-ALG-MINIBATCH)."""
+"""Sweeps: many models at once under jax.vmap, each equal to its fit alone."""
 
 import functools
 import logging
@@ -27,8 +26,8 @@ def _alone(seed, optimizer, **kwargs):
     return jd.fit(params, kwargs.pop("X", X), kwargs.pop("Y", Y), optimizer, key=fit_key, **kwargs)
 
 
-def test_P_ALG_BP_SGD_sweep_equals_each_model_trained_alone(caplog):
-    """P-ALG-BP-SGD: a grid of 2 seeds × 2 learning rates × 2 momentum β (8 models, float64,
+def test_sweep_equals_each_model_trained_alone(caplog):
+    """A grid of 2 seeds × 2 learning rates × 2 momentum β (8 models, float64,
     2 epochs of B = 32 with a short last batch) is one compiled program, and each model's
     parameters and history equal fit with model_keys(seed) and that optimizer alone."""
     grid = {"learning_rate": [0.05, 0.2], "beta": [0.5, 0.9]}

@@ -1,7 +1,7 @@
-"""The training engine (catalogue P-ALG-MINIBATCH, P-ALG-GRAD-ESTIMATE, P-ALG-BP-SGD;
-erratum E-37)."""
+"""The training engine: batch indices, the padded last batch, fit's order of steps, backprop
+against autodiff, data-parallel meshes, histories and arguments. (The statements it implements
+are the catalogue's P-ALG-… entries.)"""
 
-import itertools
 import logging
 
 import jax
@@ -9,8 +9,6 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
 from sklearn.datasets import load_digits
 
 import jaxdnn as jd
@@ -23,36 +21,14 @@ KEY = jax.random.PRNGKey(0)
 # --- mini-batches -------------------------------------------------------------------------
 
 
-@settings(max_examples=40)  # every new n compiles a permutation program (~0.15 s)
-@example(n=5, batch_size=32, seed=0)  # n < B: one batch of n
-@example(n=64, batch_size=32, seed=0)  # B divides n: no short batch
-@example(n=33, batch_size=32, seed=0)  # a last batch of one sample
-@example(n=7, batch_size=1, seed=0)  # B = 1: stochastic gradient descent
-@example(n=1, batch_size=1, seed=0)
-@given(n=st.integers(1, 200), batch_size=st.integers(1, 64), seed=st.integers(0, 2**31 - 1))
-def test_P_ALG_MINIBATCH_batches_partition_a_permutation(n, batch_size, seed):
-    """P-ALG-MINIBATCH: ⌈n/B⌉ batches of B; the valid entries, in order, form a permutation of
-    range(n); only the last batch is short (n − B⌊n/B⌋ samples when B does not divide n, n when
-    n < B); a fixed key gives the same batches."""
-    idx, mask = batch_indices(jax.random.PRNGKey(seed), n, batch_size)
-    n_batches = -(-n // batch_size)
-    assert idx.shape == mask.shape == (n_batches, batch_size)
-    idx, mask = np.asarray(idx), np.asarray(mask)
-    np.testing.assert_array_equal(np.sort(idx[mask]), np.arange(n))
-    sizes = mask.sum(axis=1)
-    np.testing.assert_array_equal(sizes[:-1], batch_size)
-    assert sizes[-1] == (n % batch_size or batch_size) if n >= batch_size else sizes[-1] == n
-    np.testing.assert_array_equal(idx, batch_indices(jax.random.PRNGKey(seed), n, batch_size)[0])
-
-
 @pytest.mark.parametrize(("n", "batch_size"), [(0, 4), (5, 0), (5, 2.5)])
-def test_P_ALG_MINIBATCH_rejects_bad_sizes(n, batch_size):
+def test_batch_indices_rejects_bad_sizes(n, batch_size):
     with pytest.raises(ValueError, match="n must|batch_size must"):
         batch_indices(KEY, n, batch_size)
 
 
-def test_P_ALG_MINIBATCH_padded_masked_mean_equals_unpadded_mean():
-    """P-ALG-MINIBATCH: the masked mean over the padded last batch equals the plain mean over
+def test_padded_last_batch_mean_equals_the_unpadded_mean():
+    """The masked mean over the padded last batch equals the plain mean over
     its real samples, for the objective and its gradient; X and Y rows stay paired."""
     rng = np.random.default_rng(0)
     params = jd.init_params(KEY, (3, 4, 2))
@@ -77,41 +53,11 @@ X6 = _rng.normal(size=(6, 3))
 Y6 = np.eye(2)[_rng.integers(0, 2, size=6)]
 
 
-def test_P_ALG_GRAD_ESTIMATE_E37_batch_mean_estimates_gradient_over_n():
-    """P-ALG-GRAD-ESTIMATE, E-37: the batch estimate is the mean of per-sample gradients; over
-    all batches of a fixed size it averages to ∇O_c+/n (exhaustive, n = 6, size 2); with B = n it
-    is ∇O_c+/n exactly, which differs from ∇O_c+ (the sum objective) for n > 1."""
-    full = jax.grad(jd.objective)(PARAMS, X6, Y6, "sum")
-    subsets = list(itertools.combinations(range(6), 2))
-    estimates = [jax.grad(jd.objective)(PARAMS, X6[list(s)], Y6[list(s)], "mean") for s in subsets]
-    average = jax.tree.map(lambda *g: sum(g) / len(subsets), *estimates)
-    for a, b in zip(jax.tree.leaves(average), jax.tree.leaves(full), strict=True):
-        jt.assert_close(a, b / 6)
-    whole = jax.grad(jd.objective)(PARAMS, X6, Y6, "mean")
-    for a, b in zip(jax.tree.leaves(whole), jax.tree.leaves(full), strict=True):
-        jt.assert_close(a, b / 6)
-        assert not np.allclose(a, b)
-
-
 # --- fit ----------------------------------------------------------------------------------
 
 
-def test_P_ALG_BP_SGD_full_batch_epoch_is_one_gd_step():
-    """P-ALG-BP-SGD, P-ALG-BP-GD: with B = n one epoch is one gradient-descent step on the mean
-    objective; B > n means B = n (no sample dropped)."""
-    for batch_size in (6, 50):
-        trained, _ = fit(
-            PARAMS, X6, Y6, jd.gradient_descent(0.1), key=KEY, epochs=1, batch_size=batch_size
-        )
-        grads = jax.grad(jd.objective)(PARAMS, jnp.asarray(X6), jnp.asarray(Y6), "mean")
-        for a, b in zip(
-            jax.tree.leaves(trained), jax.tree.leaves(jd.gd_step(PARAMS, grads, 0.1)), strict=True
-        ):
-            jt.assert_close(a, b)
-
-
-def test_P_ALG_BP_SGD_batch_size_one_is_n_sample_steps():
-    """P-ALG-BP-SGD: B = 1 makes n stochastic steps, one per sample, in the epoch's permutation
+def test_fit_steps_through_the_batches_in_permutation_order():
+    """B = 1 makes n stochastic steps, one per sample, in the epoch's permutation
     order; the last short batch of B = 4 is used too."""
     trained, _ = fit(PARAMS, X6, Y6, jd.gradient_descent(0.1), key=KEY, epochs=1, batch_size=1)
     order = np.asarray(batch_indices(jax.random.fold_in(KEY, 0), 6, 1)[0][:, 0])
@@ -135,7 +81,7 @@ def test_P_ALG_BP_SGD_batch_size_one_is_n_sample_steps():
 @pytest.mark.parametrize(
     "loss", ["softmax_cross_entropy", "sigmoid_binary_cross_entropy", "half_mean_squared_error"]
 )
-def test_P_ALG_BP_SGD_backprop_and_autodiff_give_the_same_parameters(loss):
+def test_fit_with_backprop_and_autodiff_gives_the_same_parameters(loss):
     """fit with gradients="backprop" and "autodiff" gives the same parameters (float64,
     rtol 1e-10), for each head, with momentum, a short last batch and tanh hidden layers."""
     rng = np.random.default_rng(2)
@@ -355,8 +301,8 @@ def _same_run(a, b, rtol):
 
 
 @pytest.mark.parametrize("shape", [(8,), (4, 2)])
-def test_P_ALG_GRAD_ESTIMATE_data_parallel_fit_equals_one_device(shape):
-    """P-ALG-GRAD-ESTIMATE: fit with a mesh of the suite's 8 CPU devices (one axis, or 4 × 2
+def test_data_parallel_fit_equals_one_device(shape):
+    """fit with a mesh of the suite's 8 CPU devices (one axis, or 4 × 2
     with the batch split over both) applies the same batch-mean gradient as on one device: the
     parameters and history agree to float64 rounding (n = 100, B = 16: the padded last batch is
     split across devices too). The parameters come back replicated on every device, and the

@@ -252,10 +252,13 @@ def alg_minibatch(draw: Draw) -> list[Pair]:
     idx, mask = jd.batch_indices(key, n, B)
     valid = np.asarray(idx)[np.asarray(mask)]
     last = n - B * (n // B) or B
+    sizes = np.asarray(mask).sum(axis=1)
     return [
         (np.sort(valid), np.arange(n)),
-        (idx.shape[0], -(-n // B)),
-        (np.asarray(mask)[-1].sum(), min(last, n)),
+        (np.shape(idx), (-(-n // B), B)),
+        (sizes[:-1], np.full(len(sizes) - 1, B)),  # only the last batch is short
+        (sizes[-1], min(last, n)),
+        same(np.array_equal(idx, jd.batch_indices(key, n, B)[0])),  # a key fixes the batches
     ]
 
 
@@ -305,17 +308,20 @@ def e37(draw: Draw) -> Erratum:
 )
 def alg_bp_sgd(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw, widths=PARITY_WIDTHS, generic=True)
-    fitted, _ = jd.fit(
-        params,
-        X,
-        Y,
-        jd.gradient_descent(ALPHA),
-        key=jax.random.PRNGKey(0),
-        epochs=1,
-        batch_size=len(X),
-    )
     step = jd.gd_step(params, jax.grad(jd.objective)(params, X, Y, reduction="mean"), ALPHA)
-    return leaf_pairs(fitted, step)
+    pairs = []
+    for batch_size in (len(X), 50):  # B = n, and B > n means B = n: no sample is dropped
+        fitted, _ = jd.fit(
+            params,
+            X,
+            Y,
+            jd.gradient_descent(ALPHA),
+            key=jax.random.PRNGKey(0),
+            epochs=1,
+            batch_size=batch_size,
+        )
+        pairs += leaf_pairs(fitted, step)
+    return pairs
 
 
 @proposition(
