@@ -6,6 +6,7 @@ package cites is an entry, every entry is stated and sourced."""
 import importlib
 import pkgutil
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -79,3 +80,21 @@ def test_every_id_a_docstring_cites_is_an_entry():
     registry = {e.id for e in ENTRIES}
     missing = {id_: where for id_, where in cited_ids().items() if id_ not in registry}
     assert not missing, f"cited but not in the catalogue: {missing}"
+
+
+def test_no_other_test_checks_a_catalogue_entry_again():
+    """Each ID is checked here only: no other test function is named after a catalogue ID
+    (test_P_…, test_E…), and no other test's docstring starts with one."""
+    registry = {e.id for e in ENTRIES}
+    offenders = []
+    for path in Path(__file__).parent.glob("test_*.py"):
+        if path.name in ("test_catalogue.py", "test_verify.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for name in re.findall(r"^def (test_\w+)", text, re.MULTILINE):
+            if re.match(r"test_(P_[A-Z]|E\d)", name):
+                offenders.append(f"{path.name}::{name}")
+        for doc in re.findall(r'^    """([PE]-[A-Z0-9-]+)', text, re.MULTILINE):
+            if doc.rstrip(":,") in registry:
+                offenders.append(f"{path.name}: a docstring starting with {doc}")
+    assert not offenders, offenders
