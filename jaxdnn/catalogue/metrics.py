@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -104,7 +106,9 @@ def met_precision_recall(draw: Draw) -> list[Pair]:
                 (jd.precision(y, yhat, average=average), precision_score(y, yhat, **kw)),
                 (jd.recall(y, yhat, average=average), recall_score(y, yhat, **kw)),
             ]
-    pairs.append((jd.confusion_matrix(y, yhat), confusion_matrix(y, yhat)))
+    with warnings.catch_warnings():  # scikit-learn warns when only one label is present
+        warnings.simplefilter("ignore", UserWarning)
+        pairs.append((jd.confusion_matrix(y, yhat), confusion_matrix(y, yhat)))
     return pairs
 
 
