@@ -1,5 +1,6 @@
-"""Helpers shared by the catalogue's checks: pairs for inequalities and pytrees, the activation
-table, the upstream test family of the simplified Jacobians.
+"""Helpers shared by the catalogue's checks: pairs for inequalities, booleans and pytrees, the
+activation table, the upstream test family of the simplified Jacobians, and the draws of a dense
+layer, a network with its data, and a random design matrix.
 """
 
 from __future__ import annotations
