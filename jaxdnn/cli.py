@@ -812,10 +812,11 @@ def _network_size(args: argparse.Namespace | None) -> str:
     if args is None or args.command not in ("train", "sweep"):
         return ""
     from jaxdnn.data import load_dataset
+    from jaxdnn.network import param_count
 
     dataset = load_dataset(args.dataset)
     widths = (dataset.X.shape[1], *args.hidden, dataset.Y.shape[1])
-    count = sum((m + 1) * n for m, n in zip(widths[:-1], widths[1:], strict=True))
+    count = param_count(widths)
     models = len(args.seeds) * len(args.lr or [0] * 4) * len(args.beta) if "seeds" in args else 1
     return (
         f" for a network of widths {widths}, {count:,} parameters "
@@ -828,7 +829,9 @@ def _check_memory(widths: Sequence[int], models: int, device: Any) -> None:
     """Refuse, before allocating anything, a network whose parameters alone (×``models``, in
     float32) exceed the device's memory: one line, exit status 1, instead of a failed
     allocation deep inside XLA."""
-    count = sum((m + 1) * n for m, n in zip(widths[:-1], widths[1:], strict=True)) * models
+    from jaxdnn.network import param_count
+
+    count = param_count(widths) * models
     try:
         available = device.memory_stats()["bytes_limit"]
     except Exception:  # a CPU: its physical memory
