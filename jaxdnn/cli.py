@@ -124,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="seed of the draws (default: fresh, printed)"
     )
     verify.add_argument(
+        "--jobs",
+        type=int,
+        default=min(8, _usable_cores()),
+        help="worker processes (default: the usable cores, at most 8)",
+    )
+    verify.add_argument(
         "--wide",
         action="store_true",
         help="print each statement and source in full (rows wider than 80 columns)",
@@ -840,11 +846,18 @@ def _check_memory(widths: Sequence[int], models: int, device: Any) -> None:
         raise MemoryError(f"{4 * count / 2**30:,.1f} GiB of parameters")
 
 
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jaxdnn`` console script."""
+    global _RUNNING
     args = None
     try:
-        args = _parser().parse_args(argv)
+        args = _RUNNING = _parser().parse_args(argv)
         if args.command in ("train", "sweep"):
             _fill_defaults(args)
         if args.command == "verify":
@@ -858,7 +871,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"jaxdnn: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("jaxdnn: interrupted; the last finished epoch is checkpointed", file=sys.stderr)
+        print(_interrupted_message(args).strip(), file=sys.stderr)
         return 130
     except BrokenPipeError:  # stdout was closed (`jaxdnn … | head`): stop quietly, as cat does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -911,8 +924,18 @@ def _stop_on_interrupt(signum: int, frame: Any) -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
-    os.write(2, b"\njaxdnn: interrupted; every finished epoch is kept\n")
+    os.write(2, _interrupted_message(_RUNNING).encode())
     os._exit(130)
+
+
+_RUNNING: argparse.Namespace | None = None
+"""The parsed command line of the command running now (for the interruption message)."""
+
+
+def _interrupted_message(args: argparse.Namespace | None) -> str:
+    if args is not None and args.command == "verify":
+        return "\njaxdnn: interrupted\n"
+    return "\njaxdnn: interrupted; every finished epoch is kept\n"
 
 
 def entry_point() -> None:

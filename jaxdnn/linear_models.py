@@ -9,6 +9,7 @@ inputs are concrete; under ``jax.jit`` the functions compute without checks.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -56,6 +57,11 @@ def polynomial_features(x: ArrayLike, degree: int) -> Array:
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.floating):
         x = x.astype(jnp.result_type(float))
+    return _powers(x, int(degree))
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _powers(x: Array, degree: int) -> Array:
     # running products 1, x, x·x, …: the same multiplications as numpy.vander
     factors = jnp.concatenate(
         [jnp.ones((*x.shape, 1), x.dtype), jnp.repeat(x[..., None], degree, axis=-1)], axis=-1
@@ -103,7 +109,13 @@ def least_squares(X: ArrayLike, y: ArrayLike, method: str = "normal") -> Array:
                 f"X {X.shape} has rank {rank} < {X.shape[1]} columns: XᵀX is singular; use "
                 "ridge(X, y, lam) with lam > 0 or least_squares(X, y, method='lstsq')"
             )
-    return jnp.linalg.solve(X.T @ X, X.T @ y)
+    return _solve_normal_equations(X, y, 0.0, np.zeros(X.shape[1], X.dtype))
+
+
+@jax.jit
+def _solve_normal_equations(X: Array, y: Array, lam: ArrayLike, penalty: Array) -> Array:
+    """β = (XᵀX + λ·diag(penalty))⁻¹Xᵀy by a linear solve, one program per shape."""
+    return jnp.linalg.solve(X.T @ X + lam * jnp.diag(penalty), X.T @ y)
 
 
 def ridge(X: ArrayLike, y: ArrayLike, lam: float, penalize_intercept: bool = False) -> Array:
@@ -129,10 +141,10 @@ def ridge(X: ArrayLike, y: ArrayLike, lam: float, penalize_intercept: bool = Fal
                 "X[:, 0] must be the intercept column of ones when penalize_intercept=False "
                 "(prepend it, or pass penalize_intercept=True to penalise every coefficient)"
             )
-    penalty = jnp.ones(X.shape[1], X.dtype)
+    penalty = np.ones(X.shape[1], X.dtype)
     if not penalize_intercept:
-        penalty = penalty.at[0].set(0.0)
-    return jnp.linalg.solve(X.T @ X + lam * jnp.diag(penalty), X.T @ y)
+        penalty[0] = 0.0
+    return _solve_normal_equations(X, y, lam, penalty)
 
 
 def unseen_rmse(f: Callable[[Array], Array], X_unseen: ArrayLike, y_unseen: ArrayLike) -> Array:

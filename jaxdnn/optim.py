@@ -21,6 +21,7 @@ optimizer with equal settings — or another learning rate — reuses the compil
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -429,6 +430,13 @@ def ema(values: Sequence[ArrayLike] | ArrayLike, beta: float, debias: bool = Fal
         raise ValueError(
             f"values must hold at least one g_n along axis 0, got shape {values.shape}"
         )
+
+    return _ema(values, beta, debias)
+
+
+@functools.partial(jax.jit, static_argnames="debias")
+def _ema(values: Array, beta: ArrayLike, debias: bool) -> Array:
+    """:func:`ema`'s computation, compiled once per shape (β is an argument, not a constant)."""
 
     def step(average: Array, g: Array) -> tuple[Array, Array]:
         average = beta * average + (1 - beta) * g

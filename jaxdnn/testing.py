@@ -23,6 +23,7 @@ the default tolerances (rtol 1e-10, atol 1e-12) are for float64.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +32,6 @@ import jax.numpy as jnp
 import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from jax import Array
 
 __all__ = [
@@ -84,7 +84,16 @@ def sizes(choices: tuple[int, ...] = DEFAULT_SIZES) -> st.SearchStrategy[int]:
 
 
 def _array(elements: st.SearchStrategy[float], shape: Any) -> st.SearchStrategy[np.ndarray]:
-    return hnp.arrays(np.float64, shape, elements=elements)
+    """A float64 array of ``shape`` (an int, a tuple or a strategy of lengths) with entries from
+    ``elements``: a fixed-length list, which hypothesis draws and shrinks about twice as fast as
+    ``hypothesis.extra.numpy.arrays``."""
+    if isinstance(shape, st.SearchStrategy):
+        return shape.flatmap(lambda size: _array(elements, size))
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    size = math.prod(shape)
+    return st.lists(elements, min_size=size, max_size=size).map(
+        lambda entries: np.array(entries, dtype=np.float64).reshape(shape)
+    )
 
 
 def _shape(size: int | tuple[int, ...] | None) -> Any:

@@ -7,10 +7,12 @@ implicit dtype promotion raise, so that a silent broadcasting bug fails loudly.
 
 import os
 
-# The suite compiles many small programs once each: XLA's CPU backend optimisations buy these
-# no measurable run time but cost about 15 % of the suite's wall time. Benchmarks keep them.
+# The suite compiles many small programs once each: XLA's CPU backend optimisations and fusion
+# emitters buy these no measurable run time but double their compile time (the flags of
+# ``jaxdnn verify``, jaxdnn.verify.FAST_COMPILE). Benchmarks keep the defaults.
 os.environ["XLA_FLAGS"] = (
-    os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0"
+    os.environ.get("XLA_FLAGS", "")
+    + " --xla_backend_optimization_level=0 --xla_cpu_use_fusion_emitters=false"
 ).strip()
 # Command-line subprocesses inherit the environment above (cheaper compilation; every run
 # compared with another uses the same flags), but not the float64 mode set in-process below.

@@ -19,7 +19,10 @@ def test_verify_rows_fit_80_columns_and_every_erratum_row_shows_its_printed_erro
     columns; an erratum row shows how far its printed formula is off (> 1e-6) or why it has
     none; the summary counts them."""
     pattern = "^(P-ACT|E-1[01]$|E-4[16]$|E-0[34]$)"
-    assert cli.main(["verify", "--only", pattern, "--examples", "1", "--seed", "0"]) == 0
+    assert (
+        cli.main(["verify", "--only", pattern, "--examples", "1", "--seed", "0", "--jobs", "1"])
+        == 0
+    )
     out = capsys.readouterr().out
     rows = {}
     for line in out.splitlines():
@@ -40,7 +43,7 @@ def test_verify_wide_rows_show_the_source_and_align_combining_characters(capsys)
     """--wide prints each statement and source in full; a row whose text holds combining
     characters (E-03: m̂, v̂) is as wide on a terminal as the header; the default cuts text with
     "…" to fit."""
-    argv = ["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0"]
+    argv = ["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0", "--jobs", "1"]
     assert cli.main(argv) == 0
     narrow = capsys.readouterr().out.splitlines()
     assert cli.main([*argv, "--wide"]) == 0
@@ -94,7 +97,17 @@ def test_markdown_writes_measurements_and_escapes_formulas(tmp_path, capsys):
     """--markdown FILE writes the catalogue with a measurement line per checked entry; a formula's
     * and _ are escaped, so that Markdown does not read them as emphasis."""
     path = tmp_path / "docs" / "catalogue.md"
-    argv = ["verify", "--only", "^(E-07|P-LOSS-CCE)$", "--examples", "1", "--seed", "0"]
+    argv = [
+        "verify",
+        "--only",
+        "^(E-07|P-LOSS-CCE)$",
+        "--examples",
+        "1",
+        "--seed",
+        "0",
+        "--jobs",
+        "1",
+    ]
     assert cli.main([*argv, "--markdown", str(path)]) == 0
     assert f"wrote {path}: 2 entries measured, 0 failed" in capsys.readouterr().out
     text = path.read_text(encoding="utf-8")
@@ -118,12 +131,25 @@ def test_a_failing_check_gives_exit_1_and_a_fail_row(monkeypatch, capsys):
         why="nothing",
     )
     monkeypatch.setattr(catalogue._registry, "ENTRIES", [wrong, indistinct])
-    status = cli.main(["verify", "--examples", "1", "--seed", "0"])
+    status = cli.main(["verify", "--examples", "1", "--seed", "0", "--jobs", "1"])
     out, err = capsys.readouterr()
     assert status == 1
     assert re.search(r"^P-X-WRONG .*FAIL$", out, re.MULTILINE)
     assert re.search(r"^E-99 .*FAIL$", out, re.MULTILINE)
     assert "FAILED: P-X-WRONG, E-99" in err
+
+
+def test_worker_processes_give_the_results_of_one_process():
+    """--jobs 2 shares the entries among two spawned workers: the same results, in catalogue
+    order, as one process (the draws depend on the seed alone)."""
+    pattern = "^(P-ACT-RELU|P-LOSS-CCE|E-0[34])$"
+    one = list(verify.run_entries(pattern, examples=3, seed=1, jobs=1))
+    two = list(verify.run_entries(pattern, examples=3, seed=1, jobs=2))
+    assert [r.entry.id for r in two] == [e.id for e in catalogue.select(pattern)]
+    assert len(two) == 4 and all(r.passed for r in two)
+    assert [(r.entry.id, r.max_error, r.printed_error) for r in one] == [
+        (r.entry.id, r.max_error, r.printed_error) for r in two
+    ]
 
 
 def test_a_raising_check_fails_with_its_message():
@@ -141,6 +167,7 @@ def test_a_raising_check_fails_with_its_message():
     ("argv", "message"),
     [
         (["verify", "--examples", "0"], "--examples must be at least 1"),
+        (["verify", "--jobs", "0"], "--jobs must be at least 1"),
         (["verify", "--only", "("], "--only is not a regular expression"),
         (["verify", "--only", "P-NO-SUCH-ID"], "no catalogue ID matches"),
     ],

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -28,6 +29,7 @@ from jaxdnn.catalogue._support import (
     draw_network,
     f64,
     leaf_pairs,
+    objective_grad,
 )
 
 # --- §2.H backpropagation -----------------------------------------------------------------------
@@ -52,6 +54,7 @@ def _problem(draw: Draw) -> tuple[list[dict], np.ndarray, np.ndarray, str, Any]:
     return params, X, Y, head, hidden
 
 
+@functools.partial(jax.jit, static_argnums=(3, 4))
 def _deltas(params: list, X: Any, Y: Any, head: str, hidden: Any) -> list[jax.Array]:
     """δ^ℓ = ∂C/∂z^ℓ by autodiff through additive pre-activation perturbations (P-BP-DELTA-DEF)."""
     zeros = [jnp.zeros((len(X), layer["b"].shape[0])) for layer in params]
@@ -184,7 +187,7 @@ def e55(draw: Draw) -> Erratum:
 def bp_eq3(draw: Draw) -> list[Pair]:
     params, X, Y, head, hidden = _problem(draw)
     deltas = _deltas(params, X, Y, head, hidden)
-    ad = jax.grad(jd.objective)(params, X, Y, loss=head, hidden=hidden)
+    ad = objective_grad(params, X, Y, loss=head, hidden=hidden)
     return [(jd.bias_gradient(d), g["b"]) for d, g in zip(deltas, ad, strict=True)]
 
 
@@ -201,7 +204,7 @@ def bp_eq4(draw: Draw) -> list[Pair]:
     params, X, Y, head, hidden = _problem(draw)
     deltas = _deltas(params, X, Y, head, hidden)
     a = jd.forward_pass(params, X, hidden).activations
-    ad = jax.grad(jd.objective)(params, X, Y, loss=head, hidden=hidden)
+    ad = objective_grad(params, X, Y, loss=head, hidden=hidden)
     return [
         (jd.weight_gradient(d, a_prev), g["W"]) for d, a_prev, g in zip(deltas, a, ad, strict=True)
     ]
@@ -220,7 +223,7 @@ def bp_algo(draw: Draw) -> list[Pair]:
     params, X, Y, head, hidden = _problem(draw)
     reduction = draw(st.sampled_from(["sum", "mean"]))
     g = jd.backprop(params, X, Y, reduction=reduction, loss=head, hidden=hidden)
-    ad = jax.grad(jd.objective)(params, X, Y, reduction=reduction, loss=head, hidden=hidden)
+    ad = objective_grad(params, X, Y, reduction=reduction, loss=head, hidden=hidden)
     return leaf_pairs(g, ad)
 
 

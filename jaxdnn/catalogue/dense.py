@@ -76,13 +76,19 @@ def dense_jac_wrow(draw: Draw) -> list[Pair]:
     y, W, b = draw_layer(draw)
     pairs = []
     for i in range(len(b)):  # every row, the first and the last included
-        ad = jax.jacfwd(lambda w, i=i: jd.dense(y, f64(W).at[i].set(w), b))(f64(W[i]))
+        ad = _row_jacobian(f64(y), f64(W), f64(b), i)
         J = np.asarray(jd.dense_jacobian_weight_row(y, W, b, i))
         pairs += [
             (J, ad),
             same(np.array_equal(J[i], y) and not np.delete(J, i, axis=0).any()),
         ]
     return pairs
+
+
+@jax.jit
+def _row_jacobian(y: jax.Array, W: jax.Array, b: jax.Array, i: jax.Array) -> jax.Array:
+    """∂L/∂W_{i,:} by forward-mode autodiff (one program per layer shape, for every row i)."""
+    return jax.jacfwd(lambda w: jd.dense(y, W.at[i].set(w), b))(W[i])
 
 
 @proposition(

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.flatten_util
@@ -30,6 +31,7 @@ from jaxdnn.catalogue._support import (
     draw_network,
     f64,
     leaf_pairs,
+    objective_grad,
     same,
 )
 
@@ -130,9 +132,13 @@ def e36(draw: Draw) -> Erratum:
 )
 def net_diff(draw: Draw) -> list[Pair]:
     params, X, _ = draw_network(draw, integer=True)
-    fwd = jax.jacfwd(jd.forward)(params, X[0])
-    rev = jax.jacrev(jd.forward)(params, X[0])
+    fwd, rev = _forward_jacobians(params, X[0])
     return leaf_pairs(fwd, rev)
+
+
+@jax.jit
+def _forward_jacobians(params: list[dict], x: jax.Array) -> tuple[Any, Any]:
+    return jax.jacfwd(jd.forward)(params, x), jax.jacrev(jd.forward)(params, x)
 
 
 @erratum(
@@ -146,7 +152,7 @@ def net_diff(draw: Draw) -> list[Pair]:
 def e60(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw, integer=True)
     g = jd.backprop(params, X, Y)
-    ad = jax.grad(jd.objective)(params, X, Y)
+    ad = objective_grad(params, X, Y)
     return leaf_pairs(g, ad)
 
 
@@ -166,7 +172,7 @@ def net_generic(draw: Draw) -> list[Pair]:
     m = params[-1]["b"].shape[0]
     Y = np.array([[draw(st.sampled_from([0.0, 1.0])) for _ in range(m)] for _ in X])
     g = jd.backprop(params, X, Y, loss=loss, hidden=hidden)
-    ad = jax.grad(jd.objective)(params, X, Y, loss=loss, hidden=hidden)
+    ad = objective_grad(params, X, Y, loss=loss, hidden=hidden)
     # (relu, …, relu, softmax) with cross-entropy is N_c+ and O_c+; other heads use their output
     fused = {  # each head's per-sample loss of the logits
         "sigmoid_binary_cross_entropy": jd.sigmoid_binary_cross_entropy,
@@ -226,7 +232,7 @@ def net_objective(draw: Draw) -> list[Pair]:
 def net_objective_grad(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw)
     g = jd.backprop(params, X, Y)
-    per_sample = [jax.grad(jd.objective)(params, X[i : i + 1], Y[i : i + 1]) for i in range(len(X))]
+    per_sample = [objective_grad(params, X[i : i + 1], Y[i : i + 1]) for i in range(len(X))]
     summed = jax.tree.map(lambda *a: sum(a), *per_sample)
     return leaf_pairs(g, summed)
 
@@ -256,7 +262,7 @@ def e35(draw: Draw) -> list[Pair]:
 )
 def net_layer_grad_003(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw, integer=draw(st.booleans()))
-    ad = jax.grad(jd.objective)(params, X, Y)
+    ad = objective_grad(params, X, Y)
     pairs: list[Pair] = []
     for k in range(1, len(params)):
         dW, db = jd.layer_gradients_003(params, X, Y, k)
@@ -274,7 +280,7 @@ def net_layer_grad_003(draw: Draw) -> list[Pair]:
 def e20(draw: Draw) -> Erratum:
     deep = draw(st.sampled_from([w for w in ARCHITECTURES if len(w) >= 4]))  # p ≥ 3
     params, X, Y = draw_network(draw, widths=deep, generic=True)
-    ad = jax.grad(jd.objective)(params, X, Y)
+    ad = objective_grad(params, X, Y)
     p = len(params)
     printed_range = list(range(2, p - 1))  # ⟦2, p − 2⟧
     pairs = [(jd.layer_gradients_003(params, X, Y, k)[0], ad[k - 1]["W"]) for k in (1, p - 1)]
@@ -291,7 +297,7 @@ def e20(draw: Draw) -> Erratum:
 def e21(draw: Draw) -> Erratum:
     deep = draw(st.sampled_from([w for w in ARCHITECTURES if len(w) >= 3]))  # p ≥ 2
     params, X, Y = draw_network(draw, widths=deep, generic=True)
-    ad = jax.grad(jd.objective)(params, X, Y)
+    ad = objective_grad(params, X, Y)
     a = jd.forward_pass(params, X)
     y_down, z = f64(X), a.pre_activations[0]
     rest = params[1:]

@@ -32,6 +32,7 @@ from jaxdnn.catalogue._support import (
     f64,
     le,
     leaf_pairs,
+    objective_grad,
     same,
 )
 
@@ -67,7 +68,7 @@ _OPTIMIZERS: dict[str, Callable[[], optax.GradientTransformation]] = {
 
 @functools.cache
 def _compiled_trajectory(name: str, steps: int) -> Callable[..., jax.Array]:
-    tx, grad = _OPTIMIZERS[name](), jax.grad(jd.objective)
+    tx, grad = _OPTIMIZERS[name](), objective_grad
 
     @jax.jit
     def run(params: Any, X: Any, Y: Any) -> jax.Array:
@@ -111,7 +112,7 @@ def e06(draw: Draw) -> Erratum:
     params, X, Y = draw_network(draw, widths=PARITY_WIDTHS, generic=True)
     first_iterate = _trajectory("gd", params, X, Y)[0]
     flat = ravel_pytree(params)[0]
-    expected = flat - ALPHA * ravel_pytree(jax.grad(jd.objective)(params, X, Y))[0]
+    expected = flat - ALPHA * ravel_pytree(objective_grad(params, X, Y))[0]
     # printed: recurrences only for n ≥ 1, so x^(1) is never produced and x stays at x^(0)
     return Erratum([(first_iterate, expected)], [(flat, expected)])
 
@@ -142,7 +143,7 @@ def alg_momentum(draw: Draw) -> list[Pair]:
 def e05(draw: Draw) -> Erratum:
     params, X, Y = draw_network(draw, widths=PARITY_WIDTHS, generic=True)
     flat = ravel_pytree(params)[0]
-    gradient = ravel_pytree(jax.grad(jd.objective)(params, X, Y))[0]
+    gradient = ravel_pytree(objective_grad(params, X, Y))[0]
     m0 = jnp.zeros_like(flat)
     printed_first = flat - ALPHA * m0  # x^(1) = x^(0) − α m^(0)
     expected = flat - ALPHA * (BETA * m0 + (1 - BETA) * gradient)
@@ -215,7 +216,7 @@ def _optax_ema(seq: jax.Array, beta: float, debias: bool) -> jax.Array:
 )
 def alg_bp_gd(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw, widths=PARITY_WIDTHS)
-    grads = jax.grad(jd.objective)(params, X, Y)
+    grads = objective_grad(params, X, Y)
     tx = jd.gradient_descent(ALPHA)
     updates, _ = tx.update(grads, tx.init(params))
     stepped = optax.apply_updates(params, updates)
@@ -262,9 +263,6 @@ def alg_minibatch(draw: Draw) -> list[Pair]:
     ]
 
 
-_objective_grad = jax.jit(jax.grad(jd.objective), static_argnames="reduction")
-
-
 @proposition(
     "P-ALG-GRAD-ESTIMATE",
     "stated",
@@ -276,9 +274,9 @@ _objective_grad = jax.jit(jax.grad(jd.objective), static_argnames="reduction")
 )
 def alg_grad_estimate(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw, widths=PARITY_WIDTHS)
-    full = _objective_grad(params, X, Y)
+    full = objective_grad(params, X, Y)
     subsets = list(itertools.combinations(range(len(X)), 2))
-    grads = [_objective_grad(params, X[list(s)], Y[list(s)], reduction="mean") for s in subsets]
+    grads = [objective_grad(params, X[list(s)], Y[list(s)], reduction="mean") for s in subsets]
     average = jax.tree.map(lambda *g: sum(g) / len(g), *grads)
     return leaf_pairs(average, jax.tree.map(lambda g: g / len(X), full))
 
@@ -292,8 +290,8 @@ def alg_grad_estimate(draw: Draw) -> list[Pair]:
 )
 def e37(draw: Draw) -> Erratum:
     params, X, Y = draw_network(draw, generic=True)
-    total = ravel_pytree(jax.grad(jd.objective)(params, X, Y))[0]
-    mean = ravel_pytree(jax.grad(jd.objective)(params, X, Y, reduction="mean"))[0]
+    total = ravel_pytree(objective_grad(params, X, Y))[0]
+    mean = ravel_pytree(objective_grad(params, X, Y, reduction="mean"))[0]
     return Erratum([(mean, total / len(X))], [(mean, total)])
 
 
@@ -308,7 +306,7 @@ def e37(draw: Draw) -> Erratum:
 )
 def alg_bp_sgd(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw, widths=PARITY_WIDTHS, generic=True)
-    step = jd.gd_step(params, jax.grad(jd.objective)(params, X, Y, reduction="mean"), ALPHA)
+    step = jd.gd_step(params, objective_grad(params, X, Y, reduction="mean"), ALPHA)
     pairs = []
     for batch_size in (len(X), 50):  # B = n, and B > n means B = n: no sample is dropped
         fitted, _ = jd.fit(

@@ -4,6 +4,9 @@ layer (001_602cbf05fdb6a620.txt §5.1; 000_e9869ddaa8874969.txt §4; 003_4420902
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -35,6 +38,21 @@ def _cd(draw: Draw, m: int) -> tuple[jax.Array, jax.Array]:
     return f64(draw(jt.vectors(size=m, bound=2.0))), f64(draw(jt.finite_floats(-1.0, 1.0)))
 
 
+@functools.partial(jax.jit, static_argnums=0)
+def _grad_through(phi: Callable, c: jax.Array, d: jax.Array, z: jax.Array) -> jax.Array:
+    """∇_z F(φ(z)) by autodiff, F the upstream family (one program per φ and shape)."""
+    return jax.grad(lambda z: upstream(c, d)(phi(z)))(z)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _layer_grads(
+    phi: Callable, c: jax.Array, d: jax.Array, y: jax.Array, W: jax.Array, b: jax.Array
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """(∇_y, ∇_W, ∇_b) of F(φ(L(y, W, b))) by autodiff."""
+    total = lambda y, W, b: upstream(c, d)(phi(jd.dense(y, W, b)))  # noqa: E731
+    return jax.grad(total, argnums=(0, 1, 2))(y, W, b)
+
+
 @proposition(
     "P-SIMP-RELU-UPSTREAM",
     "stated",
@@ -48,7 +66,7 @@ def simp_relu_upstream(draw: Draw) -> list[Pair]:
     Z, G = draw(jt.vectors(size=(2, 3))), draw(jt.vectors(size=(2, 3)))  # a batch: row by row
     tanh_backward = jd.elementwise_backward(G, Z, jd.tanh_derivative)
     return [
-        (got, jax.grad(lambda z: upstream(c, d)(jd.relu(z)))(z)),
+        (got, _grad_through(jd.relu, c, d, z)),
         (got, upstream_grad(c, d, jd.relu(z)) @ jd.relu_jacobian(z)),
         same(not np.any(jd.relu_backward(np.ones(4), np.array([-1.0, 0.0, -0.0, -3.0])))),
         *((jd.relu_backward(G, Z)[i], jd.relu_backward(G[i], Z[i])) for i in range(2)),
@@ -70,7 +88,7 @@ def e31(draw: Draw) -> Erratum:
     z = f64(draw(jt.logits(size=3, bound=3.0)))
     c, d = _cd(draw, 3)
     up = upstream_grad(c, d, jd.tanh(z))
-    ad = jax.grad(lambda z: upstream(c, d)(jd.tanh(z)))(z)
+    ad = _grad_through(jd.tanh, c, d, z)
     return Erratum(
         [(jd.elementwise_backward(up, z, jd.tanh_derivative), ad)], [(jd.relu_backward(up, z), ad)]
     )
@@ -93,7 +111,7 @@ def simp_weight_outer(draw: Draw) -> list[Pair]:
     g = np.asarray(upstream_grad(c, d, z))
     G, Y = draw(jt.vectors(size=(5, len(b)))), draw(jt.vectors(size=(5, len(y))))
     return [
-        (got, jax.grad(lambda W: upstream(c, d)(jd.dense(y, W, b)))(W)),
+        (got, _layer_grads(jd.identity, c, d, y, W, b)[1]),
         (np.shape(got), np.shape(W)),
         *((got[i], g[i] * y) for i in range(len(b))),  # row i* is ∇F(z)_{i*}·y
         (jd.dense_weight_gradient(G, Y), sum(np.outer(G[i], Y[i]) for i in range(5))),
@@ -111,7 +129,7 @@ def e30(draw: Draw) -> Erratum:
     y, W, b = (f64(a) for a in draw_layer(draw))
     c, d = _cd(draw, W.shape[0])
     z = jd.dense(y, W, b)
-    ad = jax.grad(lambda W: upstream(c, d)(jd.dense(y, W, b)))(W)
+    ad = _layer_grads(jd.identity, c, d, y, W, b)[1]
     v = y + 1.0  # any other vector in place of y
     return Erratum(
         [(jd.dense_weight_gradient(upstream_grad(c, d, z), y)[0], ad[0])],
@@ -131,7 +149,7 @@ def simp_bias(draw: Draw) -> list[Pair]:
     got = jd.dense_bias_gradient(upstream_grad(c, d, jd.dense(y, W, b)))
     G = draw(jt.vectors(size=(5, len(b))))
     return [
-        (got, jax.grad(lambda b: upstream(c, d)(jd.dense(y, W, b)))(b)),
+        (got, _layer_grads(jd.identity, c, d, y, W, b)[2]),
         (jd.dense_bias_gradient(G), G.sum(axis=0)),
     ]
 
@@ -148,7 +166,7 @@ def simp_input(draw: Draw) -> list[Pair]:
     got = jd.dense_input_gradient(upstream_grad(c, d, jd.dense(y, W, b)), W)
     G = draw(jt.vectors(size=(2, len(b))))
     return [
-        (got, jax.grad(lambda y: upstream(c, d)(jd.dense(y, W, b)))(y)),
+        (got, _layer_grads(jd.identity, c, d, y, W, b)[0]),
         (np.shape(got), np.shape(y)),
         *((jd.dense_input_gradient(G, W)[i], jd.dense_input_gradient(G[i], W)) for i in range(2)),
     ]
@@ -165,8 +183,7 @@ def simp_relu_dense(draw: Draw) -> list[Pair]:
     c, d = _cd(draw, W.shape[0])
     up = upstream_grad(c, d, jd.relu(jd.dense(y, W, b)))
     dy, dW, db = jd.relu_dense_backward(up, y, W, b)
-    total = lambda y, W, b: upstream(c, d)(jd.relu(jd.dense(y, W, b)))  # noqa: E731
-    ady, adW, adb = jax.grad(total, argnums=(0, 1, 2))(y, W, b)
+    ady, adW, adb = _layer_grads(jd.relu, c, d, y, W, b)
     inactive = np.asarray(jd.dense(y, W, b)) <= 0  # units with z_j ≤ 0 get exactly 0
     return [
         (dy, ady),
