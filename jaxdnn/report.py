@@ -23,7 +23,7 @@ from jaxdnn.network import forward_pass, loss_head
 from jaxdnn.rundir import atomic_write
 from jaxdnn.train import class_labels
 
-__all__ = ["evaluate_splits", "print_table", "write_outputs", "write_sweep"]
+__all__ = ["evaluate_splits", "print_table", "provenance_of", "write_outputs", "write_sweep"]
 
 Parts = dict[str, tuple[np.ndarray, np.ndarray]]
 
@@ -253,3 +253,28 @@ def write_sweep(
     fig.tight_layout()
     _save_figure(fig, run_dir, "sweep.png", dpi=120)
     plt.close(fig)
+
+
+def provenance_of(device: Any, epochs: int) -> dict[str, Any]:
+    """What reproduces a result: versions, device, command line, time (UTC), epochs trained."""
+    import datetime
+    import sys
+
+    import jaxlib
+    import optax
+
+    import jaxdnn
+    from jaxdnn.devices import describe_device
+
+    return {
+        "epochs": epochs,
+        "versions": {
+            "jaxdnn": jaxdnn.__version__,
+            "jax": jax.__version__,
+            "jaxlib": jaxlib.__version__,
+            "optax": optax.__version__,
+        },
+        "device": describe_device(device),
+        "command": ["jaxdnn", *sys.argv[1:]],
+        "utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
