@@ -130,6 +130,12 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes (default: the usable cores, at most 8)",
     )
     verify.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile every check afresh instead of reusing the programs an earlier run compiled "
+        "(kept in ~/.cache/jaxdnn/xla)",
+    )
+    verify.add_argument(
         "--wide",
         action="store_true",
         help="print each statement and source in full (rows wider than 80 columns)",

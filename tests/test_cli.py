@@ -267,9 +267,7 @@ def test_sweep_trains_the_grid_ranks_it_and_writes_sweep_json(tmp_path):
     assert (tmp_path / "sweep.png").stat().st_size > 0
 
 
-def test_metrics_json_records_the_run_and_a_finished_run_resumed_rewrites_nothing(
-    tmp_path, capsys
-):
+def test_metrics_json_records_the_run_and_a_finished_run_resumed_rewrites_nothing(tmp_path, capsys):
     """metrics.json records the command, versions, device and time of the run; a finished run
     resumed, with or without other options, says it is complete and rewrites nothing. (A run
     killed before its report and resumed: test_cli_faults.)"""

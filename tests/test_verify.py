@@ -1,6 +1,7 @@
 """``jaxdnn verify``: the catalogue run, listed and written as Markdown from the command line."""
 
 import math
+import os
 import re
 import subprocess
 import sys
@@ -22,7 +23,20 @@ def test_verify_rows_fit_80_columns_and_every_erratum_row_shows_its_printed_erro
     none; the summary counts them."""
     pattern = "^(P-ACT|E-1[01]$|E-4[16]$|E-0[34]$)"
     assert (
-        cli.main(["verify", "--only", pattern, "--examples", "1", "--seed", "0", "--jobs", "1"])
+        cli.main(
+            [
+                "verify",
+                "--only",
+                pattern,
+                "--examples",
+                "1",
+                "--seed",
+                "0",
+                "--jobs",
+                "1",
+                "--no-cache",
+            ]
+        )
         == 0
     )
     out = capsys.readouterr().out
@@ -46,6 +60,7 @@ def test_verify_wide_rows_show_the_source_and_align_combining_characters(capsys)
     characters (E-03: m̂, v̂) is as wide on a terminal as the header; the default cuts text with
     "…" to fit."""
     argv = ["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0", "--jobs", "1"]
+    argv.append("--no-cache")
     assert cli.main(argv) == 0
     narrow = capsys.readouterr().out.splitlines()
     assert cli.main([*argv, "--wide"]) == 0
@@ -109,6 +124,7 @@ def test_markdown_writes_measurements_and_escapes_formulas(tmp_path, capsys):
         "0",
         "--jobs",
         "1",
+        "--no-cache",
     ]
     assert cli.main([*argv, "--markdown", str(path)]) == 0
     assert f"wrote {path}: 2 entries measured, 0 failed" in capsys.readouterr().out
@@ -133,12 +149,51 @@ def test_a_failing_check_gives_exit_1_and_a_fail_row(monkeypatch, capsys):
         why="nothing",
     )
     monkeypatch.setattr(catalogue._registry, "ENTRIES", [wrong, indistinct])
-    status = cli.main(["verify", "--examples", "1", "--seed", "0", "--jobs", "1"])
+    status = cli.main(["verify", "--examples", "1", "--seed", "0", "--jobs", "1", "--no-cache"])
     out, err = capsys.readouterr()
     assert status == 1
     assert re.search(r"^P-X-WRONG .*FAIL$", out, re.MULTILINE)
     assert re.search(r"^E-99 .*FAIL$", out, re.MULTILINE)
     assert "FAILED: P-X-WRONG, E-99" in err
+
+
+def test_a_second_run_loads_the_compiled_programs_of_the_first(tmp_path):
+    """The compilation cache (under $XDG_CACHE_HOME/jaxdnn/xla) is filled by a first run and
+    read by a second, which prints the same rows; --no-cache writes nothing there."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    argv = ["jaxdnn", "verify", "--only", "^(P-ACT-RELU|E-03)$", "--examples", "2", "--seed", "0"]
+
+    def rows(*extra: str) -> list[str]:
+        out = subprocess.run(
+            [*argv, *extra], env=env, capture_output=True, text=True, timeout=600, check=True
+        ).stdout
+        return [line for line in out.splitlines() if ROW.match(line)]
+
+    first = rows("--no-cache")
+    assert not (tmp_path / "jaxdnn").exists()
+    assert rows() == first and len(first) == 2
+    cached = list((tmp_path / "jaxdnn" / "xla").iterdir())
+    assert len(cached) > 10
+    assert rows() == first
+    assert len(list((tmp_path / "jaxdnn" / "xla").iterdir())) == len(cached)  # all loaded
+
+
+def test_the_cache_keeps_its_newest_programs_within_its_size_limit(tmp_path, monkeypatch):
+    """Beyond CACHE_BYTES the oldest files of the cache are removed when a run starts; an
+    unwritable cache location means no cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(verify, "CACHE_BYTES", 250)
+    cache = tmp_path / "jaxdnn" / "xla"
+    cache.mkdir(parents=True)
+    for age in range(5):  # 5 files of 100 bytes, file 0 the newest
+        path = cache / f"program-{age}"
+        path.write_bytes(b"x" * 100)
+        os.utime(path, (1e9 - age, 1e9 - age))
+    assert verify.default_cache() == cache
+    assert sorted(p.name for p in cache.iterdir()) == ["program-0", "program-1"]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "program-0-is-a-file" / "x"))
+    (tmp_path / "program-0-is-a-file").write_text("")
+    assert verify.default_cache() is None
 
 
 def test_worker_processes_give_the_results_of_one_process():
@@ -188,7 +243,7 @@ def test_a_raising_check_fails_with_its_message():
         (["verify", "--examples", "0"], "--examples must be at least 1"),
         (["verify", "--jobs", "0"], "--jobs must be at least 1"),
         (["verify", "--only", "("], "--only is not a regular expression"),
-        (["verify", "--only", "P-NO-SUCH-ID"], "no catalogue ID matches"),
+        (["verify", "--only", "P-NO-SUCH-ID", "--no-cache"], "no catalogue ID matches"),
     ],
 )
 def test_bad_verify_arguments_are_usage_errors(argv, message, capsys):

@@ -233,7 +233,7 @@ def net_objective_grad(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw)
     g = jd.backprop(params, X, Y)
     per_sample = [objective_grad(params, X[i : i + 1], Y[i : i + 1]) for i in range(len(X))]
-    summed = jax.tree.map(lambda *a: sum(a), *per_sample)
+    summed = jax.tree.map(lambda *a: np.sum(a, axis=0), *per_sample)
     return leaf_pairs(g, summed)
 
 
