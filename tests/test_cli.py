@@ -109,10 +109,10 @@ def _checkpoint_epoch(run_dir):
         return -1
 
 
-def test_an_interrupted_run_resumes_bit_identically(tmp_path):
-    """A run interrupted with SIGINT (Ctrl-C) mid-training stops at once with one line and exit
-    status 130, and resumed with --resume ends with parameters and history bit-identical to an
-    uninterrupted run with the same seed. (SIGKILL at every moment of a run: test_cli_faults.)"""
+def test_killed_run_resumes_bit_identically(tmp_path):
+    """A run killed with SIGKILL during an epoch, or interrupted with SIGINT (Ctrl-C), and resumed
+    with --resume ends with parameters and history bit-identical to an uninterrupted run with
+    the same seed. (SIGKILL at the other moments of a run: test_cli_faults.)"""
     common = ["train", "--epochs", "25", "--batch-size", "8", "--hidden", "32", "--no-progress"]
     deadline = time.monotonic() + 120
 
@@ -125,31 +125,44 @@ def test_an_interrupted_run_resumes_bit_identically(tmp_path):
             env=ENV,
         )
 
+    def stop_after(proc, run_dir, epoch, sig):
+        """Send ``sig`` once the checkpoint of ``epoch`` exists; (exit status, stderr)."""
+        while _checkpoint_epoch(run_dir) < epoch and time.monotonic() < deadline:
+            time.sleep(0.002)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)  # a hang here is the failure this looks for
+        return proc.returncode, err
+
     whole = start(tmp_path / "whole")
+    killed_dir = tmp_path / "killed"
+    stop_after(start(killed_dir), killed_dir, 2, signal.SIGKILL)
+    stopped_at = _checkpoint_epoch(killed_dir)
+    assert 2 <= stopped_at < 24, f"the run was not killed mid-training (epoch {stopped_at})"
+
+    # Ctrl-C: stops at once with one line and exit status 130, every finished epoch kept
     interrupted_dir = tmp_path / "interrupted"
-    proc = start(interrupted_dir)
-    while _checkpoint_epoch(interrupted_dir) < 1 and time.monotonic() < deadline:
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)  # a hang here is the failure this looks for
-    assert proc.returncode == 130, err
+    status, err = stop_after(start(interrupted_dir), interrupted_dir, 1, signal.SIGINT)
+    assert status == 130, err
     assert err.strip().splitlines() == ["jaxdnn: interrupted; every finished epoch is kept"]
     interrupted_at = _checkpoint_epoch(interrupted_dir)
     assert 1 <= interrupted_at < 24, f"not interrupted mid-training (epoch {interrupted_at})"
     finished = run("train", "--resume", "--run-dir", str(interrupted_dir), "--no-progress")
     assert finished.returncode == 0, finished.stderr
-    assert f"resuming after epoch {interrupted_at + 1}" in finished.stdout
     _, whole_err = whole.communicate()
     assert whole.returncode == 0, whole_err
-    a, b = load_training_state(tmp_path / "whole"), load_training_state(interrupted_dir)
-    assert a["epoch"] == b["epoch"] == 24
-    assert a["history"] == b["history"]
-    for x, y in zip(
-        jax.tree.leaves(jd.load_checkpoint(tmp_path / "whole")),
-        jax.tree.leaves(jd.load_checkpoint(interrupted_dir)),
-        strict=True,
-    ):
-        np.testing.assert_array_equal(x, y)
+    resumed = run("train", "--resume", "--run-dir", str(killed_dir), "--no-progress")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming after epoch {stopped_at + 1}" in resumed.stdout
+    for other in (killed_dir, interrupted_dir):
+        a, b = load_training_state(tmp_path / "whole"), load_training_state(other)
+        assert a["epoch"] == b["epoch"] == 24
+        assert a["history"] == b["history"]
+        for x, y in zip(
+            jax.tree.leaves(jd.load_checkpoint(tmp_path / "whole")),
+            jax.tree.leaves(jd.load_checkpoint(other)),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(x, y)
 
 
 def test_divergence_stops_cleanly_and_keeps_the_last_finite_checkpoint(tmp_path):
