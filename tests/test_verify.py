@@ -15,6 +15,9 @@ from jaxdnn.catalogue import ENTRIES
 
 DOCS_CATALOGUE = Path(__file__).parent.parent / "docs" / "catalogue.md"
 ROW = re.compile(r"^([PE]-[A-Z0-9-]+)\s")
+ONE_POINT = ["--examples", "1", "--seed", "0", "--jobs", "1", "--no-cache"]
+"""In-process runs: one point per check, in this process, without a compilation cache (which
+would stay configured for the rest of the test session)."""
 
 
 def test_verify_rows_fit_80_columns_and_every_erratum_row_shows_its_printed_error(capsys):
@@ -22,23 +25,7 @@ def test_verify_rows_fit_80_columns_and_every_erratum_row_shows_its_printed_erro
     columns; an erratum row shows how far its printed formula is off (> 1e-6) or why it has
     none; the summary counts them."""
     pattern = "^(P-ACT|E-1[01]$|E-4[16]$|E-0[34]$)"
-    assert (
-        cli.main(
-            [
-                "verify",
-                "--only",
-                pattern,
-                "--examples",
-                "1",
-                "--seed",
-                "0",
-                "--jobs",
-                "1",
-                "--no-cache",
-            ]
-        )
-        == 0
-    )
+    assert cli.main(["verify", "--only", pattern, *ONE_POINT]) == 0
     out = capsys.readouterr().out
     rows = {}
     for line in out.splitlines():
@@ -59,8 +46,7 @@ def test_verify_wide_rows_show_the_source_and_align_combining_characters(capsys)
     """--wide prints each statement and source in full; a row whose text holds combining
     characters (E-03: m̂, v̂) is as wide on a terminal as the header; the default cuts text with
     "…" to fit."""
-    argv = ["verify", "--only", "^E-0[34]$", "--examples", "1", "--seed", "0", "--jobs", "1"]
-    argv.append("--no-cache")
+    argv = ["verify", "--only", "^E-0[34]$", *ONE_POINT]
     assert cli.main(argv) == 0
     narrow = capsys.readouterr().out.splitlines()
     assert cli.main([*argv, "--wide"]) == 0
@@ -114,18 +100,7 @@ def test_markdown_writes_measurements_and_escapes_formulas(tmp_path, capsys):
     """--markdown FILE writes the catalogue with a measurement line per checked entry; a formula's
     * and _ are escaped, so that Markdown does not read them as emphasis."""
     path = tmp_path / "docs" / "catalogue.md"
-    argv = [
-        "verify",
-        "--only",
-        "^(E-07|P-LOSS-CCE)$",
-        "--examples",
-        "1",
-        "--seed",
-        "0",
-        "--jobs",
-        "1",
-        "--no-cache",
-    ]
+    argv = ["verify", "--only", "^(E-07|P-LOSS-CCE)$", *ONE_POINT]
     assert cli.main([*argv, "--markdown", str(path)]) == 0
     assert f"wrote {path}: 2 entries measured, 0 failed" in capsys.readouterr().out
     text = path.read_text(encoding="utf-8")
@@ -149,7 +124,7 @@ def test_a_failing_check_gives_exit_1_and_a_fail_row(monkeypatch, capsys):
         why="nothing",
     )
     monkeypatch.setattr(catalogue._registry, "ENTRIES", [wrong, indistinct])
-    status = cli.main(["verify", "--examples", "1", "--seed", "0", "--jobs", "1", "--no-cache"])
+    status = cli.main(["verify", *ONE_POINT])
     out, err = capsys.readouterr()
     assert status == 1
     assert re.search(r"^P-X-WRONG .*FAIL$", out, re.MULTILINE)
