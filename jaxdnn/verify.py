@@ -123,6 +123,7 @@ def run_entries(
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with context.Pool(min(jobs, len(ids)), initializer=_start_worker) as pool:
+            # runs of 8 neighbouring entries (mostly one area's, which share programs) per task
             for entry_, fields in zip(selected, pool.imap(work, ids, chunksize=8), strict=True):
                 yield Result(entry_, *fields)
     finally:
@@ -184,7 +185,7 @@ def default_cache() -> Path | None:
     path = Path(base) / "jaxdnn" / "xla"
     try:
         path.mkdir(parents=True, exist_ok=True)
-        files = sorted((f.stat().st_mtime, f.stat().st_size, f) for f in path.iterdir())
+        files = sorted((s.st_mtime, s.st_size, f) for f in path.iterdir() for s in [f.stat()])
         total = sum(size for _, size, _ in files)
         for _, size, oldest in files:
             if total <= CACHE_BYTES:
