@@ -114,12 +114,17 @@ def sigmoid(z: ArrayLike) -> Array:
 
 @jax.jit
 def sigmoid_derivative(z: ArrayLike) -> Array:
-    """σ′(z) = σ(z)(1 − σ(z)) element-wise; σ′(0) = ¼.
+    """σ′(z) = σ(z)(1 − σ(z)) = σ(z)·σ(−z) element-wise; σ′(0) = ¼.
+
+    Computed as σ(z)·σ(−z), accurate to a few ulps over the whole range: 1 − σ(z) cancels to 0
+    where σ(z) rounds to 1 (σ′(40) = 4.25e-18, not 0).
 
     P-ACT-SIGMOID (derived; 002_0dd137535febb580.txt §5.2).
     """
-    s = sigmoid(z)
-    return s * (1 - s)
+    z = jnp.asarray(z)
+    if not jnp.issubdtype(z.dtype, jnp.inexact):  # −z of an unsigned integer would wrap
+        z = z.astype(jnp.result_type(float))
+    return sigmoid(z) * sigmoid(-z)
 
 
 @jax.jit
@@ -145,12 +150,20 @@ def tanh(z: ArrayLike) -> Array:
 
 @jax.jit
 def tanh_derivative(z: ArrayLike) -> Array:
-    """tanh′(z) = 1 − tanh²(z) element-wise.
+    """tanh′(z) = 1 − tanh²(z) = sech²(z) element-wise.
+
+    Computed as sech²(z) = (2b/(1 + b²))² with b = e^{−|z|}, accurate to a few ulps over the
+    whole range, free of overflow, and normal wherever the exact value is (b² would underflow
+    first): 1 − tanh² cancels where tanh(z) rounds to ±1 (tanh′(19) = 1.26e-16).
 
     P-ACT-TANH (derived; 002_0dd137535febb580.txt §5.5).
     """
-    t = tanh(z)
-    return 1 - t * t
+    z = jnp.asarray(z)
+    if not jnp.issubdtype(z.dtype, jnp.inexact):
+        z = z.astype(jnp.result_type(float))
+    b = jnp.exp(-jnp.abs(z))
+    sech = 2 * b / (1 + b * b)
+    return sech * sech
 
 
 @jax.jit
@@ -208,14 +221,17 @@ def softmax(z: ArrayLike) -> Array:
 def softmax_jacobian(z: ArrayLike) -> Array:
     """Softmax Jacobian: J_S(z)_ij = S(z)_i (δ_ij − S(z)_j), i.e. diag(S) − Sᵀ·S.
 
-    Not diagonal: softmax is not an element-wise activation.
+    Not diagonal: softmax is not an element-wise activation. The diagonal S_i(1 − S_i) is computed
+    as S_i·Σ_{j≠i} S_j (equal, since ΣS = 1), which does not cancel where S_i rounds to 1.
 
     P-ACT-SOFTMAX-JAC (001_602cbf05fdb6a620.txt Prop 2.2; 000_e9869ddaa8874969.txt SoftMax).
     """
     z = jnp.asarray(z)
     _check_vector(z)
     s = softmax(z)
-    return s[:, None] * (jnp.eye(s.shape[-1], dtype=s.dtype) - s[None, :])
+    diagonal = jnp.eye(s.shape[-1], dtype=bool)
+    others = jnp.sum(jnp.where(diagonal, 0, s[None, :]), axis=1)  # Σ_{j≠i} S_j
+    return jnp.where(diagonal, (s * others)[:, None], -s[:, None] * s[None, :])
 
 
 _DERIVATIVES = {
