@@ -135,7 +135,25 @@ def softmax_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
     """
     z, y_star = jnp.asarray(logits), jnp.asarray(target)
     check_same_shape("softmax_cross_entropy", ("logits", z), ("target", y_star))
-    return -jnp.sum(_weighted_log(y_star, jax.nn.log_softmax(z, axis=-1)), axis=-1)
+    return -jnp.sum(_weighted_log(y_star, _log_softmax(z)), axis=-1)
+
+
+def _log_softmax(z: Array) -> Array:
+    """ln S(z)_k = z_k − m − ln(1 + Σ_{j≠a} e^{z_j − m}), m = z_a the largest logit.
+
+    ``log1p`` of the other classes' share keeps the digits that ``z_k − logsumexp(z)`` rounds
+    away when S(z)_a is close to 1 (−ln S(z)_a = 8.5e-18 for z = (40, 0, 0), not 0). The
+    largest term enters as expm1(z_a − m) = 0, so that autodiff still differentiates it.
+    """
+    if not jnp.issubdtype(z.dtype, jnp.inexact):
+        z = z.astype(jnp.result_type(float))
+    a = jnp.argmax(z, axis=-1, keepdims=True)
+    m = jax.lax.stop_gradient(jnp.take_along_axis(z, a, axis=-1))
+    largest = jax.lax.broadcasted_iota(a.dtype, z.shape, z.ndim - 1) == a
+    shifted = z - m
+    others = jnp.sum(jnp.where(largest, 0.0, jnp.exp(shifted)), axis=-1, keepdims=True)
+    top = jnp.sum(jnp.where(largest, jnp.expm1(shifted), 0.0), axis=-1, keepdims=True)
+    return shifted - jnp.log1p(top + others)
 
 
 @jax.jit
@@ -204,13 +222,16 @@ def sigmoid_binary_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
 
 @jax.jit
 def sigmoid_binary_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Array:
-    """d/dz BCE(σ(z), y) = σ(z) − y, element-wise.
+    """d/dz BCE(σ(z), y) = σ(z) − y = (1 − y)·σ(z) − y·σ(−z), element-wise.
+
+    Computed in the second form, which does not cancel for a label y ∈ {0, 1}: at z = 40, y = 1
+    the gradient is −σ(−40) = −4.25e-18, where σ(40) − 1 rounds to 0.
 
     P-LOSS-SIGMOID-BCE (derived; 002_0dd137535febb580.txt §5.2).
     """
     z, y = jnp.asarray(logits), jnp.asarray(target)
     check_same_shape("sigmoid_binary_cross_entropy_gradient", ("logits", z), ("target", y))
-    return sigmoid(z) - y
+    return (1 - y) * sigmoid(z) - y * sigmoid(-z)
 
 
 # --- squared errors -------------------------------------------------------------------------

@@ -88,3 +88,37 @@ def test_softmax_jacobian_is_accurate_to_a_few_ulps_in_its_saturated_entries():
                     assert error <= ULPS * EPS, (t, i, j, J[i, j], exact[i][j])
                     worst = max(worst, error)
     assert worst > 0  # the comparison ran on normal values
+
+
+def _sigmoid(z: float) -> mpmath.mpf:
+    return 1 / (1 + mpmath.exp(-mpmath.mpf(z)))
+
+
+@pytest.mark.parametrize("label", [0.0, 1.0])
+def test_sigmoid_cross_entropy_gradient_is_accurate_to_a_few_ulps(label):
+    """d/dz BCE(σ(z), y) = σ(z) − y for a label y at the 3,443 points: within 8 ulps of the
+    exact value, the vanishing gradient of a confident right answer included (−4.25e-18 at
+    z = 40, y = 1, where σ(z) − y gives 0)."""
+    y = np.full_like(POINTS, label)
+    actual = np.asarray(jd.sigmoid_binary_cross_entropy_gradient(POINTS, y))
+    exact = [_sigmoid(z) if label == 0 else -_sigmoid(-z) for z in POINTS]
+    _assert_accurate(actual, exact, f"sigmoid_binary_cross_entropy_gradient(z, {label})")
+
+
+def test_softmax_cross_entropy_is_accurate_to_a_few_ulps_when_tiny_and_when_large():
+    """ξ(S(z), e_k) = −ln S(z)_k for z = (t, 0, −t/2), t from 1e-300 to 705, and each class k:
+    within 8 ulps of the exact value, computed in mpmath as ln(1 + Σ_{j≠k} e^{z_j − z_k})
+    (8.5e-18 at t = 40 for the largest class, where z_k − logsumexp(z) gives 0)."""
+    worst = 0.0
+    for t in np.concatenate([np.logspace(-300, 0, 31), np.arange(1.0, 709.0, 4.0)]):
+        z = np.array([t, 0.0, -t / 2])
+        losses = np.asarray(jd.softmax_cross_entropy(np.stack([z] * 3), np.eye(3)))
+        for k in range(3):
+            exact = mpmath.log1p(
+                sum(mpmath.exp(mpmath.mpf(z[j]) - mpmath.mpf(z[k])) for j in range(3) if j != k)
+            )
+            if exact >= TINY:
+                error = float(abs(mpmath.mpf(float(losses[k])) - exact) / exact)
+                assert error <= ULPS * EPS, (t, k, losses[k], mpmath.nstr(exact, 17))
+                worst = max(worst, error)
+    assert worst > 0
