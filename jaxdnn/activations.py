@@ -100,16 +100,20 @@ def relu_jacobian(z: ArrayLike) -> Array:
 # --- sigmoid --------------------------------------------------------------------------------
 
 
+def as_floating(z: ArrayLike) -> Array:
+    """``z`` as a JAX array of a floating dtype: integers become the default float (float32, or
+    float64 with ``jax_enable_x64``); floating arrays keep their dtype."""
+    z = jnp.asarray(z)
+    return z if jnp.issubdtype(z.dtype, jnp.inexact) else z.astype(jnp.result_type(float))
+
+
 @jax.jit
 def sigmoid(z: ArrayLike) -> Array:
     """σ(z) = 1 / (1 + e^{−z}) element-wise (finite with a finite derivative for large abs(z)).
 
     P-ACT-SIGMOID (002_0dd137535febb580.txt §5.2 eq (4); 004_6f61966887c71a84.txt neuron).
     """
-    z = jnp.asarray(z)
-    if not jnp.issubdtype(z.dtype, jnp.inexact):  # integers, as tanh and softmax accept them
-        z = z.astype(jnp.result_type(float))
-    return jax.nn.sigmoid(z)
+    return jax.nn.sigmoid(as_floating(z))  # integers too, as tanh and softmax accept them
 
 
 @jax.jit
@@ -121,9 +125,7 @@ def sigmoid_derivative(z: ArrayLike) -> Array:
 
     P-ACT-SIGMOID (derived; 002_0dd137535febb580.txt §5.2).
     """
-    z = jnp.asarray(z)
-    if not jnp.issubdtype(z.dtype, jnp.inexact):  # −z of an unsigned integer would wrap
-        z = z.astype(jnp.result_type(float))
+    z = as_floating(z)  # before −z: the negation of an unsigned integer would wrap
     return sigmoid(z) * sigmoid(-z)
 
 
@@ -158,10 +160,7 @@ def tanh_derivative(z: ArrayLike) -> Array:
 
     P-ACT-TANH (derived; 002_0dd137535febb580.txt §5.5).
     """
-    z = jnp.asarray(z)
-    if not jnp.issubdtype(z.dtype, jnp.inexact):
-        z = z.astype(jnp.result_type(float))
-    b = jnp.exp(-jnp.abs(z))
+    b = jnp.exp(-jnp.abs(as_floating(z)))
     sech = 2 * b / (1 + b * b)
     return sech * sech
 

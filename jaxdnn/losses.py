@@ -20,7 +20,7 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
-from jaxdnn.activations import sigmoid, softmax
+from jaxdnn.activations import as_floating, sigmoid, softmax
 from jaxdnn.validation import check_same_shape
 
 __all__ = [
@@ -145,8 +145,7 @@ def _log_softmax(z: Array) -> Array:
     away when S(z)_a is close to 1 (−ln S(z)_a = 8.5e-18 for z = (40, 0, 0), not 0). The
     largest term enters as expm1(z_a − m) = 0, so that autodiff still differentiates it.
     """
-    if not jnp.issubdtype(z.dtype, jnp.inexact):
-        z = z.astype(jnp.result_type(float))
+    z = as_floating(z)
     a = jnp.argmax(z, axis=-1, keepdims=True)
     m = jax.lax.stop_gradient(jnp.take_along_axis(z, a, axis=-1))
     largest = jax.lax.broadcasted_iota(a.dtype, z.shape, z.ndim - 1) == a
