@@ -5,7 +5,6 @@ validation (002_0dd137535febb580.txt §1, §9, §10).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -189,18 +188,15 @@ def cap_validation(draw: Draw) -> list[Pair]:
     def fit(degree: int) -> np.ndarray:  # NumPy fits: the selection is what is checked here
         return np.linalg.lstsq(np.vander(x[train], degree + 1, increasing=True), target[train])[0]
 
-    def score_on(values: np.ndarray) -> Callable[[np.ndarray], float]:
-        def score(beta: np.ndarray) -> float:
-            Phi = np.vander(x[val], len(beta), increasing=True)
-            return float(np.sqrt(np.mean((Phi @ beta - values) ** 2)))
+    def score(beta: np.ndarray) -> float:  # validation rows only
+        Phi = np.vander(x[val], len(beta), increasing=True)
+        return float(np.sqrt(np.mean((Phi @ beta - target[val]) ** 2)))
 
-        return score
-
-    best, beta, scores = jd.select_by_validation(range(8), fit, score_on(target[val]))
+    best, beta, scores = jd.select_by_validation(range(8), fit, score)
     return [
         (scores[best], min(scores)),
         same(min(scores) < scores[1]),  # a straight line under-fits sin(3x)
-        (beta, fit(best)),  # changing validation targets cannot change a fit
+        (beta, fit(best)),  # the model returned is the training-rows fit of the chosen degree
         (np.sort(rows), np.arange(n)),
         *((Yp, Y[Xp[:, 0].astype(int)]) for Xp, Yp in parts),
         *((a[0], b[0]) for a, b in zip(parts, again, strict=True)),
