@@ -19,7 +19,7 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
-from jaxdnn.matrices import indicator_positive
+from jaxdnn.matrices import as_floating, indicator_positive
 
 __all__ = [
     "relu",
@@ -98,13 +98,6 @@ def relu_jacobian(z: ArrayLike) -> Array:
 
 
 # --- sigmoid --------------------------------------------------------------------------------
-
-
-def as_floating(z: ArrayLike) -> Array:
-    """``z`` as a JAX array of a floating dtype: integers become the default float (float32, or
-    float64 with ``jax_enable_x64``); floating arrays keep their dtype."""
-    z = jnp.asarray(z)
-    return z if jnp.issubdtype(z.dtype, jnp.inexact) else z.astype(jnp.result_type(float))
 
 
 @jax.jit

@@ -20,7 +20,8 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
-from jaxdnn.activations import as_floating, sigmoid, softmax
+from jaxdnn.activations import sigmoid, softmax
+from jaxdnn.matrices import as_floating
 from jaxdnn.validation import check_same_shape
 
 __all__ = [
@@ -194,13 +195,20 @@ def binary_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array:
 
 @jax.jit
 def binary_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """∂BCE/∂p_i = (p_i − y_i) / (p_i (1 − p_i)).
+    """∂BCE/∂p_i = (p_i − y_i) / (p_i (1 − p_i)) = −y_i/p_i + (1 − y_i)/(1 − p_i).
+
+    At a saturated prediction with the matching label (p = 1, y = 1 or p = 0, y = 0) the loss
+    is 0 and the term of zero weight drops out: the gradient is the one-sided value −1 or +1
+    (as autodiff of ``binary_cross_entropy`` gives), not 0/0. A saturated prediction with the
+    other label gives ±inf, as the loss is infinite there.
 
     P-LOSS-BCE (derived from 002_0dd137535febb580.txt §4.1 eq (1), corrected E-01).
     """
-    p, y = jnp.asarray(prediction), jnp.asarray(target)
+    p, y = as_floating(prediction), as_floating(target)
     check_same_shape("binary_cross_entropy_gradient", ("prediction", p), ("target", y))
-    return (p - y) / (p * (1 - p))
+    gradient = (p - y) / (p * (1 - p))
+    gradient = jnp.where((p == 1) & (y == 1), -1.0, gradient)
+    return jnp.where((p == 0) & (y == 0), 1.0, gradient)
 
 
 @jax.jit

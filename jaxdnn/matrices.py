@@ -84,18 +84,31 @@ def identity_matrix(n: int, dtype: jnp.dtype | None = None) -> Array:
     return jnp.eye(int(n), dtype=dtype)
 
 
+def as_floating(z: ArrayLike) -> Array:
+    """``z`` as a JAX array of a floating dtype: integers become the default float (float32, or
+    float64 with ``jax_enable_x64``); floating arrays keep their dtype."""
+    z = jnp.asarray(z)
+    return z if jnp.issubdtype(z.dtype, jnp.inexact) else z.astype(jnp.result_type(float))
+
+
 @jax.jit
 def row_norm(a: ArrayLike) -> Array:
-    """Euclidean norm of a row vector: ‖a‖_n = √(a·aᵀ).
+    """Euclidean norm of a row vector: ‖a‖_n = √(a·aᵀ), computed as s·√((a/s)·(a/s)ᵀ) with
+    s = max_i abs(a_i), finite and accurate from 1e−300 to 1e300.
 
     Not differentiable at a = 0; differentiate ‖a‖² = a·aᵀ instead.
 
     P-MAT-NORM (001_602cbf05fdb6a620.txt Notation 5).
     """
-    a = jnp.asarray(a)
+    a = as_floating(a)
     if a.ndim != 1:
         raise ValueError(f"a must be a row vector (n,), got shape {a.shape}")
-    return jnp.sqrt(a @ a)
+    # s·‖a/s‖ with s = max abs(a_i): a·aᵀ itself overflows for entries near 1e155 and
+    # underflows for entries near 1e−155; s is held out of autodiff (the norm is homogeneous)
+    s = jax.lax.stop_gradient(jnp.max(jnp.abs(a), initial=0.0))
+    safe = jnp.where(s > 0, s, 1.0)
+    scaled = a / safe
+    return jnp.where(s > 0, safe * jnp.sqrt(scaled @ scaled), 0.0)
 
 
 @jax.jit

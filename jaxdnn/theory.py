@@ -19,6 +19,7 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
+from jaxdnn.matrices import row_norm
 from jaxdnn.validation import check_same_shape
 
 __all__ = [
@@ -143,10 +144,8 @@ def lipschitz_ratio(grad_f: Gradient, x: ArrayLike, y: ArrayLike) -> Array:
 
 
 def _scaled_norm(v: Array) -> Array:
-    """‖v‖ computed as s·‖v/s‖ with s = max|v_i|: no underflow for tiny differences."""
-    s = jnp.max(jnp.abs(v))
-    safe = jnp.where(s > 0, s, 1.0)
-    return jnp.where(s > 0, safe * jnp.sqrt(jnp.sum((v / safe) ** 2)), 0.0)
+    """‖v‖ of any array, without underflow for tiny differences (``row_norm`` is scaled)."""
+    return row_norm(jnp.ravel(v))
 
 
 def descent_lemma_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array:

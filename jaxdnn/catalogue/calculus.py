@@ -194,6 +194,11 @@ def mat_norm(draw: Draw) -> list[Pair]:
         (jd.row_norm(t * a), abs(t) * jd.row_norm(a)),
         le(jd.row_norm(a + b), jd.row_norm(a) + jd.row_norm(b) + 1e-12),
         (jd.row_norm(np.zeros(4)), 0.0),
+        # scaled: neither a·aᵀ's overflow near 1e155 nor its underflow near 1e−155
+        (jd.row_norm(np.array([3e200, -4e200])), 5e200),
+        (jd.row_norm(np.array([3e-200, 4e-200])), 5e-200),
+        (jd.row_norm(np.array([1e300, 1e300])), np.sqrt(2.0) * 1e300),
+        (jax.grad(jd.row_norm)(a + 11.0), (a + 11.0) / np.linalg.norm(a + 11.0)),  # a + 11 ≠ 0
     ]
 
 

@@ -257,6 +257,8 @@ def loss_bce(draw: Draw) -> list[Pair]:
     soft = draw(jt.probabilities(size=len(p), eps=0.0))  # soft targets in [0, 1]
     g = jd.binary_cross_entropy_gradient(p, y)
     two_class = jd.categorical_cross_entropy(np.stack([1 - p, p], 1), np.stack([1 - y, y], 1))
+    edge = np.array([1.0, 0.0])
+    saturated = jd.binary_cross_entropy_gradient(edge, edge)
     return jacobian_pairs(jd.binary_cross_entropy, g, p, y) + [
         (g, (p - y) / (p * (1 - p))),
         (jd.binary_cross_entropy(p, y), log_loss(y, p, normalize=False, labels=[0, 1])),
@@ -267,6 +269,9 @@ def loss_bce(draw: Draw) -> list[Pair]:
         ),
         (jd.binary_cross_entropy(np.array([0.0]), np.array([1.0])), np.inf),
         (jd.binary_cross_entropy(np.array([0.0, 1.0]), np.array([0.0, 1.0])), 0.0),
+        # saturated predictions with the matching label: the one-sided derivatives ∓1
+        *jacobian_pairs(jd.binary_cross_entropy, saturated, edge, edge),
+        (saturated, [-1.0, 1.0]),
     ]
 
 

@@ -224,6 +224,11 @@ def neuron_grad(draw: Draw) -> list[Pair]:
     pairs = [(dw, adw), (db, adb)]
     if name == "relu" and x @ w + b == 0:  # a tie: the Assumption-1 value 0
         pairs.append(same(not np.any(dw) and float(db) == 0.0))
+    # a square batch (3 samples of width 3): row i is sample i's gradient, φ′(z_i)·x_i
+    X = f64(draw(jt.integer_valued_vectors(size=(3, 3))))
+    dW, dB = jd.neuron_gradients(X, w, b, df)
+    per_sample = jax.vmap(jax.grad(jd.neuron, argnums=(1, 2)), (0, None, None, None))
+    pairs += leaf_pairs((dW, dB), per_sample(X, f64(w), f64(b), f))
     # ReLU at z = 2: ∂a/∂b = 1 and ∂a/∂w = x (the primer's rule would give z = 2)
     e1 = np.array([1.0, 0.0, 0.0])
     dw2, db2 = jd.neuron_gradients(e1, 2 * e1, 0.0, jd.relu_derivative)
