@@ -72,7 +72,7 @@ def main() -> None:
     Phi = jd.polynomial_features(x_tr, HIGH_DEGREE)
 
     def fit_lambda(lam):
-        return jd.ridge(Phi, y_tr, float(lam))
+        return jd.ridge(Phi, y_tr, float(lam), penalize_intercept=False)
 
     lam, beta_l, val_by_lambda = jd.select_by_validation(
         list(LAMBDAS), fit_lambda, lambda beta: rmse_of(beta, x_val, y_val)

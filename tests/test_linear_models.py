@@ -36,7 +36,9 @@ def test_least_squares_of_a_rank_deficient_design():
     jt.assert_close(
         minimum_norm[np.array([0, 4])], [0.5, 0.5], rtol=1e-8
     )  # the weight 1 split evenly
-    assert np.all(np.isfinite(jd.ridge(X, y, 1e-3, penalize_intercept=True)))
+    assert np.all(np.isfinite(jd.ridge(X, y, 1e-3)))
+    with pytest.raises(ValueError, match=r"rank 4 < 5"):  # λ = 0 is least squares
+        jd.ridge(X, y, 0.0)
     with pytest.raises(ValueError, match="method"):
         jd.least_squares(X, y, method="inverse")
     with pytest.raises(ValueError, match="y must have shape"):
@@ -51,7 +53,7 @@ def test_ridge_rejects_bad_arguments():
         with pytest.raises(ValueError, match="lam"):
             jd.ridge(np.column_stack([np.ones(N), X]), y, lam)
     with pytest.raises(ValueError, match=r"X\[:, 0\] must be the intercept column"):
-        jd.ridge(X, y, 1.0)
+        jd.ridge(X, y, 1.0, penalize_intercept=False)
 
 
 def test_bad_degrees_empty_unseen_data_and_no_candidates_are_refused():

@@ -74,6 +74,8 @@ def cap_lsq(draw: Draw) -> list[Pair]:
     return [
         (beta, reference),
         (beta, sk),
+        (beta, np.linalg.solve(X.T @ X, X.T @ y)),  # the closed form (XᵀX)⁻¹Xᵀy
+        (jd.least_squares(X, y, method="normal"), reference),
         (jd.least_squares(X, y, method="lstsq"), reference),
         (X.T @ (X @ beta - y) / scale, np.zeros(3)),  # the normal equations hold
         (jd.least_squares(X, X @ beta0), beta0),  # noiseless data are recovered
@@ -138,8 +140,11 @@ def cap_poly_fit(draw: Draw) -> list[Pair]:
 @proposition(
     "P-CAP-RIDGE",
     "stated",
-    "β_λ = argmin_β ‖Xβ − y‖² + λ‖β‖² = (XᵀX + λI)⁻¹Xᵀy for λ ≥ 0",
-    f"{D2} §10 (extension)",
+    (
+        "β_λ = argmin_β ‖Xβ − y‖² + λ‖β‖² = (XᵀX + λI)⁻¹Xᵀy for λ ≥ 0, every coefficient "
+        "penalised; optionally the intercept column unpenalised: (XᵀX + λ·diag(0, 1, …, 1))⁻¹Xᵀy"
+    ),
+    f"{D2} §10",
 )
 def cap_ridge(draw: Draw) -> list[Pair]:
     from sklearn.linear_model import Ridge
@@ -147,16 +152,15 @@ def cap_ridge(draw: Draw) -> list[Pair]:
     X, y = np.asarray(draw_design(draw, 10, 3)), np.asarray(draw(jt.vectors(size=10)))
     lam = draw(st.one_of(st.sampled_from([0.0, 1.0]), jt.finite_floats(1e-6, 1e3)))
     Xi = np.column_stack([np.ones(10), X])
-    norms = [
-        float(np.linalg.norm(jd.ridge(X, y, lam_k, penalize_intercept=True)))
-        for lam_k in (0.0, 0.1, 1.0, 10.0, 100.0, 1e12)
-    ]
+    norms = [float(np.linalg.norm(jd.ridge(X, y, lam_k))) for lam_k in (0.0, 0.1, 1.0, 10.0, 1e12)]
     fitted = Ridge(alpha=lam, fit_intercept=True, solver="cholesky").fit(X, y)
     plain = Ridge(alpha=lam, fit_intercept=False, solver="cholesky").fit(X, y)
+    beta = jd.ridge(X, y, lam)
     return [
-        (jd.ridge(Xi, y, lam), np.concatenate([[fitted.intercept_], fitted.coef_])),
-        (jd.ridge(X, y, lam, penalize_intercept=True), plain.coef_),
-        (jd.ridge(X, y, 0.0, penalize_intercept=True), jd.least_squares(X, y)),
+        (beta, plain.coef_),
+        (beta, np.linalg.solve(X.T @ X + lam * np.eye(3), X.T @ y)),  # the closed form
+        (jd.ridge(Xi, y, lam, penalize_intercept=False), [fitted.intercept_, *fitted.coef_]),
+        (jd.ridge(X, y, 0.0), jd.least_squares(X, y)),
         # ‖β_λ‖ does not increase with λ, and β_λ → 0 as λ → ∞
         *(le(b, a * (1 + 1e-12)) for a, b in zip(norms, norms[1:], strict=False)),
         le(norms[-1], 1e-9 * (1 + norms[0])),
