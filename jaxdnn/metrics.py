@@ -235,7 +235,20 @@ def _scores(y_true: Array, y_pred: Array, n_classes: int, kind: str, average: st
     support per class."""
     cm = _confusion_matrix(y_true, y_pred, n_classes).astype(jnp.result_type(float))
     tp = jnp.diag(cm)
-    fp, fn, support = cm.sum(axis=0) - tp, cm.sum(axis=1) - tp, cm.sum(axis=1)
+    return _from_counts(tp, cm.sum(axis=0) - tp, cm.sum(axis=1) - tp, kind, average)
+
+
+@partial(jax.jit, static_argnums=(2, 3))
+def _multilabel_scores(y_true: Array, y_pred: Array, kind: str, average: str | None):
+    """Per-label scores of (n, m) 0/1 indicators (each column a binary problem), or the micro
+    score, with the support per label."""
+    t, p = y_true.astype(jnp.result_type(float)), y_pred.astype(jnp.result_type(float))
+    tp = jnp.sum(t * p, axis=0)
+    return _from_counts(tp, jnp.sum(p, axis=0) - tp, jnp.sum(t, axis=0) - tp, kind, average)
+
+
+def _from_counts(tp: Array, fp: Array, fn: Array, kind: str, average: str | None):
+    support = tp + fn
     if average == "micro":
         tp, fp, fn = tp.sum(), fp.sum(), fn.sum()
     if kind == "precision":
@@ -245,12 +258,49 @@ def _scores(y_true: Array, y_pred: Array, n_classes: int, kind: str, average: st
     return _safe_divide(2 * tp, 2 * tp + fp + fn), support
 
 
+def _averaged(values: Array, support: Array, average: str | None) -> Array:
+    if average is None or average == "micro":
+        return values
+    if average == "macro":
+        return jnp.mean(values)
+    return _safe_divide(jnp.sum(values * support), jnp.sum(support))  # weighted
+
+
+def _multilabel_score(kind, function, y_true, y_pred, n_classes, average) -> Array:
+    """precision, recall or F1 of a multi-output sigmoid head: y_true and y_pred (n, m) 0/1
+    indicators, one binary problem per column (scikit-learn's multilabel-indicator input)."""
+    y_true, y_pred = _pair(y_true, y_pred, ("y_true", "y_pred"), (2,))
+    m = y_true.shape[1]
+    if n_classes is not None and n_classes != m:
+        raise ValueError(
+            f"n_classes={n_classes} but y_true and y_pred hold {m} labels per sample (shape "
+            f"{y_true.shape}); pass n_classes={m} or None"
+        )
+    if average == "binary":
+        raise ValueError(
+            f"{function}: y_true and y_pred are (n, m) label indicators (one binary label per "
+            "column) but average='binary' scores one label per sample; pass average=None, "
+            "'macro', 'micro' or 'weighted'"
+        )
+    if not _is_traced(y_true, y_pred):
+        for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+            labels = _integer_labels(name, values)
+            if np.any((labels != 0) & (labels != 1)):
+                raise ValueError(f"{name} of shape {labels.shape} must hold 0/1 label indicators")
+    values, support = _multilabel_scores(jnp.asarray(y_true), jnp.asarray(y_pred), kind, average)
+    return _averaged(values, support, average)
+
+
 def _score(kind, y_true, y_pred, n_classes, average, pos_label) -> Array:
     function = {"precision": "precision", "recall": "recall", "f1": "f1_score"}[kind]
     if average not in AVERAGES:
         raise ValueError(f"average must be one of {AVERAGES}, got {average!r}")
     if isinstance(pos_label, bool) or not isinstance(pos_label, int | np.integer) or pos_label < 0:
         raise ValueError(f"pos_label must be a non-negative integer, got {pos_label!r}")
+    n_classes = _check_n_classes(n_classes)
+    y_true, y_pred = _array("y_true", y_true), _array("y_pred", y_pred)
+    if y_true.ndim == 2 or y_pred.ndim == 2:
+        return _multilabel_score(kind, function, y_true, y_pred, n_classes, average)
     labels = _Labels(y_true, y_pred, n_classes, function)
     n = labels.n_classes
     if average == "binary":
@@ -284,11 +334,7 @@ def _score(kind, y_true, y_pred, n_classes, average, pos_label) -> Array:
     scored = labels.scored()
     if scored is not None:
         values, support = values[scored], support[scored]
-    if average is None:
-        return values
-    if average == "macro":
-        return jnp.mean(values)
-    return _safe_divide(jnp.sum(values * support), jnp.sum(support))  # weighted
+    return _averaged(values, support, average)
 
 
 def precision(

@@ -225,12 +225,16 @@ class TrainingDiverged(FloatingPointError):
 
 def class_labels(logits: Array, Y: Array, loss: str) -> tuple[Array, Array, int]:
     """True and predicted class labels of a classification head, and the number of classes:
-    argmax for softmax, logit > 0 (σ > ½) for the sigmoid head.
+    argmax for softmax, logit > 0 (σ > ½) for the sigmoid head. A sigmoid head of m > 1 outputs
+    (one binary label per output) gives (n, m) 0/1 label indicators and m.
 
     P-MET-ACCURACY (002_0dd137535febb580.txt §8.1: ŷ_i = argmax_j N(x_i)_j).
     """
     if loss == "sigmoid_binary_cross_entropy":
-        return (Y[:, 0] > 0.5).astype(int), (logits[:, 0] > 0).astype(int), 2
+        truth, predicted = (Y > 0.5).astype(int), (logits > 0).astype(int)
+        if Y.shape[-1] == 1:
+            return truth[:, 0], predicted[:, 0], 2
+        return truth, predicted, Y.shape[-1]
     return jnp.argmax(Y, axis=-1), jnp.argmax(logits, axis=-1), Y.shape[-1]
 
 
@@ -246,6 +250,8 @@ def _make_evaluate(loss: str, hidden: tuple[Activation, ...]):
         else:
             y_true, y_pred, _ = class_labels(logits, Y, loss)
             results["accuracy"] = metrics.accuracy(y_true, y_pred)
+            if y_true.ndim == 2:  # several sigmoid outputs: also the share of right labels
+                results["label_accuracy"] = jnp.mean((y_true == y_pred).astype(logits.dtype))
         return results
 
     return jax.jit(jaxdnn_evaluate)
@@ -260,6 +266,10 @@ def evaluate(
 ) -> dict[str, float]:
     """Mean loss on (X, Y), with the accuracy (classification heads: argmax, or logit > 0 for the
     sigmoid head) or the RMSE (regression head).
+
+    A sigmoid head of several outputs predicts one binary label per output: its ``accuracy`` is
+    the share of samples with every label right (exact match, scikit-learn's subset accuracy),
+    and ``label_accuracy`` the share of right labels (1 − the Hamming loss).
 
     P-NET-OBJECTIVE (001_602cbf05fdb6a620.txt Def 5.2, mean reduction), P-MET-ACCURACY
     (002_0dd137535febb580.txt §8.1), P-MET-RMSE (002 §8.3).

@@ -241,6 +241,21 @@ def test_fit_digits_reference_problem_learns():
     assert set(metrics) == {"loss", "accuracy"}
 
 
+def test_evaluate_a_multi_output_sigmoid_head_scores_every_label():
+    """Two sigmoid outputs (one binary label each): accuracy counts a sample right only when
+    both labels are (exact match), label_accuracy counts the right labels; a wrong second label
+    is not hidden behind a right first one."""
+    params = [{"W": jnp.array([[1.0], [1.0]]), "b": jnp.zeros(2)}]  # both logits equal x
+    X = jnp.array([[1.0], [1.0], [-1.0], [-1.0]])
+    Y = jnp.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+    metrics = evaluate(params, X, Y, loss="sigmoid_binary_cross_entropy", hidden=())
+    assert metrics["accuracy"] == 0.5  # rows 1 and 3 right in both labels
+    assert metrics["label_accuracy"] == 0.75  # 6 of 8 labels right
+    single = [{"W": jnp.array([[1.0]]), "b": jnp.zeros(1)}]
+    one = evaluate(single, X, Y[:, :1], loss="sigmoid_binary_cross_entropy", hidden=())
+    assert "label_accuracy" not in one
+
+
 def test_fit_regression_history_has_rmse():
     rng = np.random.default_rng(5)
     X = rng.normal(size=(30, 2))

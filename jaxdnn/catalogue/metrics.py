@@ -34,7 +34,10 @@ def _labels(draw: Draw, n_classes: int, n: int = 12) -> np.ndarray:
 @proposition(
     "P-MET-ACCURACY",
     "stated",
-    "accuracy = (1/n) Σ_i 𝟙[ŷ_i = y_i], with ŷ_i = argmax_j N(x_i)_j; error = 1 − accuracy",
+    (
+        "accuracy = (1/n) Σ_i 𝟙[ŷ_i = y_i], with ŷ_i = argmax_j N(x_i)_j; error = 1 − accuracy; "
+        "several sigmoid outputs: ŷ_i = y_i for every output (exact match)"
+    ),
     f"{D2} §8.1",
 )
 def met_accuracy(draw: Draw) -> list[Pair]:
@@ -43,7 +46,10 @@ def met_accuracy(draw: Draw) -> list[Pair]:
     y, yhat = _labels(draw, 3), _labels(draw, 3)
     P = np.stack([draw(jt.simplex_points(size=3)) for _ in range(4)])
     ties = np.array([[0.4, 0.4, 0.2], [0.1, 0.3, 0.3]])  # a tie goes to the lowest index
+    T, Tp = _indicators(draw), _indicators(draw)  # several sigmoid outputs: exact match
     return [
+        (jd.accuracy(T, Tp), accuracy_score(T, Tp)),
+        (jd.accuracy(T, Tp), np.mean(np.all(T == Tp, axis=1))),
         (jd.accuracy(y, yhat), accuracy_score(y, yhat)),
         le(jd.accuracy(y, yhat), 1.0),
         le(-jd.accuracy(y, yhat), 0.0),
@@ -85,7 +91,7 @@ def e48(draw: Draw) -> Erratum:
     "derived",
     (
         "precision = TP/(TP + FP), recall = TP/(TP + FN) (per class; macro, micro and weighted "
-        "averages)"
+        "averages; several sigmoid outputs: per output)"
     ),
     f"{D2} §8.1",
 )
@@ -108,7 +114,16 @@ def met_precision_recall(draw: Draw) -> list[Pair]:
     with warnings.catch_warnings():  # scikit-learn warns when only one label is present
         warnings.simplefilter("ignore", UserWarning)
         pairs.append((jd.confusion_matrix(y, yhat), confusion_matrix(y, yhat)))
+    # several sigmoid outputs: (n, 3) 0/1 label indicators, one binary problem per column
+    T, P = _indicators(draw), _indicators(draw)
+    for average in (None, "macro", "micro", "weighted"):
+        p, r, _, _ = precision_recall_fscore_support(T, P, average=average, zero_division=0)
+        pairs += [(jd.precision(T, P, average=average), p), (jd.recall(T, P, average=average), r)]
     return pairs
+
+
+def _indicators(draw: Draw, n: int = 12, m: int = 3) -> np.ndarray:
+    return np.array([[draw(st.integers(0, 1)) for _ in range(m)] for _ in range(n)])
 
 
 @proposition(
@@ -129,6 +144,11 @@ def met_fscore(draw: Draw) -> list[Pair]:
             jd.f1_score(y3, yhat3, 4, average),
             f1_score(y3, yhat3, average=average, labels=range(4), zero_division=0),
         )
+        for average in (None, "macro", "micro", "weighted")
+    ]
+    T, P = _indicators(draw), _indicators(draw)  # several sigmoid outputs: per column
+    averages += [
+        (jd.f1_score(T, P, average=average), f1_score(T, P, average=average, zero_division=0))
         for average in (None, "macro", "micro", "weighted")
     ]
     return [
