@@ -164,11 +164,21 @@ def softmax_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Arra
     001_602cbf05fdb6a620.txt Prop 5.3 states S(z) − y*, true for one-hot and soft labels that
     sum to 1 (E-09, decision 5).
 
+    Computed as S_i·Σ_{j≠i} y*_j − y*_i·Σ_{k≠i} S_k (the same value, since ΣS = 1), with
+    Σ_{k≠i} S_k summed over the other classes for the largest logit (where 1 − S_i would
+    cancel) and 1 − S_i elsewhere (S_i ≤ ½ there): a confident right answer z = (40, 0, 0),
+    y* = e₁ gets the exact −8.5e-18 where S_1 − 1 rounds to 0.
+
     P-LOSS-SOFTMAX-CCE (001_602cbf05fdb6a620.txt Prop 5.3 eq (13), corrected E-09).
     """
-    z, y_star = jnp.asarray(logits), jnp.asarray(target)
+    z, y_star = as_floating(logits), as_floating(target)
     check_same_shape("softmax_cross_entropy_gradient", ("logits", z), ("target", y_star))
-    return jnp.sum(y_star, axis=-1, keepdims=True) * softmax(z) - y_star
+    s = softmax(z)
+    a = jnp.argmax(z, axis=-1, keepdims=True)
+    largest = jax.lax.broadcasted_iota(a.dtype, z.shape, z.ndim - 1) == a
+    rest = jnp.sum(jnp.where(largest, 0.0, s), axis=-1, keepdims=True)  # Σ_{k≠a} S_k
+    others = jnp.where(largest, rest, 1 - s)  # Σ_{k≠i} S_k
+    return s * (jnp.sum(y_star, axis=-1, keepdims=True) - y_star) - y_star * others
 
 
 # --- binary cross-entropy -------------------------------------------------------------------

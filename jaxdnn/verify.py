@@ -46,6 +46,9 @@ class Result:
     max_error: float
     printed_error: float | None
     error: str | None
+    ulps: float | None = None
+    """The worst relative error against the mpmath oracle, in units of ε (entries with one)."""
+    oracle_values: int = 0
 
     @property
     def passed(self) -> bool:
@@ -61,12 +64,14 @@ class Result:
 
 def run_entry(entry: Entry, examples: int = 20, seed: int = 0) -> Result:
     """Run one entry's check at ``examples`` hypothesis-drawn points seeded by ``seed``
-    (generation only). An exception becomes a failed result naming it in one line."""
+    (generation only), and, for an entry with functions in ``jaxdnn.catalogue.oracle``, their
+    accuracy against the mpmath oracle at its fixed points. An exception becomes a failed result
+    naming it in one line."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis import strategies as st
 
-    from jaxdnn.catalogue import evaluate
+    from jaxdnn.catalogue import evaluate, oracle
 
     errors: list[float] = []
     printed: list[float] = []
@@ -91,7 +96,24 @@ def run_entry(entry: Entry, examples: int = 20, seed: int = 0) -> Result:
     except Exception as exc:  # a check that raises has failed; say why in one line
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         return Result(entry, len(errors), max(errors, default=math.inf), None, message)
-    return Result(entry, len(errors), max(errors), max(printed) if printed else None, None)
+    result = Result(entry, len(errors), max(errors), max(printed) if printed else None, None)
+    return _with_oracle(result) if entry.id in oracle.oracle_ids() else result
+
+
+def _with_oracle(result: Result) -> Result:
+    """The result with its functions' accuracy against the mpmath oracle; a value beyond
+    ``oracle.ULPS`` fails the entry, naming the first such value."""
+    from jaxdnn.catalogue import oracle
+
+    accuracies = oracle.measure(result.entry.id)
+    failures = [f for a in accuracies for f in a.failures]
+    error = f"beyond {oracle.ULPS} ulps of the exact value: {failures[0]}" if failures else None
+    return dataclasses.replace(
+        result,
+        error=error,
+        ulps=max(a.worst_ulps for a in accuracies),
+        oracle_values=sum(a.points for a in accuracies),
+    )
 
 
 def run_entries(
@@ -135,7 +157,7 @@ def _run_in_worker(id_: str, examples: int, seed: int) -> tuple:
     from jaxdnn.catalogue import entry
 
     result = run_entry(entry(id_), examples, seed)
-    return result.examples, result.max_error, result.printed_error, result.error
+    return tuple(getattr(result, f.name) for f in dataclasses.fields(result))[1:]
 
 
 def _start_worker() -> None:
@@ -263,7 +285,7 @@ def _print_table(
         f"jaxdnn verify: {len(selected)} checks, {examples} random points each, float64, "
         f"seed {seed}; error = max |a − b| / (|b| + 0.01), pass at ≤ 1e-10"
     )
-    numbers = f"{'max error':>9} {'printed':>9}  result"
+    numbers = f"{'max error':>9} {'printed':>9} {'ulps':>5}  result"
     if wide:
         what_width = max(_display_width(e.statement) for e in selected)
         source_width = max(_display_width(e.source) for e in selected)
@@ -284,9 +306,10 @@ def _print_table(
             printed = ""
         status = "pass" if result.passed else "FAIL"
         source = f" {_fit(entry.source, source_width)}" if source_width else ""
+        ulps = "" if result.ulps is None else f"{result.ulps:5.1f}"
         print(
             f"{entry.id:<22} {_fit(entry.statement, what_width)}{source} "
-            f"{result.max_error:9.1e} {printed:>9}  {status}"
+            f"{result.max_error:9.1e} {printed:>9} {ulps:>5}  {status}"
             + (f"\n{'':<22} ({result.error})" if result.error else ""),
             flush=True,
         )
@@ -297,7 +320,9 @@ def _print_table(
         f"{len(selected) - len(failed)} of {len(selected)} checks passed in {seconds:.0f} s "
         f"(seed {seed}; 'printed' is the error of a document's printed formula, which an "
         "erratum check requires to exceed 1e-6; (words), (shape), (notation): the erratum "
-        "corrects a claim, a shape or notation, and has no printed formula to evaluate"
+        "corrects a claim, a shape or notation, and has no printed formula to evaluate; 'ulps': "
+        "the worst relative error of the entry's functions against a 50-digit mpmath oracle "
+        "over the whole float64 range, in units of ε = 2.2e-16, a pass at ≤ 8"
         + ("" if wide else "; --wide shows each statement and source in full")
         + ")"
     )
@@ -368,6 +393,11 @@ def markdown(results: dict[str, Result] | None = None, note: str = "") -> str:
                     measured += f", printed formula off by {result.printed_error:.1e}"
                 elif entry.without_formula:
                     measured += f" (no printed formula: {entry.without_formula})"
+                if result.ulps is not None:
+                    measured += (
+                        f"; against the mpmath oracle at {result.oracle_values:,} values, within "
+                        f"{result.ulps:.1f} ulps"
+                    )
                 status = "pass" if result.passed else "FAIL"
                 out[-1] += "  "
                 out.append(f"{MEASURED} {measured}, {status}")
