@@ -388,7 +388,10 @@ def compare(function: str, implementation: Callable) -> Accuracy:
     import mpmath
 
     if not jax.config.jax_enable_x64:
-        raise RuntimeError("the oracle compares float64 results: enable jax_enable_x64 first")
+        raise RuntimeError(
+            'the oracle compares float64 results: run jax.config.update("jax_enable_x64", True) '
+            "before creating arrays"
+        )
     found = [(i, build) for i, name, build in ORACLES if name == function]
     if not found:
         names = ", ".join(name for _, name, _ in ORACLES)
