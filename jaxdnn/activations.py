@@ -206,7 +206,7 @@ def softmax(z: ArrayLike) -> Array:
 
     P-ACT-SOFTMAX (001_602cbf05fdb6a620.txt Def 2.2; 000_e9869ddaa8874969.txt SoftMax).
     """
-    return jax.nn.softmax(jnp.asarray(z), axis=-1)
+    return jax.nn.softmax(as_floating(z), axis=-1)  # JAX's max of integers warns
 
 
 @jax.jit
@@ -218,7 +218,7 @@ def softmax_jacobian(z: ArrayLike) -> Array:
 
     P-ACT-SOFTMAX-JAC (001_602cbf05fdb6a620.txt Prop 2.2; 000_e9869ddaa8874969.txt SoftMax).
     """
-    z = jnp.asarray(z)
+    z = as_floating(z)
     _check_vector(z)
     s = softmax(z)
     diagonal = jnp.eye(s.shape[-1], dtype=bool)

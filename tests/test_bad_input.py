@@ -579,3 +579,42 @@ def test_valid_input_is_accepted(case):
     rank, dtype = _user_defaults()
     with rank, dtype:
         assert call() == pytest.approx(expected)
+
+
+def _integer_cases():
+    """Every activation (z) and loss (prediction or logits, target) of the package, with
+    integer arrays and with the same values as floats."""
+    import inspect
+
+    from jaxdnn import activations, losses
+
+    z, p, y = np.array([2, 0, -3]), np.array([1, 2, 3]), np.array([0, 1, 0])
+    cases = {}
+    for module in (activations, losses):
+        for name in module.__all__:
+            function = getattr(module, name)
+            if name in ("elementwise_jacobian", "derivative_of"):
+                continue  # they take a function, not an array
+            if name == "categorical_cross_entropy_from_labels":  # labels stay integers
+                P, labels = np.array([[1, 0], [0, 1]]), np.array([0, 1])
+                cases[name] = (function, (P, labels), (P.astype(np.float32), labels))
+            elif len(inspect.signature(function).parameters) == 1:
+                cases[name] = (function, (z,), (z.astype(np.float32),))
+            else:
+                floats = (p.astype(np.float32), y.astype(np.float32))
+                cases[name] = (function, (p, y), floats)
+    return cases
+
+
+INTEGER_CASES = _integer_cases()
+
+
+@pytest.mark.parametrize("name", list(INTEGER_CASES))
+def test_integer_arrays_are_accepted_by_every_activation_and_loss(name):
+    """Integer inputs give the values of the same inputs as floats (ReLU's stay integers)."""
+    function, integers, floats = INTEGER_CASES[name]
+    rank, dtype = _user_defaults()
+    with rank, dtype:
+        from_integers = np.asarray(function(*integers))
+        from_floats = np.asarray(function(*floats))
+    np.testing.assert_allclose(from_integers, from_floats, rtol=1e-6)
