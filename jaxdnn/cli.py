@@ -38,6 +38,8 @@ DEFAULT_SWEEP_LR = {
     "adam": [3e-4, 1e-3, 3e-3, 1e-2],
 }
 PRECISIONS = ("float32", "bfloat16")
+DEVICES = ("cpu", "gpu")
+GRADIENTS = ("autodiff", "backprop")
 
 
 class UsageError(Exception):
@@ -51,7 +53,10 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
 
+    from jaxdnn._version import __version__
+
     parser = _Parser(prog="jaxdnn", description="The mathematics of dense networks, run.")
+    parser.add_argument("--version", action="version", version=f"jaxdnn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a network on a bundled data set")
@@ -69,7 +74,10 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="seed of the data split and the model (default 0)"
     )
     train.add_argument(
-        "--gradients", default=None, help="autodiff (default) or backprop (hand-written)"
+        "--gradients",
+        default=None,
+        choices=GRADIENTS,
+        help="autodiff (default) or backprop (hand-written)",
     )
     train.add_argument(
         "--devices",
@@ -163,7 +171,7 @@ def _add_run_arguments(
     from jaxdnn.data import DATASETS
 
     parser.add_argument(
-        "--dataset", default=None, help=f"one of {', '.join(DATASETS)} (default digits)"
+        "--dataset", default=None, choices=DATASETS, help="the data set (default digits)"
     )
     parser.add_argument(
         "--hidden",
@@ -173,7 +181,7 @@ def _add_run_arguments(
         help="hidden layer widths (default 64 64; none: a linear model)",
     )
     parser.add_argument(
-        "--optimizer", default=None, help=f"one of {', '.join(OPTIMIZERS)} (default momentum)"
+        "--optimizer", default=None, choices=OPTIMIZERS, help="the optimizer (default momentum)"
     )
     parser.add_argument(
         "--epochs", type=int, default=None, help=f"number of epochs (default 30; {epochs_help})"
@@ -184,10 +192,13 @@ def _add_run_arguments(
     parser.add_argument(
         "--precision",
         default=None,
+        choices=PRECISIONS,
         help="float32 (default), or bfloat16: matrix products in bfloat16, parameters, "
         "optimizer state and loss in float32",
     )
-    parser.add_argument("--device", default=None, help="cpu or gpu (default: JAX's default device)")
+    parser.add_argument(
+        "--device", default=None, choices=DEVICES, help="the device (default: JAX's default)"
+    )
     parser.add_argument(
         "--run-dir", default=None, help=f"output directory (default {default_run_dir})"
     )
@@ -224,14 +235,6 @@ MAX_EPOCHS = 2**31 - 1  # the epoch is folded into the data order's key as a 32-
 
 def _check_run_args(args: argparse.Namespace) -> None:
     """Checks of the arguments train and sweep share."""
-    from jaxdnn.data import DATASETS
-
-    if args.dataset not in DATASETS:
-        raise UsageError(f"unknown dataset {args.dataset!r}; choose one of {', '.join(DATASETS)}")
-    if args.optimizer not in OPTIMIZERS:
-        raise UsageError(
-            f"unknown optimizer {args.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-        )
     if not 1 <= args.epochs <= MAX_EPOCHS:
         raise UsageError(f"--epochs must lie in [1, {MAX_EPOCHS}], got {args.epochs}")
     seed_name, seed = ("--seed", args.seed) if "seed" in args else ("--data-seed", args.data_seed)
@@ -241,12 +244,6 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     if any(width < 1 for width in args.hidden):
         raise UsageError(f"--hidden widths must be at least 1, got {args.hidden}")
-    if args.precision not in PRECISIONS:
-        raise UsageError(
-            f"--precision must be one of {', '.join(PRECISIONS)}, got {args.precision!r}"
-        )
-    if args.device not in (None, "cpu", "gpu"):
-        raise UsageError(f"--device must be cpu or gpu, got {args.device!r}")
     if args.run_dir is not None and not args.run_dir.strip():
         raise UsageError("--run-dir must not be empty")
 
@@ -292,8 +289,6 @@ def _load_data(dataset_name: str, seed: int):
 
 def _check_train_args(args: argparse.Namespace) -> None:
     _check_run_args(args)
-    if args.gradients not in ("autodiff", "backprop"):
-        raise UsageError(f"--gradients must be autodiff or backprop, got {args.gradients!r}")
     if not (math.isfinite(args.lr) and args.lr > 0):
         raise UsageError(f"--lr must be a finite number > 0, got {args.lr}")
     if not 0 <= args.beta < 1:
@@ -584,7 +579,7 @@ RESUMABLE = {  # config key: (option, accepted type, check of a value)
     "epochs": ("--epochs", int, lambda v: 1 <= v <= MAX_EPOCHS),
     "batch_size": ("--batch-size", int, lambda v: v >= 1),
     "seed": ("--seed", int, lambda v: 0 <= v < 2**32),
-    "gradients": ("--gradients", str, lambda v: v in ("autodiff", "backprop")),
+    "gradients": ("--gradients", str, lambda v: v in GRADIENTS),
     "precision": ("--precision", str, lambda v: v in PRECISIONS),
 }
 

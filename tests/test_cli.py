@@ -204,7 +204,10 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
     (tmp_path / "corrupt" / "checkpoint.msgpack").write_bytes(b"not a checkpoint")
     (tmp_path / "a_file").write_text("")
     cases = {
-        "unknown dataset 'mnist'": ["--dataset", "mnist"],
+        "argument --dataset: invalid choice: 'mnist' (choose from 'digits',": [
+            "--dataset",
+            "mnist",
+        ],
         "--lr must be a finite number > 0": ["--lr", "0"],
         "--lr must be a finite number > 0, got -0.5": ["--lr", "-0.5"],
         "--batch-size must be at least 1": ["--batch-size", "0"],
@@ -218,13 +221,17 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
             "--seed",
             "99999999999999999999",
         ],
-        "unknown optimizer": ["--optimizer", "sgd"],
+        "argument --optimizer: invalid choice: 'sgd'": ["--optimizer", "sgd"],
         "cannot resume: no checkpoint": ["--resume", "--run-dir", str(tmp_path / "empty")],
         "is corrupt": ["--resume", "--run-dir", str(tmp_path / "corrupt")],
         "cannot write to run directory": ["--run-dir", str(tmp_path / "a_file" / "run")],
         "invalid float value": ["--lr", "fast"],
-        "--precision must be one of float32, bfloat16": ["--precision", "float16"],
-        "--device must be cpu or gpu": ["--device", "tpu"],
+        "argument --precision: invalid choice: 'float16' (choose from 'float32', 'bfloat16')": [
+            "--precision",
+            "float16",
+        ],
+        "argument --device: invalid choice: 'tpu'": ["--device", "tpu"],
+        "argument --gradients: invalid choice: 'numeric'": ["--gradients", "numeric"],
         "--run-dir must not be empty": ["--run-dir", ""],
         "--batch-size (32) must be a multiple of --devices (3)": ["--devices", "3"],
         "--devices 9 but only 8 cpu device(s)": [

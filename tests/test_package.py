@@ -45,6 +45,10 @@ def test_import_in_a_fresh_interpreter_prints_the_version():
         check=True,
     )
     assert out.stdout.strip() == jd.__version__
+    command = subprocess.run(
+        [sys.executable, "-m", "jaxdnn.cli", "--version"], capture_output=True, text=True
+    )
+    assert (command.returncode, command.stdout) == (0, f"jaxdnn {jd.__version__}\n")
 
 
 def test_every_public_name_is_a_function_class_or_a_registry():
