@@ -2,7 +2,9 @@
 
 A checkpoint holds everything needed to continue training exactly: the parameters, the
 optimizer state, the last finished epoch, the history and the run's configuration. It is
-serialised with ``flax.serialization`` (arrays stored bit for bit) and written with
+serialised as msgpack, each array as an extension value holding its shape, dtype name and raw
+bytes (stored bit for bit; the layout of ``flax.serialization``, so files written by earlier
+versions of jaxdnn, which used flax, still load), and written with
 ``jaxdnn.rundir.atomic_write`` (a fresh temporary file, flushed to disk, renamed over
 ``checkpoint.msgpack``): a crash at any moment leaves either the previous checkpoint or the new
 one, never a broken file.
@@ -25,6 +27,8 @@ __all__ = [
     "save_checkpoint",
     "load_training_state",
     "load_checkpoint",
+    "to_state_dict",
+    "from_state_dict",
 ]
 
 CHECKPOINT_NAME = "checkpoint.msgpack"
@@ -54,37 +58,133 @@ def save_checkpoint(
     P-ALG-BP-SGD (001_602cbf05fdb6a620.txt note after Def 6.6 and Def 6.7: the state of
     backpropagation SGD with momentum is the parameters and the momentum buffers).
     """
-    from flax import serialization
-
     run_dir = Path(run_dir)
     state = {
         "epoch": int(epoch),
-        "params": serialization.to_state_dict(params),
-        "opt_state": serialization.to_state_dict(opt_state),
+        "params": to_state_dict(params),
+        "opt_state": to_state_dict(opt_state),
         "history": {k: list(map(float, v)) for k, v in history.items()},
         "config": config,
     }
-    payload = serialization.msgpack_serialize(state)
-    return atomic_write(run_dir, CHECKPOINT_NAME, payload)
+    return atomic_write(run_dir, CHECKPOINT_NAME, packb(state))
+
+
+# --- msgpack with arrays --------------------------------------------------------------------------
+
+_NDARRAY, _NPSCALAR = 1, 3
+"""msgpack extension codes of an array and of a NumPy scalar (those of flax.serialization)."""
+
+
+def _pack_array(value: Any) -> Any:
+    """msgpack's ``default`` hook: an array or NumPy scalar as an extension value."""
+    import msgpack
+
+    if isinstance(value, np.ndarray | Array | np.generic):
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            raise TypeError(f"cannot store an array of Python objects ({array.dtype})")
+        code = _NPSCALAR if isinstance(value, np.generic) else _NDARRAY
+        fields = (array.shape, array.dtype.name, array.tobytes("C"))
+        return msgpack.ExtType(code, msgpack.packb(fields, use_bin_type=True))
+    raise TypeError(f"cannot store a {type(value).__name__} in a checkpoint")
+
+
+def _unpack_array(code: int, data: bytes) -> Any:
+    import msgpack
+
+    if code not in (_NDARRAY, _NPSCALAR):
+        return msgpack.ExtType(code, data)
+    shape, dtype_name, buffer = msgpack.unpackb(data, raw=True)
+    name = dtype_name.decode()
+    dtype = jnp.dtype(jnp.bfloat16) if name == "bfloat16" else np.dtype(name)
+    array = np.frombuffer(buffer, dtype=dtype).reshape(shape)
+    return array[()] if code == _NPSCALAR else array
+
+
+def packb(state: Any) -> bytes:
+    """``state`` (dicts with string keys, lists, numbers, strings, None and arrays) as msgpack
+    bytes, every array stored bit for bit."""
+    import msgpack
+
+    return msgpack.packb(state, default=_pack_array, strict_types=True)
+
+
+def unpackb(payload: bytes) -> Any:
+    """The inverse of :func:`packb`: arrays come back as read-only NumPy arrays."""
+    import msgpack
+
+    return msgpack.unpackb(payload, ext_hook=_unpack_array, raw=False)
+
+
+def _key(entry: Any) -> str:
+    """The state-dict key of one step of a pytree path: an index, a field or a dict key."""
+    for attribute in ("idx", "name", "key"):
+        if hasattr(entry, attribute):
+            return str(getattr(entry, attribute))
+    raise TypeError(f"cannot name the pytree path entry {entry!r}")
+
+
+def to_state_dict(tree: Any) -> dict[str, Any]:
+    """A pytree (parameters, an optax state) as nested dicts of its leaves: a list's or tuple's
+    items under "0", "1", …, a named tuple's under its field names, a dict's under its keys (the
+    layout of ``flax.serialization.to_state_dict``). Containers without leaves are left out."""
+    import jax
+
+    state: dict[str, Any] = {}
+    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+        if not path:
+            raise ValueError("tree is a single array, not a container of arrays")
+        *parents, last = [_key(entry) for entry in path]
+        node = state
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = np.asarray(leaf)
+    return state
+
+
+def from_state_dict(template: Any, state: dict[str, Any]) -> Any:
+    """The pytree of ``template``'s structure whose leaves are read from ``state`` (as written by
+    :func:`to_state_dict`), each as the template leaf's dtype.
+
+    Raises:
+        ValueError: naming the first path that ``state`` lacks or whose shape or dtype differs.
+    """
+    import jax
+
+    paths, treedef = jax.tree_util.tree_flatten_with_path(template)
+    leaves = []
+    for path, like in paths:
+        keys = [_key(entry) for entry in path]
+        node = state
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                raise ValueError(f"the state has no entry {'/'.join(keys)}")
+            node = node[key]
+        stored, expected = np.asarray(node), jnp.asarray(like)
+        if stored.shape != expected.shape or stored.dtype != expected.dtype:
+            raise ValueError(
+                f"{'/'.join(keys)} is {stored.dtype}{list(stored.shape)}, expected "
+                f"{expected.dtype}{list(expected.shape)}"
+            )
+        leaves.append(jnp.asarray(stored))
+    return jax.tree_util.tree_unflatten(treedef, leaves)
 
 
 def load_training_state(run_dir: str | os.PathLike) -> dict[str, Any]:
     """The raw state of ``run_dir``'s checkpoint: ``epoch``, ``params``, ``opt_state`` (as
-    state dicts; restore the optimizer state with ``flax.serialization.from_state_dict`` and a
-    template), ``history`` and ``config``.
+    state dicts; restore the optimizer state with :func:`from_state_dict` and a template such as
+    ``optimizer.init(params)``), ``history`` and ``config``.
 
     P-ALG-BP-SGD (001_602cbf05fdb6a620.txt note after Def 6.6).
 
     Raises:
         CheckpointError: if the checkpoint is missing or corrupt, naming its path.
     """
-    from flax import serialization
-
     path = Path(run_dir) / CHECKPOINT_NAME
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
     try:
-        state = serialization.msgpack_restore(path.read_bytes())
+        state = unpackb(path.read_bytes())
     except Exception as error:  # msgpack raises several unrelated types on bad bytes
         raise CheckpointError(f"checkpoint {path} is corrupt ({type(error).__name__})") from None
     if not isinstance(state, dict) or any(key not in state for key in _KEYS):

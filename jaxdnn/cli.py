@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from jaxdnn._extras import MissingExtra, require
+
 EXIT_USAGE = 2
 EXIT_DIVERGED = 1
 EXIT_FAILED = 1  # out of memory, full disk: nothing the command line could have refused
@@ -369,12 +371,12 @@ def train_command(args: argparse.Namespace) -> int:
 
     import jax
     import jax.numpy as jnp
-    from flax import serialization
 
     import jaxdnn as jd
     from jaxdnn.checkpoint import (
         CHECKPOINT_NAME,
         CheckpointError,
+        from_state_dict,
         load_training_state,
         save_checkpoint,
     )
@@ -415,7 +417,7 @@ def train_command(args: argparse.Namespace) -> int:
         params = jd.load_checkpoint(run_dir)
         try:
             template = optimizer.init(params)
-            opt_state = serialization.from_state_dict(template, resumed["opt_state"])
+            opt_state = from_state_dict(template, resumed["opt_state"])
             shapes = [jnp.shape(leaf) for leaf in jax.tree.leaves(opt_state)]
             if shapes != [jnp.shape(leaf) for leaf in jax.tree.leaves(template)]:
                 raise ValueError("shapes differ")
@@ -689,6 +691,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = _RUNNING = _parser().parse_args(argv)
+        require("testing" if args.command == "verify" else "cli", f"jaxdnn {args.command}")
         if args.command in ("train", "sweep"):
             _fill_defaults(args)
         if args.command == "verify":
@@ -703,6 +706,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"jaxdnn: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except MissingExtra as error:
+        print(f"jaxdnn: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print(_interrupted_message(args).strip(), file=sys.stderr)
         return 130

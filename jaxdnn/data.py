@@ -18,6 +18,8 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
+from jaxdnn._extras import require
+
 __all__ = [
     "DATASETS",
     "Dataset",
@@ -100,6 +102,7 @@ def load_dataset(name: str) -> Dataset:
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    require("cli", "load_dataset (the data sets ship with scikit-learn)")
     import sklearn.datasets
 
     loader, task = DATASETS[name]

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdnn import metrics as m
+from jaxdnn._extras import require
 from jaxdnn.data import Dataset
 from jaxdnn.network import forward_pass, loss_head
 from jaxdnn.rundir import atomic_write
@@ -138,6 +139,7 @@ def write_outputs(
 
 
 def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
+    require("cli", "jaxdnn's plots")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -234,6 +236,7 @@ def write_sweep(
     atomic_write(run_dir, "sweep.json", _json_bytes(payload, 1))
     if summary is None or summary.get("best") is None:  # in progress, or every model diverged
         return
+    require("cli", "jaxdnn's plots")
     import matplotlib
 
     matplotlib.use("Agg")

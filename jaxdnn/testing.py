@@ -27,12 +27,16 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-from jax import Array
+from jaxdnn._extras import require
+
+require("testing", "jaxdnn.testing")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from jax import Array  # noqa: E402
 
 __all__ = [
     "RTOL",

@@ -2,6 +2,7 @@
 crafted checkpoints, options that contradict the run being resumed, out of memory, a loss that
 explodes."""
 
+import base64
 import errno
 import json
 import shutil
@@ -161,10 +162,10 @@ def _state(widths=(4, 16, 3), epoch=1):
 
 def _raw_checkpoint(run_dir, state):
     """Write a checkpoint's bytes as they are, without save_checkpoint's conversions."""
-    from flax import serialization
+    from jaxdnn.checkpoint import packb
 
     run_dir.mkdir(exist_ok=True)
-    (run_dir / "checkpoint.msgpack").write_bytes(serialization.msgpack_serialize(state))
+    (run_dir / "checkpoint.msgpack").write_bytes(packb(state))
 
 
 def _with(state, path, value):
@@ -181,12 +182,9 @@ def _with(state, path, value):
 
 
 def _as_state_dict(state):
-    from flax import serialization
+    from jaxdnn.checkpoint import to_state_dict
 
-    return {
-        k: serialization.to_state_dict(v) if k in ("params", "opt_state") else v
-        for k, v in state.items()
-    }
+    return {k: to_state_dict(v) if k in ("params", "opt_state") else v for k, v in state.items()}
 
 
 GOOD = _as_state_dict(_state())
@@ -248,6 +246,43 @@ def test_load_checkpoint_refuses_inconsistent_parameters(tmp_path):
             jd.load_checkpoint(tmp_path)
     _raw_checkpoint(tmp_path, GOOD)
     assert [p["W"].shape for p in jd.load_checkpoint(tmp_path)] == [(16, 4), (3, 16)]
+
+
+EARLIER_CHECKPOINT = base64.b64decode(
+    "haZjb25maWeBqW9wdGltaXplcqhtb21lbnR1baVlcG9jaAKnaGlzdG9yeYGkbG9zc5PLP/AAAAAAAADLP+AAAAAAAADL"
+    "P9AAAAAAAACpb3B0X3N0YXRlgqVjb3VudMcOAZOQpWludDMyxAQAAAAAqG1vbWVudHVtgaEwgqFXxyYBk5ICA6dmbG9h"
+    "dDMyxBgAAAA+AAAAPgAAAD4AAAA+AAAAPgAAAD6hYscVAZORAqdmbG9hdDMyxAgAAAA+AAAAPqZwYXJhbXOBoTCCoVfH"
+    "JgGTkgIDp2Zsb2F0MzLEGAAAIL8AAMC+AAAAvgAAAD4AAMA+AAAgP6FixxUBk5ECp2Zsb2F0MzLECAAAgD4AAMC/"
+)
+"""A checkpoint written by jaxdnn 0.1.0 through flax.serialization: epoch 2, one layer with
+W = (arange(6).reshape(2, 3) − 2.5)/4 and b = (0.25, −1.5) in float32, a momentum state whose
+buffers are all 0.125, the loss history 1, 0.5, 0.25."""
+
+
+def test_a_checkpoint_of_an_earlier_version_loads_bit_for_bit(tmp_path):
+    """The checkpoint format is unchanged without flax: the earlier file loads, its optimizer
+    state restores into optimizer.init's structure, and writing the same state again gives the
+    same bytes."""
+    from jaxdnn.checkpoint import from_state_dict, packb
+
+    (tmp_path / "checkpoint.msgpack").write_bytes(EARLIER_CHECKPOINT)
+    state = load_training_state(tmp_path)
+    assert state["epoch"] == 2 and state["history"] == {"loss": [1.0, 0.5, 0.25]}
+    (layer,) = jd.load_checkpoint(tmp_path)
+    W = (np.arange(6, dtype=np.float32).reshape(2, 3) - 2.5) / 4
+    np.testing.assert_array_equal(layer["W"], W)
+    np.testing.assert_array_equal(layer["b"], np.array([0.25, -1.5], np.float32))
+    opt_state = from_state_dict(jd.momentum(0.1, 0.9).init([layer]), state["opt_state"])
+    buffers = jax.tree.leaves(opt_state.momentum)
+    assert [b.dtype for b in buffers] == [np.float32, np.float32]
+    assert all(np.all(np.asarray(b) == 0.125) for b in buffers)
+    assert packb(state) == EARLIER_CHECKPOINT
+    with pytest.raises(
+        ValueError, match="momentum/0/W is float32\\[2, 3\\], expected float32\\[3, 2\\]"
+    ):
+        from_state_dict(
+            jd.momentum(0.1, 0.9).init([{"W": W.T, "b": layer["b"]}]), state["opt_state"]
+        )
 
 
 @pytest.mark.parametrize(

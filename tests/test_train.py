@@ -121,7 +121,7 @@ def test_fit_is_deterministic_and_compiles_each_epoch_once(caplog):
     X, Y = rng.normal(size=(50, 3)), np.eye(2)[rng.integers(0, 2, size=50)]
     with jax.log_compiles(), caplog.at_level(logging.WARNING):
         first, _ = fit(PARAMS, X, Y, jd.adam(1e-2), key=KEY, epochs=5, batch_size=16)
-    compiles = [r for r in caplog.records if "Compiling jit(jaxdnn_fit_epoch)" in r.getMessage()]
+    compiles = [r for r in caplog.records if "Finished XLA compilation of jit(jaxdnn_fit_epoch)" in r.getMessage()]
     assert len(compiles) == 1
     second, _ = fit(PARAMS, X, Y, jd.adam(1e-2), key=KEY, epochs=5, batch_size=16)
     for a, b in zip(jax.tree.leaves(first), jax.tree.leaves(second), strict=True):
@@ -129,21 +129,26 @@ def test_fit_is_deterministic_and_compiles_each_epoch_once(caplog):
 
 
 class _CountCompilations:
-    """Counts XLA backend compilations (jax.monitoring events) while active."""
+    """Counts XLA backend compilations (jax.monitoring events) while active. One listener is
+    registered for the whole session (JAX before 0.6 cannot unregister one)."""
+
+    active: "_CountCompilations | None" = None
 
     def __enter__(self):
         self.count = 0
-
-        def listener(event, duration, **kwargs):
-            if event == "/jax/core/compile/backend_compile_duration":
-                self.count += 1
-
-        self._listener = listener
-        jax.monitoring.register_event_duration_secs_listener(listener)
+        _CountCompilations.active = self
         return self
 
     def __exit__(self, *exc):
-        jax.monitoring.unregister_event_duration_listener(self._listener)
+        _CountCompilations.active = None
+
+
+def _count_compilation(event, duration, **kwargs):
+    if event == "/jax/core/compile/backend_compile_duration" and _CountCompilations.active:
+        _CountCompilations.active.count += 1
+
+
+jax.monitoring.register_event_duration_secs_listener(_count_compilation)
 
 
 def test_fit_with_a_freshly_built_equal_optimizer_does_not_compile():

@@ -20,7 +20,11 @@ strategies); the checks compare in float64, so run them under ``jax_enable_x64``
 
 import importlib
 
-from jaxdnn.catalogue._registry import (
+from jaxdnn._extras import require
+
+require("testing", "jaxdnn.catalogue")
+
+from jaxdnn.catalogue._registry import (  # noqa: E402
     DOCUMENTS,
     ENTRIES,
     KINDS,
