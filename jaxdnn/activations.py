@@ -248,7 +248,7 @@ def derivative_of(activation: Callable[[Array], Array]) -> Callable[[Array], Arr
         ValueError: naming ``activation`` if it is not one of relu, sigmoid, tanh, identity.
     """
     try:
-        return _DERIVATIVES[activation]
+        return _DERIVATIVES[activation]  # type: ignore[index]  # any callable may be asked
     except (KeyError, TypeError):
         raise ValueError(
             f"activation must be one of jaxdnn's element-wise activations (relu, sigmoid, tanh, "

@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from jaxdnn._extras import MissingExtra, require
 
@@ -49,7 +49,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, as for every other usage error
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as every other usage error
         raise UsageError(message)
 
 
@@ -468,7 +468,7 @@ def train_command(args: argparse.Namespace) -> int:
 
         untrained = _split_metrics(params, X, Y, dataset.loss, dataset.task, y_mean, y_std)
         losses.append(float(untrained["loss"]))
-    warned = []
+    warned: list[bool] = []
 
     def on_epoch(epoch, params, opt_state, history):
         if not all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree.leaves(params)):

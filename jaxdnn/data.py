@@ -239,5 +239,5 @@ def load_splits(name: str, key: Array, fractions: Sequence[float] = (0.7, 0.15, 
     dataset = load_dataset(name)
     train, val, test = train_val_test_split(key, dataset.X, dataset.Y, fractions)
     mean, std = fit_standardizer(train[0])
-    parts = [(standardize(X, mean, std), Y) for X, Y in (train, val, test)]
-    return Splits(dataset, *parts, mean, std)
+    train, val, test = ((standardize(X, mean, std), Y) for X, Y in (train, val, test))
+    return Splits(dataset, train, val, test, mean, std)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
@@ -76,7 +77,7 @@ def dense_jacobian_weight_row(y: ArrayLike, W: ArrayLike, b: ArrayLike, i: Array
     check_layer_shapes(y, W, jnp.asarray(b))
     if y.ndim != 1:
         raise ValueError(f"y must be one input vector ({W.shape[1]},), got shape {y.shape}")
-    if not isinstance(i, jax.core.Tracer) and not 0 <= int(i) < W.shape[0]:
+    if not isinstance(i, jax.core.Tracer) and not 0 <= int(np.asarray(i)) < W.shape[0]:
         raise ValueError(f"i must be a row of W in [0, {W.shape[0]}), got {i}")
     return _weight_row_jacobian(y, W, i)
 

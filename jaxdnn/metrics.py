@@ -310,17 +310,18 @@ def _score(kind, y_true, y_pred, n_classes, average, pos_label) -> Array:
                     f"{function}: average='binary' needs n_classes <= 2 under jit (got "
                     f"n_classes={n}); pass average=None, 'macro', 'micro' or 'weighted'"
                 )
-        elif len(labels.present) > 2:
+        elif labels.present is not None and len(labels.present) > 2:
             raise ValueError(
                 f"{function}: the labels hold {len(labels.present)} classes "
                 f"{labels.present.tolist()} but average='binary'; pass average=None, 'macro', "
                 "'micro' or 'weighted'"
             )
-        elif pos_label not in labels.present and len(labels.present) == 2:
-            raise ValueError(
-                f"pos_label={pos_label} is not a valid label: it should be one of "
-                f"{labels.present.tolist()}"
-            )
+        elif labels.present is not None and pos_label not in labels.present:
+            if len(labels.present) == 2:
+                raise ValueError(
+                    f"pos_label={pos_label} is not a valid label: it should be one of "
+                    f"{labels.present.tolist()}"
+                )
         if n_classes is not None and pos_label >= n:
             raise ValueError(f"pos_label={pos_label} must be < n_classes={n}")
         n = max(n, pos_label + 1)

@@ -18,7 +18,7 @@ from jax.typing import ArrayLike
 from jaxdnn.activations import relu, relu_derivative
 
 
-def _check_neuron(x: Array, w: Array, b: Array, x_name: str = "x") -> None:
+def _check_neuron(x: Array, w: Array, b: ArrayLike, x_name: str = "x") -> None:
     """Static shapes of a neuron: w (n,), b a scalar, x (n,) or a batch (N, n)."""
     if w.ndim != 1:
         raise ValueError(f"w must be a vector (n,), got shape {w.shape}")
@@ -31,7 +31,7 @@ def _check_neuron(x: Array, w: Array, b: Array, x_name: str = "x") -> None:
         )
 
 
-def _check_batch(X: Array, w: Array, b: Array, y: Array) -> None:
+def _check_batch(X: Array, w: Array, b: ArrayLike, y: Array) -> None:
     """Static shapes of the primer's ReLU neuron on m samples: X (m, n), y (m,)."""
     _check_neuron(X, w, b, "X")
     if X.ndim != 2 or y.shape != X.shape[:1]:

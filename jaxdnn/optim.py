@@ -104,9 +104,9 @@ def _check_learning_rate(learning_rate: LearningRate) -> None:
         raise ValueError(f"learning_rate must be finite and > 0, got {value!r}")
 
 
-def _learning_rate_at(learning_rate: LearningRate, count: Array) -> ArrayLike:
+def _learning_rate_at(learning_rate: LearningRate, count: Array) -> Array:
     """α_t: the number itself, or the schedule at the step count (0 at the first update)."""
-    return learning_rate(count) if callable(learning_rate) else learning_rate
+    return jnp.asarray(learning_rate(count) if callable(learning_rate) else learning_rate)
 
 
 def _check_decay(name: str, beta: ArrayLike) -> None:
@@ -150,7 +150,7 @@ def gd_step(params: PyTree, grads: PyTree, learning_rate: ArrayLike) -> PyTree:
         TypeError: naming ``learning_rate`` if it is not a number.
     """
     _concrete("learning_rate", learning_rate)
-    if jax.tree.structure(params) != jax.tree.structure(grads):
+    if jax.tree.structure(params) != jax.tree.structure(grads):  # type: ignore[operator]
         raise ValueError(
             "grads must have the structure of params, got "
             f"{jax.tree.structure(grads)} and {jax.tree.structure(params)}"
@@ -179,7 +179,7 @@ class GradientDescentState(NamedTuple):
     P-OPT-GD (001_602cbf05fdb6a620.txt Def 6.4).
     """
 
-    count: Array
+    count: Array  # type: ignore[assignment]  # optax's name for the step count
 
 
 def gradient_descent(learning_rate: LearningRate) -> HyperparameterizedTransformation:
@@ -216,7 +216,7 @@ class MomentumState(NamedTuple):
     P-ALG-MOMENTUM (001_602cbf05fdb6a620.txt Def 6.5).
     """
 
-    count: Array
+    count: Array  # type: ignore[assignment]  # optax's name for the step count
     momentum: PyTree
 
 
@@ -264,7 +264,7 @@ class RMSpropState(NamedTuple):
     P-ALG-RMSPROP (002_0dd137535febb580.txt §7.5).
     """
 
-    count: Array
+    count: Array  # type: ignore[assignment]  # optax's name for the step count
     nu: PyTree
 
 
@@ -329,7 +329,7 @@ class AdamState(NamedTuple):
     P-ALG-ADAM (002_0dd137535febb580.txt §7.6).
     """
 
-    count: Array
+    count: Array  # type: ignore[assignment]  # optax's name for the step count
     mu: PyTree
     nu: PyTree
 
@@ -435,7 +435,7 @@ def ema(values: Sequence[ArrayLike] | ArrayLike, beta: float, debias: bool = Fal
 
 
 @functools.partial(jax.jit, static_argnames="debias")
-def _ema(values: Array, beta: ArrayLike, debias: bool) -> Array:
+def _ema(values: Array, beta: Array, debias: bool) -> Array:
     """:func:`ema`'s computation, compiled once per shape (β is an argument, not a constant)."""
 
     def step(average: Array, g: Array) -> tuple[Array, Array]:

@@ -85,8 +85,8 @@ def atomic_write(run_dir: str | os.PathLike, name: str, data: bytes) -> Path:
 def remove_stale_temporaries(run_dir: str | os.PathLike) -> list[str]:
     """Remove the temporary files a killed process left (``.*.tmp``; links are removed, never
     followed). Call it only while holding the run's lock. Returns the names removed."""
-    removed = []
-    for entry in os.scandir(run_dir):
+    removed: list[str] = []
+    for entry in os.scandir(os.fspath(run_dir)):
         if entry.name.startswith(".") and entry.name.endswith(TEMPORARY_SUFFIX):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(entry.path)

@@ -53,7 +53,8 @@ def _check_smoothness(L: ArrayLike, divides: bool = True) -> None:
     divide: a constant or affine f is 0-smooth)."""
     if isinstance(L, jax.core.Tracer):
         return
-    if np.ndim(L) != 0 or not (np.isfinite(L) and (L > 0 if divides else L >= 0)):
+    value = np.asarray(L)
+    if value.ndim != 0 or not (np.isfinite(value) and (value > 0 if divides else value >= 0)):
         raise ValueError(f"L must be a finite number {'>' if divides else '≥'} 0, got {L!r}")
 
 

@@ -223,13 +223,14 @@ class TrainingDiverged(FloatingPointError):
         )
 
 
-def class_labels(logits: Array, Y: Array, loss: str) -> tuple[Array, Array, int]:
+def class_labels(logits: ArrayLike, Y: ArrayLike, loss: str) -> tuple[Array, Array, int]:
     """True and predicted class labels of a classification head, and the number of classes:
     argmax for softmax, logit > 0 (σ > ½) for the sigmoid head. A sigmoid head of m > 1 outputs
     (one binary label per output) gives (n, m) 0/1 label indicators and m.
 
     P-MET-ACCURACY (002_0dd137535febb580.txt §8.1: ŷ_i = argmax_j N(x_i)_j).
     """
+    logits, Y = jnp.asarray(logits), jnp.asarray(Y)
     if loss == "sigmoid_binary_cross_entropy":
         truth, predicted = (Y > 0.5).astype(int), (logits > 0).astype(int)
         if Y.shape[-1] == 1:
@@ -363,7 +364,7 @@ def _training_setup(
         raise ValueError("X_val and Y_val must be given together")
     compute_dtype = _compute_dtype(precision, dtype, gradients)
     validation = None
-    if X_val is not None:
+    if X_val is not None and Y_val is not None:
         X_val, Y_val = check_dataset(X_val, Y_val, head.name, ("X_val", "Y_val"), *widths)
         validation = (jnp.asarray(X_val, dtype), jnp.asarray(Y_val, dtype))
     n = X.shape[0]
@@ -502,6 +503,7 @@ def fit(
     if initial_epoch < epochs:
         pending = epoch_fn(params, opt_state, X, Y, key, initial_epoch)
     for epoch in range(initial_epoch, epochs):
+        assert pending is not None  # dispatched before the loop and at the end of each epoch
         params, opt_state, train_loss = pending
         validation_metrics = None
         if validation is not None:

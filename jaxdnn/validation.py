@@ -27,7 +27,7 @@ __all__ = ["check_dataset"]
 _PASSED: dict[tuple, tuple[weakref.ref, weakref.ref]] = {}
 
 
-def _remember(key: tuple, X: jax.Array, Y: jax.Array) -> None:
+def _remember(key: tuple, X: Any, Y: Any) -> None:
     forget = lambda _: _PASSED.pop(key, None)  # noqa: E731
     _PASSED[key] = (weakref.ref(X, forget), weakref.ref(Y, forget))
 
@@ -55,7 +55,7 @@ def check_dataset(
     names: tuple[str, str] = ("X", "Y"),
     n_inputs: int | None = None,
     n_outputs: int | None = None,
-) -> tuple[ArrayLike, ArrayLike]:
+) -> tuple[jax.Array | np.ndarray, jax.Array | np.ndarray]:
     """Check a data set for training with the head ``loss`` and return it: NumPy arrays, or the
     JAX arrays given, which stay on their device (the checks reduce there).
 

@@ -206,9 +206,9 @@ def act_elementwise_jac(draw: Draw) -> list[Pair]:
     off_diagonal = ~np.eye(z.size, dtype=bool)
     softmax = np.asarray(jax.jacfwd(jd.softmax)(np.array([0.1, -0.4, 2.0])))
     return jacobian_pairs(f, jd.elementwise_jacobian(df, z), z) + [
-        same(np.all(J[off_diagonal] == 0.0)),
+        same(bool(np.all(J[off_diagonal] == 0.0))),
         same(np.array_equal(jacobian(z), jd.elementwise_jacobian(df, z))),
-        same(np.all(softmax[~np.eye(3, dtype=bool)] != 0.0)),  # softmax is not element-wise
+        same(bool(np.all(softmax[~np.eye(3, dtype=bool)] != 0.0))),  # softmax is not element-wise
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -233,7 +234,7 @@ def util_indicator(draw: Draw) -> list[Pair]:
 _W0 = np.array([[0.5, -1.0], [1.5, 0.3], [-0.2, 0.8]])  # a non-square layer ℝ² → ℝ³
 _B0, _Y0 = np.array([0.1, -0.2, 0.3]), np.array([0.4, -1.1])
 _TARGET = np.array([0.3, 0.7])
-_SMOOTH = {  # smooth maps on ℝ² of the catalogue
+_SMOOTH: dict[str, Callable[[Any], Any]] = {  # smooth maps on ℝ² of the catalogue
     "softmax": jd.softmax,
     "sigmoid": jd.sigmoid,
     "tanh": jd.tanh,

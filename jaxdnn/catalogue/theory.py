@@ -58,7 +58,7 @@ def _log_cosh_grad(x: jax.Array, c: jax.Array) -> jax.Array:
     return jnp.tanh(x - c)
 
 
-def _convex_family(draw: Draw) -> list[tuple[Callable, Callable, float]]:
+def _convex_family(draw: Draw) -> list[tuple[Any, Any, float]]:
     """(f, ∇f, L) for a drawn quadratic, ln cosh and softmax-CCE (catalogue §2.J family)."""
     A, c = f64(draw(jt.spd_matrices(_M))), f64(draw(jt.vectors(size=_M, bound=3.0)))
     y_star = f64(draw(jt.one_hot(_M)))
@@ -304,10 +304,11 @@ def opt_gd_rate(draw: Draw) -> list[Pair]:
     r = draw(st.one_of(st.sampled_from([0.05, 0.5, 0.95, 0.999]), jt.finite_floats(0.01, 0.999)))
     x0 = f64(draw(jt.vectors(size=_M, bound=5.0)))
     pairs = []
-    for (f, g, L), grad, args in [
+    cases: list[tuple[tuple[Any, Any, float], Any, tuple[Any, ...]]] = [
         (family[0], _quadratic_grad, (family[0][1].keywords["A"], family[0][1].keywords["c"])),
         (family[1], _log_cosh_grad, (family[1][1].keywords["c"],)),
-    ]:
+    ]
+    for (f, g, L), grad, args in cases:
         if L < 1e-6:
             continue
         x_star, lr = args[-1], r * 2 / L
