@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import chex
 import jax
 import numpy as np
 import pytest
@@ -157,12 +158,9 @@ def test_killed_run_resumes_bit_identically(tmp_path):
         a, b = load_training_state(tmp_path / "whole"), load_training_state(other)
         assert a["epoch"] == b["epoch"] == 24
         assert a["history"] == b["history"]
-        for x, y in zip(
-            jax.tree.leaves(jd.load_checkpoint(tmp_path / "whole")),
-            jax.tree.leaves(jd.load_checkpoint(other)),
-            strict=True,
-        ):
-            np.testing.assert_array_equal(x, y)
+        chex.assert_trees_all_equal(
+            jd.load_checkpoint(tmp_path / "whole"), jd.load_checkpoint(other)
+        )
 
 
 def test_divergence_stops_cleanly_and_keeps_the_last_finite_checkpoint(tmp_path):
@@ -194,8 +192,7 @@ def test_divergence_stops_cleanly_and_keeps_the_last_finite_checkpoint(tmp_path)
     state = load_training_state(tmp_path)
     assert state["epoch"] + 1 == epoch - 1 >= 1  # the last finished epoch, counted from 1
     assert all(math.isfinite(v) for v in state["history"]["loss"])
-    for leaf in jax.tree.leaves(jd.load_checkpoint(tmp_path)):
-        assert np.all(np.isfinite(leaf))
+    chex.assert_tree_all_finite(jd.load_checkpoint(tmp_path))
 
 
 def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import chex
 import jax
 import numpy as np
 import pytest
@@ -44,12 +45,9 @@ def assert_same_run(a, b):
     state_a, state_b = load_training_state(a), load_training_state(b)
     assert state_a["epoch"] == state_b["epoch"]
     assert state_a["history"] == state_b["history"]
-    for x, y in zip(
-        jax.tree.leaves((state_a["params"], state_a["opt_state"])),
-        jax.tree.leaves((state_b["params"], state_b["opt_state"])),
-        strict=True,
-    ):
-        np.testing.assert_array_equal(x, y)
+    chex.assert_trees_all_equal(
+        (state_a["params"], state_a["opt_state"]), (state_b["params"], state_b["opt_state"])
+    )
     metrics_a = json.loads((a / "metrics.json").read_text())["metrics"]
     assert json.loads((b / "metrics.json").read_text())["metrics"] == metrics_a
     assert json.loads((b / "history.json").read_text()) == json.loads(

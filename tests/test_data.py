@@ -1,6 +1,7 @@
 """Data sets and splits: loading, one-hot labels, stratified splits and standardisation fitted
 on the training part (decision 11)."""
 
+import chex
 import jax
 import numpy as np
 import pytest
@@ -31,7 +32,8 @@ def test_datasets_load_one_sample_per_row(name):
     fit for its head (checked by check_dataset)."""
     data = load_dataset(name)
     n, m_in, m_out, task = EXPECTED[name]
-    assert data.X.shape == (n, m_in) and data.Y.shape == (n, m_out) and data.task == task
+    chex.assert_shape((data.X, data.Y), [(n, m_in), (n, m_out)])
+    assert data.task == task
     jd.check_dataset(data.X, data.Y, data.loss)
 
 

@@ -1,6 +1,7 @@
 """Network initialisation and the objective's arguments: behaviour the catalogue does not state
 (decision 14's initialisers, and the errors that name a bad argument)."""
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,7 +20,8 @@ def test_init_shapes_biases_and_scales():
     are He normal (std √(2/m_{k−1})), output weights Glorot normal (std √(2/(m_{k−1} + m_k)))."""
     widths = (400, 300, 200)
     params = jd.init_params(KEY, widths)
-    assert [layer["W"].shape for layer in params] == [(300, 400), (200, 300)]
+    chex.assert_shape([layer["W"] for layer in params], [(300, 400), (200, 300)])
+    chex.assert_shape([layer["b"] for layer in params], [(300,), (200,)])
     for layer in params:
         np.testing.assert_array_equal(layer["b"], 0.0)
         assert layer["W"].dtype == jnp.float64
@@ -31,7 +33,8 @@ def test_init_accepts_jax_initializers_and_dtype():
     """weight_init is any jax.nn.initializers function, in its (in, out) convention
     (fan-in = m_{k−1}); dtype is honoured."""
     params = jd.init_params(KEY, (500, 100), jax.nn.initializers.lecun_normal(), jnp.float32)
-    assert params[0]["W"].shape == (100, 500) and params[0]["W"].dtype == jnp.float32
+    chex.assert_shape(params[0]["W"], (100, 500))
+    chex.assert_type(params[0]["W"], jnp.float32)
     np.testing.assert_allclose(np.std(params[0]["W"]), np.sqrt(1 / 500), rtol=0.03)
     ones = jd.init_params(KEY, (2, 3), jax.nn.initializers.ones)
     np.testing.assert_array_equal(ones[0]["W"], np.ones((3, 2)))

@@ -2,6 +2,7 @@
 optax-compatible interface, and the hyperparameters they refuse. (Each optimizer's statement is
 a catalogue P-ALG-… entry.)"""
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -172,8 +173,7 @@ def test_update_takes_optax_argument_names(tx):
     state = tx.init(params)
     by_keyword, state_k = tx.update(updates=grads, state=state, params=params)
     positional, _ = tx.update(grads, state)
-    for a, b in zip(jax.tree.leaves(by_keyword), jax.tree.leaves(positional), strict=True):
-        np.testing.assert_array_equal(a, b)
+    chex.assert_trees_all_equal(by_keyword, positional)
     assert int(state.count) == 0 and int(state_k.count) == 1
 
 

@@ -4,6 +4,7 @@ are the catalogue's P-ALG-… entries.)"""
 
 import logging
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,8 +42,7 @@ def test_padded_last_batch_mean_equals_the_unpadded_mean():
     jt.assert_close(padded, plain)
     g_padded = jd.backprop(params, X[last], Y[last], "sum", sample_weights=weights)
     g_plain = jax.grad(jd.objective)(params, X[last[real]], Y[last[real]], "mean")
-    for a, b in zip(jax.tree.leaves(g_padded), jax.tree.leaves(g_plain), strict=True):
-        jt.assert_close(a, b)
+    chex.assert_trees_all_close(g_padded, g_plain, rtol=jt.RTOL, atol=jt.ATOL)
 
 
 # --- the gradient estimate ----------------------------------------------------------------
@@ -66,16 +66,14 @@ def test_fit_steps_through_the_batches_in_permutation_order():
         params = jd.gd_step(
             params, jax.grad(jd.objective)(params, X6[i : i + 1], Y6[i : i + 1]), 0.1
         )
-    for a, b in zip(jax.tree.leaves(trained), jax.tree.leaves(params), strict=True):
-        jt.assert_close(a, b)
+    chex.assert_trees_all_close(trained, params, rtol=jt.RTOL, atol=jt.ATOL)
     idx, mask = batch_indices(jax.random.fold_in(KEY, 0), 6, 4)
     params = PARAMS
     for b_idx, b_mask in zip(np.asarray(idx), np.asarray(mask), strict=True):
         rows = b_idx[b_mask]
         params = jd.gd_step(params, jax.grad(jd.objective)(params, X6[rows], Y6[rows], "mean"), 0.1)
     trained, _ = fit(PARAMS, X6, Y6, jd.gradient_descent(0.1), key=KEY, epochs=1, batch_size=4)
-    for a, b in zip(jax.tree.leaves(trained), jax.tree.leaves(params), strict=True):
-        jt.assert_close(a, b)
+    chex.assert_trees_all_close(trained, params, rtol=jt.RTOL, atol=jt.ATOL)
 
 
 @pytest.mark.parametrize(
@@ -109,8 +107,7 @@ def test_fit_with_backprop_and_autodiff_gives_the_same_parameters(loss):
         )
         for g in ("autodiff", "backprop")
     ]
-    for a, b in zip(jax.tree.leaves(runs[0][0]), jax.tree.leaves(runs[1][0]), strict=True):
-        jt.assert_close(a, b)
+    chex.assert_trees_all_close(runs[0][0], runs[1][0], rtol=jt.RTOL, atol=jt.ATOL)
     np.testing.assert_allclose(runs[0][1]["loss"], runs[1][1]["loss"], rtol=1e-10)
 
 
@@ -126,8 +123,7 @@ def test_fit_is_deterministic_and_compiles_each_epoch_once(caplog):
     ]
     assert len(compiles) == 1
     second, _ = fit(PARAMS, X, Y, jd.adam(1e-2), key=KEY, epochs=5, batch_size=16)
-    for a, b in zip(jax.tree.leaves(first), jax.tree.leaves(second), strict=True):
-        np.testing.assert_array_equal(a, b)
+    chex.assert_trees_all_equal(first, second)
 
 
 class _CountCompilations:
@@ -167,8 +163,7 @@ def test_fit_with_a_freshly_built_equal_optimizer_does_not_compile():
         same, _ = fit(PARAMS, X, Y, jd.adam(1e-3), **kwargs)
         other_lr, _ = fit(PARAMS, X, Y, jd.adam(5e-3, b1=0.8), **kwargs)
     assert again.count == 0
-    for a, b in zip(jax.tree.leaves(same), jax.tree.leaves(reference), strict=True):
-        np.testing.assert_array_equal(a, b)
+    chex.assert_trees_all_equal(same, reference)
     assert not np.allclose(other_lr[0]["W"], reference[0]["W"])  # the new numbers are used
     tx = optax.sgd(0.1, momentum=0.9)  # another library's transformation: cached per object
     fit(PARAMS, X, Y, tx, **kwargs)
@@ -217,8 +212,7 @@ def test_fit_resumes_bit_identically_and_callback_can_stop():
     )
     assert rest["epoch"] == [3, 4, 5]
     assert history["loss"] + rest["loss"] == full_history["loss"]
-    for a, b in zip(jax.tree.leaves(resumed), jax.tree.leaves(full), strict=True):
-        np.testing.assert_array_equal(a, b)
+    chex.assert_trees_all_equal(resumed, full)
 
 
 def _digits():
@@ -315,8 +309,7 @@ def test_fit_rejects_bad_input_naming_the_argument(override, message):
 
 def _same_run(a, b, rtol):
     """Parameters and history of two fit runs agree to rtol."""
-    for x, y in zip(jax.tree.leaves(a[0]), jax.tree.leaves(b[0]), strict=True):
-        jt.assert_close(x, y, rtol=rtol)
+    chex.assert_trees_all_close(a[0], b[0], rtol=rtol, atol=jt.ATOL)
     assert a[1].keys() == b[1].keys()
     for name in a[1]:
         np.testing.assert_allclose(a[1][name], b[1][name], rtol=rtol)
