@@ -26,10 +26,15 @@ def _installed(module: str) -> bool:
         return False
 
 
-def require(extra: str, what: str) -> None:
+def require(extra: str, what: str, needs: tuple[str, ...] | None = None) -> None:
     """Raise :class:`MissingExtra`, one line naming the packages and the ``pip install`` that
-    adds them, unless every package of ``extra`` is installed; ``what`` names the user."""
-    missing = [dist for dist, module in EXTRAS[extra] if not _installed(module)]
+    adds them, unless the packages ``needs`` of ``extra`` (all of them when None) are installed;
+    ``what`` names the user."""
+    missing = [
+        dist
+        for dist, module in EXTRAS[extra]
+        if (needs is None or dist in needs) and not _installed(module)
+    ]
     if missing:
         raise MissingExtra(
             f"{what} needs {', '.join(missing)} (not installed): pip install 'jaxdnn[{extra}]'"

@@ -102,7 +102,7 @@ def load_dataset(name: str) -> Dataset:
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    require("cli", "load_dataset (the data sets ship with scikit-learn)")
+    require("cli", "load_dataset (the data sets ship with scikit-learn)", ("scikit-learn",))
     import sklearn.datasets
 
     loader, task = DATASETS[name]

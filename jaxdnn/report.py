@@ -139,7 +139,7 @@ def write_outputs(
 
 
 def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
-    require("cli", "jaxdnn's plots")
+    require("cli", "jaxdnn's plots", ("matplotlib",))
     import matplotlib
 
     matplotlib.use("Agg")
@@ -236,7 +236,7 @@ def write_sweep(
     atomic_write(run_dir, "sweep.json", _json_bytes(payload, 1))
     if summary is None or summary.get("best") is None:  # in progress, or every model diverged
         return
-    require("cli", "jaxdnn's plots")
+    require("cli", "jaxdnn's plots", ("matplotlib",))
     import matplotlib
 
     matplotlib.use("Agg")

@@ -51,6 +51,43 @@ def test_import_in_a_fresh_interpreter_prints_the_version():
     assert (command.returncode, command.stdout) == (0, f"jaxdnn {jd.__version__}\n")
 
 
+EXTRAS_BLOCKED = (
+    "import sys\n"
+    "for name in ('sklearn', 'matplotlib', 'tqdm', 'hypothesis', 'mpmath', 'flax'):\n"
+    "    sys.modules[name] = None  # as if not installed\n"
+)
+
+
+def test_the_functional_api_imports_without_the_extras_and_each_command_names_its_own():
+    """Without scikit-learn, matplotlib, tqdm, hypothesis and mpmath, ``import jaxdnn`` and a
+    gradient work; jaxdnn train and jaxdnn verify stop with one line naming the pip install of
+    their extra (exit status 1), and load_dataset raises naming scikit-learn."""
+    script = EXTRAS_BLOCKED + (
+        "import jax, jaxdnn as jd\n"
+        "params = jd.init_params(jax.random.PRNGKey(0), (2, 3))\n"
+        "jd.backprop(params, jax.numpy.ones(2), jax.numpy.array([1.0, 0.0, 0.0]))\n"
+        "try:\n"
+        "    jd.load_dataset('iris')\n"
+        "except ModuleNotFoundError as error:\n"
+        "    print(error)\n"
+        "from jaxdnn import cli\n"
+        "print(cli.main(['train']), cli.main(['verify', '--list']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "load_dataset (the data sets ship with scikit-learn) needs scikit-learn (not installed): "
+        "pip install 'jaxdnn[cli]'",
+        "1 1",
+    ]
+    assert out.stderr.splitlines() == [
+        "jaxdnn: error: jaxdnn train needs scikit-learn, matplotlib, tqdm (not installed): "
+        "pip install 'jaxdnn[cli]'",
+        "jaxdnn: error: jaxdnn verify needs hypothesis, mpmath, scikit-learn (not installed): "
+        "pip install 'jaxdnn[testing]'",
+    ]
+
+
 def test_every_public_name_is_a_function_class_or_a_registry():
     assert set(PUBLIC) == set(FUNCTIONS) | set(CLASSES) | {"LOSS_HEADS", "DATASETS"}
 
