@@ -62,6 +62,9 @@ def check_dataset(
     X must be a finite matrix (n, m_0) and Y a finite matrix (n, m_p) with the same number of
     rows; for ``"softmax_cross_entropy"`` every row of Y is non-negative and sums to 1 (one-hot
     or soft labels, decision 5); for ``"sigmoid_binary_cross_entropy"`` Y lies in [0, 1].
+    Y may also be given one value per sample, shape (n,): integer class labels in [0, m_p) for
+    the softmax head (returned as one-hot rows), the targets of a single output otherwise
+    (returned as one column).
     ``n_inputs`` / ``n_outputs`` are the widths the network expects. JAX arrays that passed
     once with the same settings are not checked again (they are immutable).
 
@@ -73,6 +76,8 @@ def check_dataset(
     """
     x_name, y_name = names
     X, Y = (A if isinstance(A, jax.Array) else np.asarray(A) for A in (X, Y))
+    if Y.ndim == 1:
+        Y = _target_matrix(Y, loss, y_name, n_outputs)
     on_device = isinstance(X, jax.Array) and isinstance(Y, jax.Array)
     key = (id(X), id(Y), loss, names, n_inputs, n_outputs)
     if on_device and _passed_before(key, X, Y):
@@ -123,6 +128,32 @@ def check_dataset(
     if on_device:
         _remember(key, X, Y)
     return X, Y
+
+
+def _target_matrix(Y: Any, loss: str, y_name: str, n_outputs: int | None) -> Any:
+    """Targets given one per sample, shape (n,), as the (n, m_p) matrix of the head: integer
+    class labels in [0, m_p) become one-hot rows for the softmax head (Keras's "sparse" labels;
+    the integer-label cross-entropy P-LOSS-CCE-INTLABEL of 002 §4.2 eq (2)); a single output's
+    targets (sigmoid or regression head) become one column."""
+    if loss != "softmax_cross_entropy":
+        return Y[:, None]
+    if not np.issubdtype(Y.dtype, np.integer):
+        raise ValueError(
+            f"{y_name} of shape {Y.shape} must hold integer class labels for "
+            f"loss={loss!r} (or one-hot rows, shape (n, K)), got dtype {Y.dtype}"
+        )
+    labels = np.asarray(Y)
+    classes = n_outputs if n_outputs is not None else int(labels.max(initial=0)) + 1
+    bad = (labels < 0) | (labels >= classes)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{y_name} of shape {Y.shape} must hold class labels in [0, {classes}) (the "
+            f"network's output width); row {i} is {labels[i]}"
+        )
+    if isinstance(Y, jax.Array):
+        return jax.nn.one_hot(Y, classes, dtype=jnp.result_type(float))
+    return np.eye(classes)[labels]
 
 
 def _shape_of(value: Any) -> tuple[int, ...]:

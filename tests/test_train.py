@@ -242,6 +242,35 @@ def test_fit_digits_reference_problem_learns():
     assert set(metrics) == {"loss", "accuracy"}
 
 
+def test_integer_labels_train_and_score_as_their_one_hot_rows():
+    """Class labels (n,) for the softmax head (X_val's too), and targets (n,) for a single
+    sigmoid or regression output, give bit-identical parameters, histories and scores to the
+    (n, m_p) targets they stand for; a float label vector or a label outside [0, m_p) is a
+    ValueError naming the argument and the row."""
+    rng = np.random.default_rng(11)
+    X, labels = rng.normal(size=(40, 3)), rng.integers(0, 2, size=40)
+    onehot = np.eye(2)[labels]
+    runs = [
+        fit(PARAMS, X, Y, jd.adam(1e-2), key=KEY, epochs=3, batch_size=16, X_val=X, Y_val=Y)
+        for Y in (labels, onehot)
+    ]
+    chex.assert_trees_all_equal(runs[0], runs[1])
+    assert evaluate(runs[0][0], X, labels) == evaluate(runs[0][0], X, onehot)
+    single = jd.init_params(KEY, (3, 1))
+    for loss, y in (("sigmoid_binary_cross_entropy", labels), ("half_mean_squared_error", X[:, 0])):
+        as_vector = fit(single, X, y, jd.adam(1e-2), key=KEY, epochs=2, loss=loss, hidden=())
+        as_column = fit(
+            single, X, y[:, None], jd.adam(1e-2), key=KEY, epochs=2, loss=loss, hidden=()
+        )
+        chex.assert_trees_all_equal(as_vector, as_column)
+    with pytest.raises(ValueError, match=r"Y of shape \(40,\) must hold integer class labels"):
+        fit(PARAMS, X, labels.astype(float), jd.adam(1e-2), key=KEY, epochs=1)
+    with pytest.raises(
+        ValueError, match=r"Y_val of shape \(40,\) must hold class labels in \[0, 2\)"
+    ):
+        fit(PARAMS, X, labels, jd.adam(1e-2), key=KEY, epochs=1, X_val=X, Y_val=labels + 1)
+
+
 def test_evaluate_a_multi_output_sigmoid_head_scores_every_label():
     """Two sigmoid outputs (one binary label each): accuracy counts a sample right only when
     both labels are (exact match), label_accuracy counts the right labels; a wrong second label
