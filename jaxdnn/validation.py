@@ -130,7 +130,9 @@ def check_dataset(
     return X, Y
 
 
-def _target_matrix(Y: Any, loss: str, y_name: str, n_outputs: int | None) -> Any:
+def _target_matrix(
+    Y: jax.Array | np.ndarray, loss: str, y_name: str, n_outputs: int | None
+) -> jax.Array | np.ndarray:
     """Targets given one per sample, shape (n,), as the (n, m_p) matrix of the head: integer
     class labels in [0, m_p) become one-hot rows for the softmax head (Keras's "sparse" labels;
     the integer-label cross-entropy P-LOSS-CCE-INTLABEL of 002 §4.2 eq (2)); a single output's
