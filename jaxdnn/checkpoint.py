@@ -144,7 +144,8 @@ def to_state_dict(tree: Any) -> dict[str, Any]:
 
 def from_state_dict(template: Any, state: dict[str, Any]) -> Any:
     """The pytree of ``template``'s structure whose leaves are read from ``state`` (as written by
-    :func:`to_state_dict`), each as the template leaf's dtype.
+    :func:`to_state_dict`), bit for bit: each stored leaf must have the shape and dtype of the
+    template's leaf at its path.
 
     Raises:
         ValueError: naming the first path that ``state`` lacks or whose shape or dtype differs.
