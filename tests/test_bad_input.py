@@ -518,8 +518,13 @@ CASES = {
         ValueError,
         r"seeds",
     ),
-    "check_dataset Y 1-D": (
+    "check_dataset Y 1-D floats for softmax": (
         lambda: jd.check_dataset(X, Y[:, 0], "softmax_cross_entropy"),
+        ValueError,
+        r"Y of shape \(40,\) must hold integer class labels",
+    ),
+    "check_dataset Y 3-D": (
+        lambda: jd.check_dataset(X, Y[:, :, None], "softmax_cross_entropy"),
         ValueError,
         r"Y must be a matrix",
     ),
