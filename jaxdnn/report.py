@@ -7,6 +7,7 @@ regression.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from functools import partial
@@ -92,6 +93,16 @@ def _json_bytes(value: Any, indent: int) -> bytes:
     return (json.dumps(_finite_or_null(value), indent=indent, allow_nan=False) + "\n").encode()
 
 
+def _csv_bytes(history: dict[str, list[float]]) -> bytes:
+    """The curves as CSV: a header of their names, one row per epoch; numbers as Python writes
+    them (every digit of a float; nan and inf as such, which spreadsheets and pandas read)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(history)
+    writer.writerows(zip(*history.values(), strict=True))
+    return buffer.getvalue().encode()
+
+
 def _finite_or_null(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _finite_or_null(v) for k, v in value.items()}
@@ -122,7 +133,8 @@ def write_outputs(
     seconds: float,
     provenance: dict[str, Any] | None = None,
 ) -> None:
-    """Write ``metrics.json``, ``history.json`` and the PNG plots into ``run_dir``, each replaced
+    """Write ``metrics.json``, ``history.json``, ``history.csv`` (the same curves, one row per
+    epoch, for a spreadsheet or pandas) and the PNG plots into ``run_dir``, each replaced
     atomically; ``provenance`` (versions, device, command line, time) goes into metrics.json.
     metrics.json is written last: its presence marks a complete report."""
     summary = {
@@ -134,6 +146,7 @@ def write_outputs(
         "train_seconds": seconds,
     }
     atomic_write(run_dir, "history.json", _json_bytes(history, 2))
+    atomic_write(run_dir, "history.csv", _csv_bytes(history))
     _plots(run_dir, params, parts["test"], dataset, history, y_mean, y_std)
     atomic_write(run_dir, "metrics.json", _json_bytes(summary, 2))
 

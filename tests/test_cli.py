@@ -1,5 +1,6 @@
 """The ``jaxdnn`` console script, run for real in subprocesses."""
 
+import csv
 import json
 import math
 import shutil
@@ -88,6 +89,13 @@ def test_every_dataset_trains_and_writes_its_files(tmp_path):
         assert "Traceback" not in err
         files = {p.name for p in (tmp_path / name).iterdir()}
         assert {"metrics.json", "history.json", "checkpoint.msgpack"} | plots[name] <= files
+        history = json.loads((tmp_path / name / "history.json").read_text())
+        with open(tmp_path / name / "history.csv", newline="") as file:
+            rows = list(csv.reader(file))
+        assert rows[0] == list(history) and len(rows) == 1 + 3  # a header and 3 epochs
+        assert [[float(v) for v in row] for row in rows[1:]] == [
+            list(values) for values in zip(*history.values(), strict=True)
+        ]
         summary = json.loads((tmp_path / name / "metrics.json").read_text())
         assert set(summary["metrics"]) == {"train", "validation", "test"}
         assert "test" in out and "epoch" in err  # the table on stdout, the progress bar on stderr
