@@ -98,21 +98,26 @@ def categorical_cross_entropy_from_labels(probabilities: ArrayLike, labels: Arra
             "categorical_cross_entropy_from_labels: probabilities must have shape (n, K) and "
             f"labels shape (n,); got {probabilities.shape} and {labels.shape}"
         )
+    _check_class_labels(
+        "categorical_cross_entropy_from_labels", "labels", labels, probabilities.shape[1]
+    )
+    return _cross_entropy_from_labels(probabilities, labels)
+
+
+def _check_class_labels(function: str, name: str, labels: Array, n_classes: int) -> None:
+    """Integer class labels in [0, n_classes); the range is checked when the labels are
+    concrete (under ``jax.jit`` the caller validates at the boundary, decision 5)."""
     if not jnp.issubdtype(labels.dtype, jnp.integer):
-        raise ValueError(
-            f"categorical_cross_entropy_from_labels: labels must be integers, got {labels.dtype}"
-        )
+        raise ValueError(f"{function}: {name} must be integers, got {labels.dtype}")
     if not isinstance(labels, jax.core.Tracer):
-        values = np.asarray(labels)
-        n_classes = probabilities.shape[1]
+        values = np.asarray(labels).ravel()
         bad = np.flatnonzero((values < 0) | (values >= n_classes))
         if bad.size:
             i = int(bad[0])
             raise ValueError(
-                f"categorical_cross_entropy_from_labels: labels of shape {labels.shape} must lie "
-                f"in [0, {n_classes - 1}]; labels[{i}] = {int(values[i])}"
+                f"{function}: {name} of shape {labels.shape} must lie in [0, {n_classes - 1}]; "
+                f"{name}[{i}] = {int(values[i])}"
             )
-    return _cross_entropy_from_labels(probabilities, labels)
 
 
 @jax.jit
@@ -124,18 +129,38 @@ def _cross_entropy_from_labels(probabilities: Array, labels: Array) -> Array:
 # --- softmax followed by categorical cross-entropy (from logits) ----------------------------
 
 
-@jax.jit
 def softmax_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
     """ξ(S(z), y*) = −Σ_k y*_k ln S(z)_k computed as −Σ_k y*_k·log_softmax(z)_k.
 
-    Finite for logits of ±1e3 (the literal composition ``categorical_cross_entropy(softmax(z),
-    y*)`` then has a NaN gradient) and for a −inf logit whose target is 0.
+    ``target`` is y* of the logits' shape, or integer class labels c of the logits' shape
+    without its last axis (one per sample, as Keras's sparse cross-entropy): then y* =
+    onehot(c) and the loss is −ln S(z)_c (P-LOSS-CCE-INTLABEL). Finite for logits of ±1e3 (the
+    literal composition ``categorical_cross_entropy(softmax(z), y*)`` then has a NaN gradient)
+    and for a −inf logit whose target is 0.
 
     P-LOSS-SOFTMAX-CCE (001_602cbf05fdb6a620.txt Prop 5.3; 000_e9869ddaa8874969.txt
-    SoftMax∘CCE).
+    SoftMax∘CCE), P-LOSS-CCE-INTLABEL (002_0dd137535febb580.txt §4.2 eq (2)).
+
+    Raises:
+        ValueError: naming ``target`` if its shape matches neither form, or (when concrete) a
+            class label lies outside [0, K).
     """
-    z, y_star = jnp.asarray(logits), jnp.asarray(target)
-    check_same_shape("softmax_cross_entropy", ("logits", z), ("target", y_star))
+    z = jnp.asarray(logits)
+    return _softmax_cross_entropy(z, _softmax_target("softmax_cross_entropy", z, target))
+
+
+def _softmax_target(function: str, z: Array, target: ArrayLike) -> Array:
+    """y* of z's shape: integer class labels of shape z.shape[:-1] become one-hot rows."""
+    y = jnp.asarray(target)
+    if z.ndim >= 1 and y.shape == z.shape[:-1]:  # one value per sample: class labels
+        _check_class_labels(function, "target", y, z.shape[-1])
+        return jax.nn.one_hot(y, z.shape[-1], dtype=as_floating(z).dtype)
+    check_same_shape(function, ("logits", z), ("target", y))
+    return y
+
+
+@jax.jit
+def _softmax_cross_entropy(z: Array, y_star: Array) -> Array:
     return -jnp.sum(_weighted_log(y_star, _log_softmax(z)), axis=-1)
 
 
@@ -156,7 +181,6 @@ def _log_softmax(z: Array) -> Array:
     return shifted - jnp.log1p(top + others)
 
 
-@jax.jit
 def softmax_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Array:
     """∇_z ξ(S(z), y*) = (Σ_k y*_k)·S(z) − y*, which is S(z) − y* when Σ_k y*_k = 1.
 
@@ -169,10 +193,20 @@ def softmax_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Arra
     cancel) and 1 − S_i elsewhere (S_i ≤ ½ there): a confident right answer z = (40, 0, 0),
     y* = e₁ gets the exact −8.5e-18 where S_1 − 1 rounds to 0.
 
+    ``target`` may also be integer class labels, as for ``softmax_cross_entropy``.
+
     P-LOSS-SOFTMAX-CCE (001_602cbf05fdb6a620.txt Prop 5.3 eq (13), corrected E-09).
+
+    Raises:
+        ValueError: as ``softmax_cross_entropy``.
     """
-    z, y_star = as_floating(logits), as_floating(target)
-    check_same_shape("softmax_cross_entropy_gradient", ("logits", z), ("target", y_star))
+    z = as_floating(logits)
+    y_star = _softmax_target("softmax_cross_entropy_gradient", z, target)
+    return _softmax_cross_entropy_gradient(z, as_floating(y_star))
+
+
+@jax.jit
+def _softmax_cross_entropy_gradient(z: Array, y_star: Array) -> Array:
     s = softmax(z)
     a = jnp.argmax(z, axis=-1, keepdims=True)
     largest = jax.lax.broadcasted_iota(a.dtype, z.shape, z.ndim - 1) == a

@@ -136,16 +136,32 @@ def e24(draw: Draw) -> Erratum:
 @proposition(
     "P-LOSS-CCE-INTLABEL",
     "corrected",
-    "integer labels c_i ∈ {0, …, K−1}: −Σ_i ln f_{c_i}(x_i) = Σ_i ξ(f(x_i), onehot(c_i))",
+    (
+        "integer labels c_i ∈ {0, …, K−1}: −Σ_i ln f_{c_i}(x_i) = Σ_i ξ(f(x_i), onehot(c_i)); "
+        "from logits, ξ(S(z), onehot(c)) = −ln S(z)_c with gradient S(z) − onehot(c)"
+    ),
     f"{D2} §4.2 eq (2)",
 )
 def loss_cce_intlabel(draw: Draw) -> list[Pair]:
     P = np.stack([draw(jt.simplex_points(size=3)) for _ in range(4)])
     labels = np.array([draw(st.integers(0, 2)) for _ in range(4)])
     per_sample = jd.categorical_cross_entropy_from_labels(P, labels)
+    # from logits: softmax_cross_entropy takes the labels in place of their one-hot rows
+    z = f64(draw(jt.vectors(size=(4, 3))))
+    onehot = np.eye(3)[labels]
     return [
-        (per_sample, jd.categorical_cross_entropy(P, np.eye(3)[labels])),
+        (per_sample, jd.categorical_cross_entropy(P, onehot)),
         (np.sum(per_sample), -np.sum(np.log(P[np.arange(4), labels]))),
+        (jd.softmax_cross_entropy(z, labels), jd.softmax_cross_entropy(z, onehot)),
+        (jd.softmax_cross_entropy(z, labels), -np.asarray(jax.nn.log_softmax(z))[range(4), labels]),
+        (
+            jd.softmax_cross_entropy_gradient(z, labels),
+            jd.softmax_cross_entropy_gradient(z, onehot),
+        ),
+        (
+            jd.softmax_cross_entropy_gradient(z, labels),
+            jax.vmap(jax.grad(jd.softmax_cross_entropy))(z, labels),
+        ),
     ]
 
 
