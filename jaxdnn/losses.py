@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
 from jaxdnn.activations import sigmoid, softmax
 from jaxdnn.matrices import as_floating
-from jaxdnn.validation import check_same_shape
+from jaxdnn.validation import check_class_labels, check_same_shape
 
 __all__ = [
     "categorical_cross_entropy",
@@ -98,26 +97,10 @@ def categorical_cross_entropy_from_labels(probabilities: ArrayLike, labels: Arra
             "categorical_cross_entropy_from_labels: probabilities must have shape (n, K) and "
             f"labels shape (n,); got {probabilities.shape} and {labels.shape}"
         )
-    _check_class_labels(
-        "categorical_cross_entropy_from_labels", "labels", labels, probabilities.shape[1]
+    check_class_labels(
+        "labels", labels, probabilities.shape[1], "categorical_cross_entropy_from_labels: "
     )
     return _cross_entropy_from_labels(probabilities, labels)
-
-
-def _check_class_labels(function: str, name: str, labels: Array, n_classes: int) -> None:
-    """Integer class labels in [0, n_classes); the range is checked when the labels are
-    concrete (under ``jax.jit`` the caller validates at the boundary, decision 5)."""
-    if not jnp.issubdtype(labels.dtype, jnp.integer):
-        raise ValueError(f"{function}: {name} must be integers, got {labels.dtype}")
-    if not isinstance(labels, jax.core.Tracer):
-        values = np.asarray(labels).ravel()
-        bad = np.flatnonzero((values < 0) | (values >= n_classes))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(
-                f"{function}: {name} of shape {labels.shape} must lie in [0, {n_classes - 1}]; "
-                f"{name}[{i}] = {int(values[i])}"
-            )
 
 
 @jax.jit
@@ -153,7 +136,7 @@ def _softmax_target(function: str, z: Array, target: ArrayLike) -> Array:
     """y* of z's shape: integer class labels of shape z.shape[:-1] become one-hot rows."""
     y = jnp.asarray(target)
     if z.ndim >= 1 and y.shape == z.shape[:-1]:  # one value per sample: class labels
-        _check_class_labels(function, "target", y, z.shape[-1])
+        check_class_labels("target", y, z.shape[-1], f"{function}: ")
         return jax.nn.one_hot(y, z.shape[-1], dtype=as_floating(z).dtype)
     check_same_shape(function, ("logits", z), ("target", y))
     return y

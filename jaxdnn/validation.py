@@ -139,23 +139,39 @@ def _target_matrix(
     targets (sigmoid or regression head) become one column."""
     if loss != "softmax_cross_entropy":
         return Y[:, None]
-    if not np.issubdtype(Y.dtype, np.integer):
-        raise ValueError(
-            f"{y_name} of shape {Y.shape} must hold integer class labels for "
-            f"loss={loss!r} (or one-hot rows, shape (n, K)), got dtype {Y.dtype}"
-        )
-    labels = np.asarray(Y)
-    classes = n_outputs if n_outputs is not None else int(labels.max(initial=0)) + 1
-    bad = (labels < 0) | (labels >= classes)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{y_name} of shape {Y.shape} must hold class labels in [0, {classes}) (the "
-            f"network's output width); row {i} is {labels[i]}"
-        )
+    classes = n_outputs
+    if classes is None:  # the largest label decides, once the labels are known to be integers
+        integer = np.issubdtype(Y.dtype, np.integer)
+        classes = int(np.asarray(Y).max(initial=-1)) + 1 if integer else 0
+    check_class_labels(y_name, Y, classes)
     if isinstance(Y, jax.Array):
         return jax.nn.one_hot(Y, classes, dtype=jnp.result_type(float))
-    return np.eye(classes)[labels]
+    return np.eye(classes)[np.asarray(Y)]
+
+
+def check_class_labels(name: str, labels: Any, n_classes: int, where: str = "") -> None:
+    """Class labels: an integer array whose values (when concrete; under ``jax.jit`` the caller
+    validates at the boundary, decision 5) lie in [0, n_classes).
+
+    Raises:
+        ValueError: naming ``name`` (after ``where``, e.g. the function), its shape and the
+            first label outside the range.
+    """
+    if not jnp.issubdtype(labels.dtype, jnp.integer):
+        raise ValueError(
+            f"{where}{name} of shape {labels.shape} must hold integer class labels, got dtype "
+            f"{labels.dtype}"
+        )
+    if isinstance(labels, jax.core.Tracer):
+        return
+    values = np.asarray(labels).ravel()
+    bad = np.flatnonzero((values < 0) | (values >= n_classes))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{where}{name} of shape {labels.shape} must hold class labels in [0, {n_classes}); "
+            f"{name}[{i}] = {int(values[i])}"
+        )
 
 
 def _shape_of(value: Any) -> tuple[int, ...]:

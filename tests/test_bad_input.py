@@ -221,7 +221,7 @@ CASES = {
             np.full((2, 3), 1 / 3), np.array([0.0, 1])
         ),
         ValueError,
-        r"labels must be integers",
+        r"labels of shape \(2,\) must hold integer class labels, got dtype float64",
     ),
     "relu of a string": (lambda: jd.relu("abc"), TypeError, r"\bz\b"),
     "relu_backward shapes": (
