@@ -141,12 +141,8 @@ def lipschitz_ratio(grad_f: Gradient, x: ArrayLike, y: ArrayLike) -> Array:
     P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2 eq (17)).
     """
     x, y = _points("lipschitz_ratio", x, y)
-    return _scaled_norm(grad_f(x) - grad_f(y)) / _scaled_norm(x - y)
-
-
-def _scaled_norm(v: Array) -> Array:
-    """‖v‖ of any array, without underflow for tiny differences (``row_norm`` is scaled)."""
-    return row_norm(jnp.ravel(v))
+    # row_norm is scaled: no underflow for the tiny differences of nearby points
+    return row_norm(jnp.ravel(grad_f(x) - grad_f(y))) / row_norm(jnp.ravel(x - y))
 
 
 def descent_lemma_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array:
