@@ -16,11 +16,14 @@ from jaxdnn.backprop import *  # noqa: F403
 from jaxdnn.calculus import *  # noqa: F403
 from jaxdnn.checkpoint import *  # noqa: F403
 from jaxdnn.data import *  # noqa: F403
+from jaxdnn.datafile import *  # noqa: F403
 from jaxdnn.dense import *  # noqa: F403
+from jaxdnn.heads import *  # noqa: F403
 from jaxdnn.linear_models import *  # noqa: F403
 from jaxdnn.losses import *  # noqa: F403
 from jaxdnn.matrices import *  # noqa: F403
 from jaxdnn.metrics import *  # noqa: F403
+from jaxdnn.model import *  # noqa: F403
 from jaxdnn.network import *  # noqa: F403
 from jaxdnn.neuron import *  # noqa: F403
 from jaxdnn.optim import *  # noqa: F403
@@ -49,6 +52,9 @@ _MODULES = tuple(
         "train",
         "sweep",
         "data",
+        "datafile",
+        "heads",
+        "model",
         "metrics",
         "checkpoint",
         "validation",

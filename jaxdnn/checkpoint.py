@@ -29,6 +29,7 @@ __all__ = [
     "load_checkpoint",
     "to_state_dict",
     "from_state_dict",
+    "stored_params",
 ]
 
 CHECKPOINT_NAME = "checkpoint.msgpack"
@@ -51,9 +52,11 @@ def save_checkpoint(
     opt_state: Any,
     history: dict[str, list[float]],
     config: dict[str, Any],
+    best: tuple[int, float, Any] | None = None,
 ) -> Path:
     """Write the state after the finished ``epoch`` to ``run_dir/checkpoint.msgpack`` atomically
-    (temporary file, fsync, rename) and return its path.
+    (temporary file, fsync, rename) and return its path. ``best`` = (epoch, validation loss,
+    parameters) of the best epoch so far, kept for early stopping.
 
     P-ALG-BP-SGD (001_602cbf05fdb6a620.txt note after Def 6.6 and Def 6.7: the state of
     backpropagation SGD with momentum is the parameters and the momentum buffers).
@@ -66,6 +69,12 @@ def save_checkpoint(
         "history": {k: list(map(float, v)) for k, v in history.items()},
         "config": config,
     }
+    if best is not None:
+        state["best"] = {
+            "epoch": int(best[0]),
+            "val_loss": float(best[1]),
+            "params": to_state_dict(best[2]),
+        }
     return atomic_write(run_dir, CHECKPOINT_NAME, packb(state))
 
 
@@ -174,7 +183,8 @@ def from_state_dict(template: Any, state: dict[str, Any]) -> Any:
 def load_training_state(run_dir: str | os.PathLike) -> dict[str, Any]:
     """The raw state of ``run_dir``'s checkpoint: ``epoch``, ``params``, ``opt_state`` (as
     state dicts; restore the optimizer state with :func:`from_state_dict` and a template such as
-    ``optimizer.init(params)``), ``history`` and ``config``.
+    ``optimizer.init(params)``), ``history``, ``config`` and, with early stopping, ``best``
+    (``epoch``, ``val_loss`` and ``params`` of the best epoch so far).
 
     P-ALG-BP-SGD (001_602cbf05fdb6a620.txt note after Def 6.6).
 
@@ -204,7 +214,36 @@ def _problem(state: dict[str, Any]) -> str | None:
     epoch = state["epoch"]
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
         return f"epoch must be an integer >= 0, got {epoch!r}"
-    params = state["params"]
+    problem = params_problem(state["params"])
+    if problem is not None:
+        return problem
+    best = state.get("best")
+    if best is not None:
+        if not isinstance(best, dict) or set(best) != {"epoch", "val_loss", "params"}:
+            return "best must hold epoch, val_loss and params"
+        if not isinstance(best["epoch"], int) or not -1 <= best["epoch"] <= epoch:
+            return f"best epoch must lie in [-1, {epoch}], got {best['epoch']!r}"
+        if not isinstance(best["val_loss"], float):
+            return "best val_loss must be a number"
+        problem = params_problem(best["params"])
+        if problem is not None:
+            return f"best {problem}"
+    history = state["history"]
+    if not isinstance(history, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, int | float) for x in v) for v in history.values()
+    ):
+        return "the history must map names to lists of numbers"
+    if len({len(v) for v in history.values()}) > 1:
+        return "the history's curves have different lengths"
+    if not isinstance(state["config"], dict):
+        return "the config must be a dict"
+    return None
+
+
+def params_problem(params: Any) -> str | None:
+    """What is wrong with stored parameters, or None: layers "0".."n-1" (n ≥ 1) of a 2-D
+    floating ``W`` and a bias of its row count, each layer's input width the previous layer's
+    output width, every number finite."""
     if not isinstance(params, dict) or not params:
         return "no parameters"
     if sorted(params) != sorted(str(k) for k in range(len(params))):
@@ -224,15 +263,6 @@ def _problem(state: dict[str, Any]) -> str | None:
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             return f"layer {k} has non-finite parameters"
         previous_width = W.shape[0]
-    history = state["history"]
-    if not isinstance(history, dict) or not all(
-        isinstance(v, list) and all(isinstance(x, int | float) for x in v) for v in history.values()
-    ):
-        return "the history must map names to lists of numbers"
-    if len({len(v) for v in history.values()}) > 1:
-        return "the history's curves have different lengths"
-    if not isinstance(state["config"], dict):
-        return "the config must be a dict"
     return None
 
 
@@ -247,7 +277,12 @@ def load_checkpoint(run_dir: str | os.PathLike) -> list[dict[str, Array]]:
             a bias that does not match its W, layers that do not chain, non-finite numbers),
             naming its path and the problem.
     """
-    params = load_training_state(run_dir)["params"]
+    return stored_params(load_training_state(run_dir)["params"])
+
+
+def stored_params(params: dict[str, Any]) -> list[dict[str, Array]]:
+    """Parameters as stored (layers "0".."n-1", checked by ``params_problem``) as the list of
+    layers ``[{"W": …, "b": …}, …]`` that jaxdnn's functions take."""
     return [
         {"W": jnp.asarray(params[str(k)]["W"]), "b": jnp.asarray(params[str(k)]["b"])}
         for k in range(len(params))

@@ -19,6 +19,7 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from jaxdnn._extras import require
+from jaxdnn.heads import HEADS, Head
 
 __all__ = [
     "DATASETS",
@@ -28,6 +29,7 @@ __all__ = [
     "fit_standardizer",
     "standardize",
     "train_val_test_split",
+    "split_rows",
     "Splits",
     "load_splits",
 ]
@@ -39,12 +41,6 @@ DATASETS: dict[str, tuple[str, str]] = {
     "diabetes": ("load_diabetes", "regression"),
     "iris": ("load_iris", "multiclass"),
     "wine": ("load_wine", "multiclass"),
-}
-
-HEAD_OF_TASK = {
-    "multiclass": "softmax_cross_entropy",
-    "binary": "sigmoid_binary_cross_entropy",
-    "regression": "half_mean_squared_error",
 }
 
 
@@ -61,11 +57,20 @@ class Dataset:
     X: np.ndarray
     Y: np.ndarray
     class_names: tuple[str, ...] = ()
+    feature_names: tuple[str, ...] = ()
+    target_name: str = ""
+    test: tuple[np.ndarray, np.ndarray] | None = None
+    """A test split given with the data (features, targets), or None: split off from X, Y."""
+
+    @property
+    def head(self) -> Head:
+        """The output head of this task: softmax, sigmoid or identity output with its loss."""
+        return HEADS[self.task]
 
     @property
     def loss(self) -> str:
-        """The head for this task: softmax, sigmoid or identity output with its loss."""
-        return HEAD_OF_TASK[self.task]
+        """The name of the head's loss."""
+        return self.head.loss
 
 
 def one_hot(labels: ArrayLike, n_classes: int | None = None) -> np.ndarray:
@@ -109,13 +114,12 @@ def load_dataset(name: str) -> Dataset:
     bunch = getattr(sklearn.datasets, loader)()
     X = np.asarray(bunch.data, dtype=np.float64)
     target = np.asarray(bunch.target)
-    if task == "multiclass":
-        names = tuple(str(c) for c in bunch.target_names)
-        return Dataset(name, task, X, one_hot(target.astype(np.int64), len(names)), names)
-    if task == "binary":
-        names = tuple(str(c) for c in bunch.target_names)
-        return Dataset(name, task, X, target.astype(np.float64)[:, None], names)
-    return Dataset(name, task, X, target.astype(np.float64)[:, None])
+    features = tuple(str(f) for f in bunch.feature_names)
+    if task == "regression":
+        return Dataset(name, task, X, target.astype(np.float64)[:, None], (), features, "target")
+    names = tuple(str(c) for c in bunch.target_names)
+    Y = HEADS[task].targets(target.astype(np.int64), len(names))
+    return Dataset(name, task, X, Y, names, features, "target")
 
 
 def fit_standardizer(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -155,6 +159,56 @@ def _class_of_rows(Y: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def split_rows(
+    key: Array,
+    Y: ArrayLike,
+    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    stratify: bool | None = None,
+) -> tuple[np.ndarray, ...]:
+    """The row indices of each part of ``train_val_test_split`` (two or three parts), a
+    deterministic function of ``key``; together they hold every row of ``Y`` exactly once.
+
+    P-CAP-VALIDATION (002_0dd137535febb580.txt §10: disjoint training and validation data),
+    decision 11.
+
+    Raises:
+        ValueError: naming ``fractions`` unless two or three positive numbers summing to 1.
+    """
+    Y = np.asarray(Y)
+    fractions = tuple(float(f) for f in fractions)
+    if len(fractions) not in (2, 3) or min(fractions) <= 0 or not np.isclose(sum(fractions), 1):
+        raise ValueError(
+            f"fractions must be two or three positive numbers summing to 1, got {fractions}"
+        )
+    classes = _class_of_rows(Y) if Y.ndim == 2 else None
+    if stratify and classes is None:
+        raise ValueError("stratify=True needs class labels: one-hot rows or a 0/1 column in Y")
+    if stratify is False:
+        classes = None
+    n = Y.shape[0]
+    groups = (
+        [np.arange(n)]
+        if classes is None
+        else [np.flatnonzero(classes == c) for c in np.unique(classes)]
+    )
+    # one random 32-bit integer per row orders the rows of each class, a second one shuffles
+    # each part: two draws of one shape whatever the classes, identical with or without x64
+    order = np.asarray(jax.random.bits(key, (n,), jnp.uint32))
+    shuffle = np.asarray(jax.random.bits(jax.random.fold_in(key, 1), (n,), jnp.uint32))
+    parts: list[list[np.ndarray]] = [[] for _ in fractions]
+    for rows in groups:
+        rows = rows[np.argsort(order[rows], kind="stable")]
+        cuts = np.cumsum([int(round(f * rows.size)) for f in fractions[:-1]])
+        cuts = np.minimum(cuts, rows.size)
+        for part, chunk in zip(parts, np.split(rows, cuts), strict=True):
+            part.append(chunk)
+    out = []
+    for part in parts:
+        rows = np.concatenate(part)
+        out.append(rows[np.argsort(shuffle[rows], kind="stable")])
+    return tuple(out)
+
+
 def train_val_test_split(
     key: Array,
     X: ArrayLike,
@@ -163,7 +217,8 @@ def train_val_test_split(
     stratify: bool | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Split (X, Y) into disjoint training, validation and test parts, a deterministic function
-    of ``key``: ``((X_train, Y_train), (X_val, Y_val), (X_test, Y_test))``.
+    of ``key``: ``((X_train, Y_train), (X_val, Y_val), (X_test, Y_test))`` (two parts for two
+    fractions).
 
     With ``stratify`` (the default when Y holds class labels: one-hot rows or a 0/1 column)
     every class is split in the same proportions. Each part is shuffled; together the parts hold
@@ -173,47 +228,19 @@ def train_val_test_split(
     decision 11.
 
     Raises:
-        ValueError: naming ``fractions`` unless three positive numbers summing to 1, or ``X``
-            and ``Y`` if their row counts differ.
+        ValueError: naming ``fractions`` unless two or three positive numbers summing to 1, or
+            ``X`` and ``Y`` if their row counts differ.
     """
     X, Y = np.asarray(X), np.asarray(Y)
-    fractions = tuple(float(f) for f in fractions)
-    if len(fractions) != 3 or min(fractions) <= 0 or not np.isclose(sum(fractions), 1.0):
-        raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions}")
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"X and Y must have the same number of rows, got {X.shape} and {Y.shape}")
-    classes = _class_of_rows(Y) if Y.ndim == 2 else None
-    if stratify and classes is None:
-        raise ValueError("stratify=True needs class labels: one-hot rows or a 0/1 column in Y")
-    if stratify is False:
-        classes = None
-    groups = (
-        [np.arange(X.shape[0])]
-        if classes is None
-        else [np.flatnonzero(classes == c) for c in np.unique(classes)]
-    )
-    # one random 32-bit integer per row orders the rows of each class, a second one shuffles
-    # each part: two draws of one shape whatever the classes, identical with or without x64
-    order = np.asarray(jax.random.bits(key, (X.shape[0],), jnp.uint32))
-    shuffle = np.asarray(jax.random.bits(jax.random.fold_in(key, 1), (X.shape[0],), jnp.uint32))
-    parts: list[list[np.ndarray]] = [[], [], []]
-    for rows in groups:
-        rows = rows[np.argsort(order[rows], kind="stable")]
-        n_train = int(round(fractions[0] * rows.size))
-        n_val = int(round(fractions[1] * rows.size))
-        for part, chunk in zip(parts, np.split(rows, [n_train, n_train + n_val]), strict=True):
-            part.append(chunk)
-    out = []
-    for part in parts:
-        rows = np.concatenate(part)
-        rows = rows[np.argsort(shuffle[rows], kind="stable")]
-        out.append((X[rows], Y[rows]))
-    return tuple(out)
+    return tuple((X[rows], Y[rows]) for rows in split_rows(key, Y, fractions, stratify))
 
 
 class Splits(NamedTuple):
     """Standardised training, validation and test parts of a data set, with the training
-    statistics (mean, std) that standardised them.
+    statistics (mean, std) that standardised them and each part's rows: indices into the data
+    set's X (into its given test split for ``"test"`` when it has one).
 
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10).
     """
@@ -224,11 +251,16 @@ class Splits(NamedTuple):
     test: tuple[np.ndarray, np.ndarray]
     mean: np.ndarray
     std: np.ndarray
+    rows: dict[str, np.ndarray] | None = None
 
 
-def load_splits(name: str, key: Array, fractions: Sequence[float] = (0.7, 0.15, 0.15)) -> Splits:
-    """Load a data set, split it (stratified for classes) and standardise the features of every
-    part with the statistics of the training part.
+def load_splits(
+    name: str | Dataset, key: Array, fractions: Sequence[float] = (0.7, 0.15, 0.15)
+) -> Splits:
+    """Load a data set (by name, or a :class:`Dataset` read from a file), split it (stratified
+    for classes) and standardise the features of every part with the statistics of the
+    training part. A data set with a given test split keeps it, and its other rows are split
+    into training and validation parts in the proportions of the first two ``fractions``.
 
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10), decision 11.
 
@@ -236,8 +268,17 @@ def load_splits(name: str, key: Array, fractions: Sequence[float] = (0.7, 0.15, 
         ValueError: naming ``name`` or ``fractions``, as ``load_dataset`` and
             ``train_val_test_split`` do.
     """
-    dataset = load_dataset(name)
-    train, val, test = train_val_test_split(key, dataset.X, dataset.Y, fractions)
+    dataset = load_dataset(name) if isinstance(name, str) else name
+    X, Y = dataset.X, dataset.Y
+    if dataset.test is None:
+        train_rows, val_rows, test_rows = split_rows(key, Y, fractions)
+        test = (X[test_rows], Y[test_rows])
+    else:
+        first = tuple(float(f) for f in fractions)[:2]
+        train_rows, val_rows = split_rows(key, Y, (first[0] / sum(first), first[1] / sum(first)))
+        test, test_rows = dataset.test, np.arange(dataset.test[0].shape[0])
+    train, val = (X[train_rows], Y[train_rows]), (X[val_rows], Y[val_rows])
     mean, std = fit_standardizer(train[0])
-    train, val, test = ((standardize(X, mean, std), Y) for X, Y in (train, val, test))
-    return Splits(dataset, train, val, test, mean, std)
+    train, val, test = ((standardize(A, mean, std), B) for A, B in (train, val, test))
+    rows = {"train": train_rows, "validation": val_rows, "test": test_rows}
+    return Splits(dataset, train, val, test, mean, std, rows)

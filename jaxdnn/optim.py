@@ -45,6 +45,7 @@ __all__ = [
     "rmsprop",
     "adam",
     "ema",
+    "learning_rate_schedule",
 ]
 
 PyTree = Any
@@ -447,3 +448,31 @@ def _ema(values: Array, beta: Array, debias: bool) -> Array:
         n = jnp.arange(1, values.shape[0] + 1, dtype=averages.dtype)
         averages = averages / (1 - beta**n).reshape((-1,) + (1,) * (values.ndim - 1))
     return averages
+
+
+SCHEDULES = ("constant", "cosine", "step")
+
+
+def learning_rate_schedule(name: str, learning_rate: float, steps: int) -> LearningRate:
+    """The step size α_t over a run of ``steps`` updates, built from optax's schedules:
+    ``"constant"``: α (the number itself); ``"cosine"``: α·½(1 + cos(π·t/steps)), falling to 0
+    at the last step (``optax.cosine_decay_schedule``); ``"step"``: α, then α/10 from half the
+    steps and α/100 from three quarters (``optax.piecewise_constant_schedule``).
+
+    P-OPT-GD (001_602cbf05fdb6a620.txt Def 6.4: the step size α_n may depend on n).
+
+    Raises:
+        ValueError: naming ``name`` or ``steps`` if unknown or not a positive integer.
+    """
+    if name not in SCHEDULES:
+        raise ValueError(f"name must be one of {SCHEDULES}, got {name!r}")
+    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    _check_learning_rate(learning_rate)
+    if name == "constant":
+        return learning_rate
+    if name == "cosine":
+        return optax.cosine_decay_schedule(learning_rate, int(steps))
+    half = max(1, int(steps) // 2)
+    three_quarters = max(half + 1, int(steps) * 3 // 4)
+    return optax.piecewise_constant_schedule(learning_rate, {half: 0.1, three_quarters: 0.1})

@@ -23,13 +23,14 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from jaxdnn.activations import relu
-from jaxdnn.network import Activation, Params, _check_widths, _init_params
-from jaxdnn.train import (
-    _epoch_function,
-    _loss_and_gradients,
-    _make_evaluate,
-    _training_setup,
+from jaxdnn.engine import (
+    epoch_function,
+    loss_and_gradients,
+    make_evaluate,
+    prepare_training,
 )
+from jaxdnn.heads import Head
+from jaxdnn.network import Activation, Params, _check_widths, _init_params
 
 __all__ = ["SweepResult", "model_keys", "sweep"]
 
@@ -134,28 +135,26 @@ def _make_sweep_init(
 @functools.lru_cache(maxsize=16)
 def _make_sweep_epoch(
     optimizer: Callable[..., optax.GradientTransformation],
-    loss: str,
+    head: Head,
     hidden: tuple[Activation, ...],
     gradients: str,
     n: int,
     batch_size: int,
     compute_dtype: Any,
 ):
-    loss_and_gradients = _loss_and_gradients(gradients, loss, hidden, compute_dtype)
+    objective = loss_and_gradients(gradients, head, hidden, compute_dtype)
 
-    def jaxdnn_sweep_epoch(params, opt_state, hyperparameters, key, X, Y, epoch):
-        train_epoch = _epoch_function(
-            optimizer(**hyperparameters), loss_and_gradients, n, batch_size
-        )
-        return train_epoch(params, opt_state, X, Y, key, epoch)
+    def jaxdnn_sweep_epoch(params, opt_state, hyperparameters, key, X, Y, epoch, l2):
+        train_epoch = epoch_function(optimizer(**hyperparameters), objective, head, n, batch_size)
+        return train_epoch(params, opt_state, X, Y, key, epoch, l2)
 
-    return jax.jit(jax.vmap(jaxdnn_sweep_epoch, in_axes=(0, 0, 0, 0, None, None, None)))
+    return jax.jit(jax.vmap(jaxdnn_sweep_epoch, in_axes=(0, 0, 0, 0, None, None, None, None)))
 
 
 @functools.lru_cache(maxsize=16)
-def _make_sweep_evaluate(loss: str, hidden: tuple[Activation, ...]):
+def _make_sweep_evaluate(head: Head, hidden: tuple[Activation, ...]):
     """fit's validation metrics for every model at once (compiled once per head)."""
-    return jax.jit(jax.vmap(_make_evaluate(loss, hidden), (0, None, None)))
+    return jax.jit(jax.vmap(make_evaluate(head, hidden), (0, None, None)))
 
 
 def sweep(
@@ -177,6 +176,7 @@ def sweep(
     dtype: Any = None,
     weight_init: Callable[..., Array] | None = None,
     callback: Callable[[int, Params, Any, dict[str, np.ndarray]], Any] | None = None,
+    l2: float = 0.0,
 ) -> SweepResult:
     """Train one model per point of the grid ``seeds × hyperparameters`` at once.
 
@@ -188,7 +188,8 @@ def sweep(
     models: one compiled program serves the whole grid. Model m equals
     ``fit(init_params(k_init, widths, weight_init, dtype), X, Y, optimizer(**h_m),
     key=k_fit, ...)`` with ``(k_init, k_fit) = model_keys(seed_m)`` and the same remaining
-    arguments (``precision`` as in ``fit``; ``dtype`` defaults to JAX's default float).
+    arguments (``precision`` and ``l2`` as in ``fit``; ``dtype`` defaults to JAX's default
+    float).
 
     A model whose training loss becomes NaN or infinite is marked in ``diverged``; the others
     train on (each model is independent). After each epoch ``callback(epoch, params, opt_state,
@@ -203,20 +204,21 @@ def sweep(
     """
     widths = _check_widths(widths)
     dtype = jnp.zeros(()).dtype if dtype is None else jnp.dtype(dtype)
-    setup = _training_setup(
-        (widths[0], widths[-1]),
-        dtype,
-        X,
-        Y,
-        X_val,
-        Y_val,
-        epochs,
-        batch_size,
-        loss,
-        hidden,
-        len(widths) - 1,
-        gradients,
-        precision,
+    setup = prepare_training(
+        widths=(widths[0], widths[-1]),
+        dtype=dtype,
+        X=X,
+        Y=Y,
+        X_val=X_val,
+        Y_val=Y_val,
+        epochs=epochs,
+        batch_size=batch_size,
+        loss=loss,
+        hidden=hidden,
+        n_layers=len(widths) - 1,
+        gradients=gradients,
+        precision=precision,
+        l2=l2,
     )
     grid = _grid(seeds, hyperparameters or {})
     _check_optimizer(optimizer, grid)
@@ -228,25 +230,26 @@ def sweep(
     params, opt_state = _make_sweep_init(optimizer, widths, weight_init, dtype)(init_keys, values)
     epoch_fn = _make_sweep_epoch(
         optimizer,
-        setup.head.name,
+        setup.head,
         setup.hidden,
         gradients,
         setup.n,
         setup.batch_size,
         setup.compute_dtype,
     )
-    evaluate_fn = _make_sweep_evaluate(setup.head.name, setup.hidden)
+    evaluate_fn = _make_sweep_evaluate(setup.head, setup.hidden)
     models = len(grid["seed"])
     diverged = np.zeros(models, dtype=bool)
     history: dict[str, Any] = {"epoch": [], "loss": []}
     for epoch in range(epochs):
-        params, opt_state, train_loss = epoch_fn(
-            params, opt_state, values, fit_keys, setup.X, setup.Y, epoch
+        params, opt_state, train_metrics = epoch_fn(
+            params, opt_state, values, fit_keys, setup.X, setup.Y, epoch, setup.l2
         )
-        train_loss = np.asarray(train_loss, dtype=float)
-        diverged |= ~np.isfinite(train_loss)
+        diverged |= ~np.isfinite(np.asarray(train_metrics["loss"], dtype=float))
         history["epoch"].append(epoch)
-        history["loss"].append(np.where(diverged, np.nan, train_loss))
+        for name, value in train_metrics.items():
+            value = np.where(diverged, np.nan, np.asarray(value, dtype=float))
+            history.setdefault(name, []).append(value)
         if setup.validation is not None:
             for name, value in evaluate_fn(params, *setup.validation).items():
                 value = np.where(diverged, np.nan, np.asarray(value, dtype=float))

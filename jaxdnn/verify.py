@@ -11,27 +11,21 @@ Requires ``jax_enable_x64`` (the command line turns it on).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 import os
 import re
 import signal
 import sys
-import textwrap
 import threading
-import time
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from jaxdnn.cli import UsageError
 
 if TYPE_CHECKING:
     from jaxdnn.catalogue import Entry
 
-__all__ = ["Result", "configure", "run_entry", "run_entries", "markdown", "verify_command"]
+__all__ = ["Result", "configure", "run_entry", "run_entries", "markdown", "write_markdown"]
 
 MEASURED = "*Measured:*"
 """How a measurement line of the Markdown catalogue starts (the staleness test ignores them)."""
@@ -219,119 +213,6 @@ def default_cache() -> Path | None:
     return path if os.access(path, os.W_OK) else None
 
 
-# --- the command --------------------------------------------------------------------------------
-
-
-def verify_command(args: argparse.Namespace) -> int:
-    """``jaxdnn verify``: run, list or write the catalogue; return the exit status."""
-    import secrets
-
-    if args.examples < 1:
-        raise UsageError(f"--examples must be at least 1, got {args.examples}")
-    if args.only is not None:
-        try:
-            re.compile(args.only)
-        except re.error as error:
-            raise UsageError(
-                f"--only is not a regular expression ({error}): {args.only!r}"
-            ) from None
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
-
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
-    configure(None if args.no_cache or args.list else default_cache())
-    from jaxdnn.catalogue import select
-
-    selected = list(select(args.only))
-    if not selected:
-        raise UsageError(f"no catalogue ID matches --only {args.only!r}")
-    if args.list:
-        _print_list(selected, args.wide)
-        return 0
-    if args.markdown is not None:
-        return _write_markdown(Path(args.markdown), args.only, args.examples, seed, args.jobs)
-    return _print_table(selected, args.only, args.examples, seed, args.wide, args.jobs)
-
-
-def _print_list(selected: Sequence[Entry], wide: bool) -> None:
-    for entry in selected:
-        head = f"{entry.id:<22} {entry.kind:<9}  "
-        lines = [f"{entry.statement}"]
-        if entry.is_erratum:
-            lines += [f"printed: {entry.printed}", f"wrong: {entry.why}"]
-        lines.append(f"source: {entry.source}")
-        if wide:
-            print(head + "; ".join(lines))
-            continue
-        indent = " " * len(head)
-        for k, line in enumerate(lines):
-            print(
-                textwrap.fill(
-                    line,
-                    80,
-                    initial_indent=head if k == 0 else indent,
-                    subsequent_indent=indent,
-                    break_on_hyphens=False,
-                )
-            )
-    print(f"{len(selected)} entries")
-
-
-def _print_table(
-    selected: Sequence[Entry], only: str | None, examples: int, seed: int, wide: bool, jobs: int
-) -> int:
-    wrap = _print_wrapped if not wide else print
-    wrap(
-        f"jaxdnn verify: {len(selected)} checks, {examples} random points each, float64, "
-        f"seed {seed}; error = max |a − b| / (|b| + 0.01), pass at ≤ 1e-10"
-    )
-    numbers = f"{'max error':>9} {'printed':>9} {'ulps':>5}  result"
-    if wide:
-        what_width = max(_display_width(e.statement) for e in selected)
-        source_width = max(_display_width(e.source) for e in selected)
-    else:  # fit an 80-column terminal: ID, statement (cut with …), the numbers
-        what_width, source_width = 80 - 23 - len(numbers) - 1, 0
-    source_header = f" {_fit('source', source_width)}" if source_width else ""
-    header = f"{'ID':<22} {_fit('statement', what_width)}{source_header} {numbers}"
-    print(header)
-    print("-" * _display_width(header))
-    start, failed = time.perf_counter(), []
-    for result in run_entries(only, examples, seed, jobs):
-        entry = result.entry
-        if result.printed_error is not None:
-            printed = f"{result.printed_error:9.1e}"
-        elif entry.is_erratum:  # an erratum in words, shapes or notation
-            printed = f"({entry.without_formula})"
-        else:
-            printed = ""
-        status = "pass" if result.passed else "FAIL"
-        source = f" {_fit(entry.source, source_width)}" if source_width else ""
-        ulps = "" if result.ulps is None else f"{result.ulps:5.1f}"
-        print(
-            f"{entry.id:<22} {_fit(entry.statement, what_width)}{source} "
-            f"{result.max_error:9.1e} {printed:>9} {ulps:>5}  {status}"
-            + (f"\n{'':<22} ({result.error})" if result.error else ""),
-            flush=True,
-        )
-        if not result.passed:
-            failed.append(entry.id)
-    seconds = time.perf_counter() - start
-    wrap(
-        f"{len(selected) - len(failed)} of {len(selected)} checks passed in {seconds:.0f} s "
-        f"(seed {seed}; 'printed' is the error of a document's printed formula, which an "
-        "erratum check requires to exceed 1e-6; (words), (shape), (notation): the erratum "
-        "corrects a claim, a shape or notation, and has no printed formula to evaluate; 'ulps': "
-        "the worst relative error of the entry's functions against a 50-digit mpmath oracle "
-        "over the whole float64 range, in units of ε = 2.2e-16, a pass at ≤ 8"
-        + ("" if wide else "; --wide shows each statement and source in full")
-        + ")"
-    )
-    if failed:
-        print(f"jaxdnn verify: FAILED: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
-
-
 # --- the catalogue as Markdown ------------------------------------------------------------------
 
 AREA_TITLES = {
@@ -404,7 +285,7 @@ def markdown(results: dict[str, Result] | None = None, note: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
-def _write_markdown(path: Path, only: str | None, examples: int, seed: int, jobs: int) -> int:
+def write_markdown(path: Path, only: str | None, examples: int, seed: int, jobs: int) -> int:
     from jaxdnn import rundir
 
     results = {r.entry.id: r for r in run_entries(only, examples, seed, jobs)}
@@ -417,27 +298,3 @@ def _write_markdown(path: Path, only: str | None, examples: int, seed: int, jobs
         print(f"jaxdnn verify: FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
-
-
-# --- terminal text ------------------------------------------------------------------------------
-
-
-def _print_wrapped(text: str) -> None:
-    print(textwrap.fill(text, 80, break_on_hyphens=False))
-
-
-def _display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: combining marks take none, wide characters two."""
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        for c in text
-    )
-
-
-def _fit(text: str, width: int) -> str:
-    """``text`` padded, or cut with "…", to exactly ``width`` terminal columns."""
-    if _display_width(text) > width:
-        while _display_width(text) > width - 1:
-            text = text[:-1]
-        text = text.rstrip() + "…"
-    return text + " " * (width - _display_width(text))

@@ -372,7 +372,9 @@ def test_sweep_never_ranks_a_diverged_model_best_and_writes_strict_json(tmp_path
     assert saved["summary"]["best"]["learning_rate"] == 0.01
     # the table's rmse is in the targets' units, as the test RMSE below it
     assert "losses: ½·MSE of the targets standardised" in mixed.stdout
-    y_std = cli._load_data("diabetes", 0)[3]
+    from jaxdnn.cli.run import load_run_data
+
+    y_std = load_run_data({"dataset": "diabetes", "seed": 0}).y_std
     assert float(rows[0][-1]) == pytest.approx(saved["history"]["val_rmse"][1][-1] * y_std, 1e-5)
     assert saved["history"]["loss"][0][-1] is None  # the diverged model (lr 4, first in grid)
 

@@ -237,7 +237,7 @@ def test_fit_digits_reference_problem_learns():
     )
     assert np.all(np.diff(history["loss"]) < 0)
     assert history["val_accuracy"][-1] >= 0.90
-    assert set(history) == {"epoch", "loss", "val_loss", "val_accuracy"}
+    assert set(history) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"}
     metrics = evaluate(params, X_val, Y_val)
     assert set(metrics) == {"loss", "accuracy"}
 
@@ -363,15 +363,16 @@ def test_data_parallel_fit_equals_one_device(shape):
     for leaf in jax.tree.leaves(sharded[0]):
         assert leaf.sharding.is_fully_replicated and len(leaf.sharding.device_set) == 8
 
-    from jaxdnn.train import _data_parallel_mesh, _make_epoch, _optimizer_program
+    from jaxdnn.engine import data_parallel_mesh, make_epoch, optimizer_program
+    from jaxdnn.heads import HEADS
 
-    auto_mesh = _data_parallel_mesh(mesh, 16)
-    program, numbers = _optimizer_program(jd.momentum(0.1, 0.9))
-    epoch = _make_epoch(program, "softmax_cross_entropy", (jd.relu,), "autodiff",
-                        100, 16, None, auto_mesh)  # fmt: skip
+    auto_mesh = data_parallel_mesh(mesh, 16)
+    program, numbers = optimizer_program(jd.momentum(0.1, 0.9))
+    epoch = make_epoch(program, HEADS["multiclass"], (jd.relu,), "autodiff",
+                       100, 16, None, auto_mesh)  # fmt: skip
     replicated = jax.sharding.NamedSharding(auto_mesh, jax.sharding.PartitionSpec())
     args = jax.device_put((params, jd.momentum(0.1, 0.9).init(params), X, Y), replicated)
-    hlo = epoch.lower(*args, KEY, 0, numbers).compile().as_text()
+    hlo = epoch.lower(*args, KEY, 0, 0.0, numbers).compile().as_text()
     assert "all-reduce" in hlo
     assert "f64[2,5]" in hlo and "f64[16,5]" not in hlo  # each device gathers 2 of the 16 rows
 
@@ -402,13 +403,13 @@ def test_fit_bfloat16_precision_trains_like_float32_with_float32_state():
     assert abs(mixed_history["loss"][-1] / full_history["loss"][-1] - 1) < 0.02
     assert abs(mixed_history["val_accuracy"][-1] - full_history["val_accuracy"][-1]) < 0.02
 
-    from jaxdnn.train import _loss_and_gradients
+    from jaxdnn.engine import loss_and_gradients
+    from jaxdnn.heads import HEADS
 
-    loss_and_grad = _loss_and_gradients("autodiff", "softmax_cross_entropy", (jd.relu,),
-                                        jnp.bfloat16)  # fmt: skip
+    loss_and_grad = loss_and_gradients("autodiff", HEADS["multiclass"], (jd.relu,), jnp.bfloat16)
     weights = jnp.full(32, 1 / 32, jnp.float32)
     jaxpr = str(jax.make_jaxpr(loss_and_grad)(params, X[:32], Y[:32], weights))
     assert "dot_general" in jaxpr and "bf16[32,64]" in jaxpr
-    value, grads = loss_and_grad(params, X[:32], Y[:32], weights)
+    (value, _), grads = loss_and_grad(params, X[:32], Y[:32], weights)
     assert value.dtype == jnp.float32
     assert all(g.dtype == jnp.float32 for g in jax.tree.leaves(grads))

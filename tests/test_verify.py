@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from jaxdnn import catalogue, cli, verify
+from jaxdnn.cli import tables
 from jaxdnn.catalogue import ENTRIES
 
 DOCS_CATALOGUE = Path(__file__).parent.parent / "docs" / "catalogue.md"
@@ -29,7 +30,7 @@ def test_verify_rows_fit_80_columns_and_every_erratum_row_shows_its_printed_erro
     out = capsys.readouterr().out
     rows = {}
     for line in out.splitlines():
-        assert verify._display_width(line) <= 80, line
+        assert tables._display_width(line) <= 80, line
         if match := ROW.match(line):
             rows[match.group(1)] = line
     expected = {e.id for e in catalogue.select(pattern)}
@@ -53,14 +54,14 @@ def test_verify_wide_rows_show_the_source_and_align_combining_characters(capsys)
     wide = capsys.readouterr().out.splitlines()
     for lines, source_shown in ((narrow, False), (wide, True)):
         header = next(line for line in lines if line.startswith("ID "))
-        assert (verify._display_width(header) == 80) != source_shown
+        assert (tables._display_width(header) == 80) != source_shown
         rows = [line for line in lines if line.startswith("E-0")]
         assert len(rows) == 2
         for row in rows:  # "pass" ends the row where "result" ends the header, less 2 columns
-            assert verify._display_width(row) == verify._display_width(header) - 2, row
+            assert tables._display_width(row) == tables._display_width(header) - 2, row
             assert ("002_0dd137535febb580.txt" in row) == source_shown
     assert any("…" in row for row in narrow if row.startswith("E-03"))
-    assert verify._display_width("m̂") == 1 and verify._display_width("表") == 2
+    assert tables._display_width("m̂") == 1 and tables._display_width("表") == 2
 
 
 def test_verify_list_states_every_entry_without_computing(capsys, monkeypatch):
@@ -71,7 +72,7 @@ def test_verify_list_states_every_entry_without_computing(capsys, monkeypatch):
     out = capsys.readouterr().out
     listed = [m.group(1) for line in out.splitlines() if (m := ROW.match(line))]
     assert listed == [e.id for e in ENTRIES]
-    assert all(verify._display_width(line) <= 80 for line in out.splitlines())
+    assert all(tables._display_width(line) <= 80 for line in out.splitlines())
     assert out.count("printed: ") == sum(e.is_erratum for e in ENTRIES)
     assert out.rstrip().endswith(f"{len(ENTRIES)} entries")
 

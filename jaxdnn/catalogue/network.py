@@ -18,6 +18,7 @@ import jaxdnn.testing as jt
 from jaxdnn.catalogue._registry import (
     D0,
     D1,
+    D2,
     D3,
     D4,
     Draw,
@@ -28,6 +29,7 @@ from jaxdnn.catalogue._registry import (
 )
 from jaxdnn.catalogue._support import (
     ARCHITECTURES,
+    draw_design,
     draw_network,
     f64,
     leaf_pairs,
@@ -324,3 +326,47 @@ def net_linear_collapse(draw: Draw) -> list[Pair]:
     W, b = jd.collapse_linear(params)
     out = jd.forward(params, X, hidden=jd.identity, output=jd.identity)
     return [(out, jd.dense(X, W, b)), (np.shape(W), (params[-1]["W"].shape[0], X.shape[1]))]
+
+
+# --- ridge penalty of a network (extension) ---------------------------------------------------
+
+
+@proposition(
+    "P-NET-L2",
+    "extension",
+    (
+        "O_λ = O + (λ/2)·Σ_k ‖W^(k)‖²_F (biases unpenalised): ∇_{W^(k)} O_λ = ∇_{W^(k)} O + "
+        "λ·W^(k), ∇_{b^(k)} O_λ = ∇_{b^(k)} O; for one identity layer with the mean ½-squared "
+        "error its minimiser is the ridge solution of P-CAP-RIDGE with penalty nλ and the "
+        "intercept unpenalised"
+    ),
+    f"{D2} §10 (the ridge penalty, carried over to a network's weights)",
+)
+def net_l2(draw: Draw) -> list[Pair]:
+    params, X, Y = draw_network(draw)
+    lam = draw(st.one_of(st.just(0.0), jt.finite_floats(1e-3, 10.0)))
+    squares = sum(float(np.sum(np.asarray(layer["W"]) ** 2)) for layer in params)
+    autodiff = jax.grad(jd.l2_penalty)(params, lam)
+
+    def penalised(p):
+        return jd.objective(p, X, Y, "mean") + jd.l2_penalty(p, lam)
+
+    _, data_gradient = jd.loss_and_backprop(params, X, Y, "mean")  # hand-written
+    combined = jax.tree.map(jnp.add, data_gradient, jd.l2_penalty_gradient(params, lam))
+    # one identity layer, mean ½-squared error: the stationary point is ridge regression's
+    X_lin, y = f64(draw_design(draw, 8, 3)), f64(draw(jt.vectors(size=8)))
+    ridge = jd.ridge(np.column_stack([np.ones(8), X_lin]), y, 8 * lam, penalize_intercept=False)
+    layer = [{"W": f64(ridge[1:][None, :]), "b": f64(ridge[:1])}]
+
+    def linear_objective(p):
+        loss = jd.objective(p, X_lin, y[:, None], "mean", "half_mean_squared_error", jd.identity)
+        return loss + jd.l2_penalty(p, lam)
+
+    stationary = jax.grad(linear_objective)(layer)
+    scale = 1 + float(np.max(np.abs(X_lin))) ** 2 * (1 + float(np.max(np.abs(ridge))))
+    return [
+        (jd.l2_penalty(params, lam), 0.5 * lam * squares),
+        *leaf_pairs(jd.l2_penalty_gradient(params, lam), autodiff),
+        *leaf_pairs(combined, jax.grad(penalised)(params)),
+        *((np.abs(g) / scale, np.zeros_like(g)) for g in jax.tree.leaves(stationary)),
+    ]

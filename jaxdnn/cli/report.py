@@ -1,4 +1,6 @@
-"""What ``jaxdnn train`` reports: metrics per split, a table, JSON files and PNG plots.
+"""What ``jaxdnn train`` and ``jaxdnn sweep`` leave in the run directory: metrics per split,
+JSON and CSV files, the model, and PNG plots (the tables they print are in
+:mod:`jaxdnn.cli.tables`).
 
 Metrics follow 002_0dd137535febb580.txt §8 (catalogue §2.L): loss, accuracy and macro
 precision, recall and F1 for classification; RMSE and MAE, in the targets' own units, for
@@ -10,24 +12,44 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jaxdnn import metrics as m
 from jaxdnn._extras import require
 from jaxdnn.data import Dataset
-from jaxdnn.network import forward_pass, loss_head
+from jaxdnn.model import Model, save_model, split_metrics
+from jaxdnn.network import forward_pass
 from jaxdnn.rundir import atomic_write
-from jaxdnn.train import class_labels
 
-__all__ = ["evaluate_splits", "print_table", "provenance_of", "write_outputs", "write_sweep"]
+__all__ = [
+    "RunData",
+    "evaluate_splits",
+    "per_class",
+    "provenance_of",
+    "write_outputs",
+    "write_sweep",
+]
 
 Parts = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+class RunData(NamedTuple):
+    """The data of a run: the data set, its standardised parts ("train", "validation",
+    "test") in float32, the feature statistics ``mean`` and ``std`` and the target's
+    ``y_mean`` and ``y_std`` of the training split (0 and 1 unless regression), and each
+    part's row indices."""
+
+    dataset: Dataset
+    parts: Parts
+    mean: np.ndarray
+    std: np.ndarray
+    y_mean: float
+    y_std: float
+    rows: dict[str, np.ndarray]
 
 
 def _logits(params: Any, X: np.ndarray) -> np.ndarray:
@@ -35,57 +57,50 @@ def _logits(params: Any, X: np.ndarray) -> np.ndarray:
     return np.asarray(forward_pass(params, jnp.asarray(X, dtype)).pre_activations[-1])
 
 
-def evaluate_splits(
-    params: Any, parts: Parts, dataset: Dataset, y_mean: float = 0.0, y_std: float = 1.0
-) -> dict[str, dict[str, float]]:
-    """Metrics of each split: ``loss`` (mean), and ``accuracy``, ``precision``, ``recall``,
-    ``f1`` (macro) for classification, or ``rmse`` and ``mae`` in the targets' units (targets
-    standardised with ``y_mean``, ``y_std``) for regression.
+def evaluate_splits(params: Any, data: RunData) -> dict[str, dict[str, float]]:
+    """Metrics of each split (``Head.report_metrics``): ``loss`` (mean), and ``accuracy``,
+    ``precision``, ``recall``, ``f1`` (macro) for classification, or ``rmse`` and ``mae`` in
+    the targets' units for regression.
 
     P-MET-ACCURACY, P-MET-PRECISION-RECALL, P-MET-FSCORE, P-MET-RMSE, P-MET-MAE
     (002_0dd137535febb580.txt §8.1, §8.3, §8.4).
     """
     dtype = params[0]["W"].dtype
     results = {}
-    for name, (X, Y) in parts.items():
-        row = _split_metrics(
+    for name, (X, Y) in data.parts.items():
+        row = split_metrics(
             params,
             jnp.asarray(X, dtype),
             jnp.asarray(Y, dtype),
-            dataset.loss,
-            dataset.task,
-            y_mean,
-            y_std,
+            data.dataset.head,
+            data.y_mean,
+            data.y_std,
         )
         results[name] = {k: float(v) for k, v in row.items()}
     return results
 
 
-@partial(jax.jit, static_argnames=("loss", "task"))
-def _split_metrics(params, X, Y, loss, task, y_mean, y_std):
-    """Every metric of one split in one compiled program."""
-    z = forward_pass(params, X).pre_activations[-1]
-    row = {"loss": jnp.mean(loss_head(loss).loss(z, Y))}
-    if task == "regression":
-        y, y_hat = Y[:, 0] * y_std + y_mean, z[:, 0] * y_std + y_mean
-        return row | {"rmse": m.rmse(y, y_hat), "mae": m.mae(y, y_hat)}
-    y, y_hat, k = class_labels(z, Y, loss)
-    row["accuracy"] = m.accuracy(y, y_hat)
-    for name, metric in (("precision", m.precision), ("recall", m.recall), ("f1", m.f1_score)):
-        row[name] = metric(y, y_hat, k, "macro")
-    return row
+def per_class(params: Any, data: RunData, split: str = "test") -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support of each class on one split, keyed by class name (a
+    single-label classifier; empty otherwise).
 
-
-def print_table(results: dict[str, dict[str, float]], task: str) -> None:
-    """Print one row per split."""
-    columns = (
-        ["loss", "rmse", "mae"]
-        if task == "regression"
-        else ["loss", "accuracy", "precision", "recall", "f1"]
-    )
-    print(f"{'split':12s}" + "".join(f"{c:>11s}" for c in columns))
-    for split, row in results.items():
-        print(f"{split:12s}" + "".join(f"{row[c]:11.4f}" for c in columns))
+    P-MET-PRECISION-RECALL, P-MET-FSCORE (002_0dd137535febb580.txt §8.4).
+    """
+    head, names = data.dataset.head, data.dataset.class_names
+    X, Y = data.parts[split]
+    if not head.is_classifier or len(names) == 0 or (head.task == "binary" and Y.shape[1] > 1):
+        return {}
+    y, y_hat, k = head.labels(_logits(params, X), Y)
+    scores = {
+        "precision": m.precision(y, y_hat, k, None),
+        "recall": m.recall(y, y_hat, k, None),
+        "f1": m.f1_score(y, y_hat, k, None),
+    }
+    support = np.bincount(np.asarray(y), minlength=k)
+    return {
+        names[c]: {**{s: float(v[c]) for s, v in scores.items()}, "support": int(support[c])}
+        for c in range(k)
+    }
 
 
 def _json_bytes(value: Any, indent: int) -> bytes:
@@ -123,41 +138,47 @@ def _save_figure(fig: Any, run_dir: Path, name: str, dpi: int = 100) -> None:
 def write_outputs(
     run_dir: Path,
     params: Any,
-    parts: Parts,
-    dataset: Dataset,
-    results: dict[str, dict[str, float]],
+    data: RunData,
+    results: dict[str, Any],
     history: dict[str, list[float]],
     config: dict[str, Any],
-    y_mean: float,
-    y_std: float,
-    seconds: float,
-    provenance: dict[str, Any] | None = None,
 ) -> None:
-    """Write ``metrics.json``, ``history.json``, ``history.csv`` (the same curves, one row per
-    epoch, for a spreadsheet or pandas) and the PNG plots into ``run_dir``, each replaced
-    atomically; ``provenance`` (versions, device, command line, time) goes into metrics.json.
-    metrics.json is written last: its presence marks a complete report."""
-    summary = {
-        **(provenance or {}),
-        "dataset": dataset.name,
-        "task": dataset.task,
-        "config": config,
-        "metrics": results,
-        "train_seconds": seconds,
-    }
+    """Write into ``run_dir``, each file replaced atomically: ``model.msgpack`` (the network
+    with its preprocessing, for ``jaxdnn predict`` and ``jaxdnn.load_model``), ``splits.npz``
+    (each split's row indices), ``history.json`` and ``history.csv`` (the same curves, one row
+    per epoch, for a spreadsheet or pandas), the PNG plots, and last ``metrics.json``
+    (``results``: metrics, provenance, timing), whose presence marks a complete report."""
+    dataset = data.dataset
+    model = Model(
+        params=params,
+        task=dataset.task,
+        mean=data.mean,
+        std=data.std,
+        y_mean=data.y_mean,
+        y_std=data.y_std,
+        class_names=dataset.class_names,
+        feature_names=dataset.feature_names,
+        target=dataset.target_name,
+        config=config,
+    )
+    save_model(run_dir, model)
+    buffer = io.BytesIO()
+    np.savez(buffer, **data.rows)  # type: ignore[arg-type]  # numpy's stub: names as **kwds
+    atomic_write(run_dir, "splits.npz", buffer.getvalue())
     atomic_write(run_dir, "history.json", _json_bytes(history, 2))
     atomic_write(run_dir, "history.csv", _csv_bytes(history))
-    _plots(run_dir, params, parts["test"], dataset, history, y_mean, y_std)
-    atomic_write(run_dir, "metrics.json", _json_bytes(summary, 2))
+    _plots(run_dir, params, data, history)
+    atomic_write(run_dir, "metrics.json", _json_bytes(results, 2))
 
 
-def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
+def _plots(run_dir: Path, params: Any, data: RunData, history: dict[str, list[float]]) -> None:
     require("cli", "jaxdnn's plots", ("matplotlib",))
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    dataset, test, y_mean, y_std = data.dataset, data.parts["test"], data.y_mean, data.y_std
     epochs = np.asarray(history["epoch"]) + 1
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(epochs, history["loss"], label="training")
@@ -169,13 +190,16 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    if dataset.task == "regression":
+    if not dataset.head.is_classifier:
         ax.plot(epochs, np.asarray(history["val_rmse"]) * y_std)
         ax.set(xlabel="epoch", ylabel="validation RMSE", title=f"{dataset.name}: RMSE")
         name = "rmse.png"
     else:
-        ax.plot(epochs, history["val_accuracy"])
-        ax.set(xlabel="epoch", ylabel="validation accuracy", title=f"{dataset.name}: accuracy")
+        if "accuracy" in history:
+            ax.plot(epochs, history["accuracy"], label="training")
+        ax.plot(epochs, history["val_accuracy"], label="validation")
+        ax.set(xlabel="epoch", ylabel="accuracy", title=f"{dataset.name}: accuracy")
+        ax.legend()
         name = "accuracy.png"
     fig.tight_layout()
     _save_figure(fig, run_dir, name)
@@ -184,7 +208,7 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
     X, Y = test
     z = _logits(params, X)
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    if dataset.task == "regression":
+    if not dataset.head.is_classifier:
         y, y_hat = Y[:, 0] * y_std + y_mean, z[:, 0] * y_std + y_mean
         ax.scatter(y, y_hat, s=10)
         lo, hi = float(min(y.min(), y_hat.min())), float(max(y.max(), y_hat.max()))
@@ -203,8 +227,8 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
         )
         name = "precision_recall.png"
     else:
-        y, y_hat, k = class_labels(z, Y, dataset.loss)
-        cm = np.asarray(m.confusion_matrix(y, y_hat, k))
+        truth, guess, k = dataset.head.labels(z, Y)
+        cm = np.asarray(m.confusion_matrix(truth, guess, k))
         ax.imshow(cm, cmap="Blues")
         for i in range(k):
             for j in range(k):
@@ -218,13 +242,19 @@ def _plots(run_dir, params, test, dataset, history, y_mean, y_std) -> None:
                     fontsize=8,
                     color="white" if dark else "black",
                 )
+        names = dataset.class_names or tuple(str(c) for c in range(k))
         ax.set(
             xlabel="predicted class",
             ylabel="true class",
-            xticks=range(k),
-            yticks=range(k),
             title=f"{dataset.name}: test confusion matrix",
         )
+        ax.set_xticks(
+            range(k),
+            names,
+            rotation=45 if max(map(len, names)) > 3 else 0,
+            ha="right" if max(map(len, names)) > 3 else "center",
+        )
+        ax.set_yticks(range(k), names)
         name = "confusion_matrix.png"
     fig.tight_layout()
     _save_figure(fig, run_dir, name)
@@ -276,6 +306,7 @@ def provenance_of(device: Any, epochs: int) -> dict[str, Any]:
     import datetime
     import sys
 
+    import jax
     import jaxlib
     import optax
 

@@ -1,0 +1,465 @@
+"""The command line's grammar: the options of ``jaxdnn train``, ``sweep``, ``predict`` and
+``verify``, their defaults, and the checks that turn a bad value into one line naming the option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+from typing import Any, NoReturn
+
+EXIT_USAGE = 2
+EXIT_DIVERGED = 1
+EXIT_FAILED = 1  # out of memory, full disk: nothing the command line could have refused
+
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+DEFAULT_LR = {"gd": 0.05, "momentum": 0.05, "rmsprop": 1e-3, "adam": 1e-3}
+DEFAULT_SWEEP_LR = {
+    "gd": [0.01, 0.02, 0.05, 0.1],
+    "momentum": [0.01, 0.02, 0.05, 0.1],
+    "rmsprop": [3e-4, 1e-3, 3e-3, 1e-2],
+    "adam": [3e-4, 1e-3, 3e-3, 1e-2],
+}
+PRECISIONS = ("float32", "bfloat16")
+DEVICES = ("cpu", "gpu")
+GRADIENTS = ("autodiff", "backprop")
+TASKS = ("multiclass", "binary", "regression")
+SCHEDULES = ("constant", "cosine", "step")
+
+
+class UsageError(Exception):
+    """A problem the user can fix: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as every other usage error
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+
+    from jaxdnn._version import __version__
+
+    parser = _Parser(prog="jaxdnn", description="The mathematics of dense networks, run.")
+    parser.add_argument("--version", action="version", version=f"jaxdnn {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser(
+        "train", help="train a network on a bundled data set or on your own CSV or NPZ file"
+    )
+    _add_run_arguments(train, "runs/DATASET", epochs_help="with --resume, the new total")
+    train.add_argument(
+        "--l2",
+        type=float,
+        default=None,
+        help="ridge penalty λ: adds (λ/2)·Σ‖W‖² of the weights to the objective (default 0)",
+    )
+    train.add_argument(
+        "--patience",
+        type=int,
+        default=None,
+        help="stop when the validation loss has not improved for this many epochs, and keep "
+        "the best epoch's parameters (default: train every epoch)",
+    )
+    train.add_argument(
+        "--schedule",
+        default=None,
+        choices=SCHEDULES,
+        help="step size over the run: constant (default), cosine (decays to 0 at the last "
+        "step) or step (×0.1 at 50 %% and 75 %% of the steps)",
+    )
+    train.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default 0.05 for gd/momentum, 1e-3 for rmsprop/adam)",
+    )
+    train.add_argument(
+        "--beta", type=float, default=None, help="momentum β, or the RMSprop decay (default 0.9)"
+    )
+    train.add_argument(
+        "--seed", type=int, default=None, help="seed of the data split and the model (default 0)"
+    )
+    train.add_argument(
+        "--gradients",
+        default=None,
+        choices=GRADIENTS,
+        help="autodiff (default) or backprop (hand-written)",
+    )
+    train.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="train data-parallel on this many devices (on a CPU, JAX is told to split it)",
+    )
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --run-dir from its last finished epoch, with the settings it "
+        "was started with (only --epochs, the new total, may change; other options, if given, "
+        "must equal the run's); a run killed before its first checkpoint starts again",
+    )
+
+    sweep = commands.add_parser(
+        "sweep", help="train a grid of models (seeds × learning rates × β) at once with jax.vmap"
+    )
+    _add_run_arguments(sweep, "runs/sweep-DATASET", epochs_help="of every model")
+    sweep.add_argument(
+        "--lr",
+        type=float,
+        nargs="+",
+        default=None,
+        help="learning rates (default 0.01 0.02 0.05 0.1 for gd/momentum, "
+        "3e-4 1e-3 3e-3 1e-2 for rmsprop/adam)",
+    )
+    sweep.add_argument(
+        "--beta",
+        type=float,
+        nargs="+",
+        default=[0.9],
+        help="momentum β or RMSprop decays (default 0.9; not used by gd and adam)",
+    )
+    sweep.add_argument(
+        "--seeds", type=int, nargs="+", default=[0, 1, 2, 3], help="model seeds (default 0 1 2 3)"
+    )
+    sweep.add_argument(
+        "--data-seed", type=int, default=0, help="seed of the data split (as train's --seed)"
+    )
+
+    predict = commands.add_parser(
+        "predict", help="predict with a trained run: one row per sample of a CSV or NPZ file"
+    )
+    predict.add_argument("--run-dir", required=True, help="the run directory of jaxdnn train")
+    predict.add_argument(
+        "--data",
+        required=True,
+        metavar="FILE",
+        help="CSV with a header naming the run's feature columns (the target column, if "
+        "present, is compared with the predictions), or NPZ with an array X",
+    )
+    predict.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE",
+        help="where to write the predictions as CSV (default RUN_DIR/predictions.csv; - for "
+        "standard output)",
+    )
+
+    verify = commands.add_parser(
+        "verify", help="check the catalogue's closed forms numerically at random points"
+    )
+    verify.add_argument(
+        "--only", default=None, metavar="PATTERN", help="regular expression on the IDs, e.g. P-ACT"
+    )
+    verify.add_argument(
+        "--examples", type=int, default=20, help="random points per check (default 20)"
+    )
+    verify.add_argument(
+        "--seed", type=int, default=None, help="seed of the draws (default: fresh, printed)"
+    )
+    verify.add_argument(
+        "--jobs",
+        type=int,
+        default=min(8, usable_cores()),
+        help="worker processes (default: the usable cores, at most 8)",
+    )
+    verify.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile every check afresh instead of reusing the programs an earlier run compiled "
+        "(kept in ~/.cache/jaxdnn/xla)",
+    )
+    verify.add_argument(
+        "--wide",
+        action="store_true",
+        help="print each statement and source in full (rows wider than 80 columns)",
+    )
+    verify.add_argument(
+        "--list",
+        action="store_true",
+        help="list the entries (ID, kind, statement, source) without checking them",
+    )
+    verify.add_argument(
+        "--markdown",
+        metavar="FILE",
+        default=None,
+        help="write the whole catalogue with each entry's measured error to FILE (Markdown)",
+    )
+
+    return parser
+
+
+def _add_run_arguments(
+    parser: argparse.ArgumentParser, default_run_dir: str, epochs_help: str
+) -> None:
+    """The arguments train and sweep share. Options default to None, filled in by
+    ``_fill_defaults``, so that a resume can tell which ones were given."""
+    from jaxdnn.data import DATASETS
+
+    parser.add_argument(
+        "--dataset", default=None, choices=DATASETS, help="a bundled data set (default digits)"
+    )
+    parser.add_argument(
+        "--data",
+        default=None,
+        metavar="FILE",
+        help="your own data instead: a CSV file with a header row, or an NPZ file with arrays X "
+        "and y (and optionally X_test, y_test: the test split, taken as given)",
+    )
+    parser.add_argument(
+        "--target", default=None, help="the CSV column to predict (default: the last one)"
+    )
+    parser.add_argument(
+        "--task",
+        default=None,
+        choices=TASKS,
+        help="force the task (default: inferred: integer or string labels are classes, two "
+        "of them binary; real values regression)",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        nargs="*",
+        default=None,
+        help="hidden layer widths (default 64 64; none: a linear model)",
+    )
+    parser.add_argument(
+        "--optimizer", default=None, choices=OPTIMIZERS, help="the optimizer (default momentum)"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help=f"number of epochs (default 30; {epochs_help})"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="mini-batch size B (default 32)"
+    )
+    parser.add_argument(
+        "--precision",
+        default=None,
+        choices=PRECISIONS,
+        help="float32 (default), or bfloat16: matrix products in bfloat16, parameters, "
+        "optimizer state and loss in float32",
+    )
+    parser.add_argument(
+        "--device", default=None, choices=DEVICES, help="the device (default: JAX's default)"
+    )
+    parser.add_argument(
+        "--run-dir", default=None, help=f"output directory (default {default_run_dir})"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+DEFAULTS = {
+    "dataset": "digits",
+    "hidden": [64, 64],
+    "optimizer": "momentum",
+    "epochs": 30,
+    "batch_size": 32,
+    "precision": "float32",
+    "beta": 0.9,
+    "seed": 0,
+    "gradients": "autodiff",
+}
+
+
+def _fill_defaults(args: argparse.Namespace) -> None:
+    """Record in ``args.given`` the options given on the command line and fill in the defaults
+    of the others (the learning rate's depends on the optimizer)."""
+    args.given = {name for name in (*DEFAULTS, "lr") if getattr(args, name, None) is not None}
+    for name, value in DEFAULTS.items():
+        if name in args and getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.command == "train" and args.lr is None:
+        args.lr = DEFAULT_LR.get(args.optimizer)
+
+
+DEFAULTS = {
+    "dataset": "digits",
+    "hidden": [64, 64],
+    "optimizer": "momentum",
+    "epochs": 30,
+    "batch_size": 32,
+    "precision": "float32",
+    "beta": 0.9,
+    "seed": 0,
+    "gradients": "autodiff",
+    "l2": 0.0,
+    "schedule": "constant",
+}
+OPTIONAL = ("data", "target", "task", "patience")
+"""Options whose absence (None) is itself the default."""
+
+
+def fill_defaults(args: argparse.Namespace) -> None:
+    """Record in ``args.given`` the options given on the command line and fill in the defaults
+    of the others (the learning rate's depends on the optimizer)."""
+    names = (*DEFAULTS, *OPTIONAL, "lr")
+    args.given = {name for name in names if getattr(args, name, None) is not None}
+    for name, value in DEFAULTS.items():
+        if name in args and getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.command == "train" and args.lr is None:
+        args.lr = DEFAULT_LR.get(args.optimizer)
+
+
+LOSS_RISE = 100.0  # a training loss this many times its lowest so far is warned about
+MAX_EPOCHS = 2**31 - 1  # the epoch is folded into the data order's key as a 32-bit integer
+
+
+def check_run_args(args: argparse.Namespace) -> None:
+    """Checks of the arguments train and sweep share."""
+    if not 1 <= args.epochs <= MAX_EPOCHS:
+        raise UsageError(f"--epochs must lie in [1, {MAX_EPOCHS}], got {args.epochs}")
+    seed_name, seed = ("--seed", args.seed) if "seed" in args else ("--data-seed", args.data_seed)
+    if not 0 <= seed < 2**32:
+        raise UsageError(f"{seed_name} must lie in [0, 2**32), got {seed}")
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if any(width < 1 for width in args.hidden):
+        raise UsageError(f"--hidden widths must be at least 1, got {args.hidden}")
+    if args.run_dir is not None and not args.run_dir.strip():
+        raise UsageError("--run-dir must not be empty")
+    if args.data is not None and "dataset" in args.given:
+        raise UsageError("give --dataset or --data, not both")
+    if args.data is None and (args.target is not None or args.task is not None):
+        option = "--target" if args.target is not None else "--task"
+        raise UsageError(f"{option} applies to --data FILE only")
+
+
+def check_train_args(args: argparse.Namespace) -> None:
+    check_run_args(args)
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise UsageError(f"--lr must be a finite number > 0, got {args.lr}")
+    if not 0 <= args.beta < 1:
+        raise UsageError(f"--beta must lie in [0, 1), got {args.beta}")
+    if args.devices < 1:
+        raise UsageError(f"--devices must be at least 1, got {args.devices}")
+    if args.batch_size % args.devices:
+        raise UsageError(
+            f"--batch-size ({args.batch_size}) must be a multiple of --devices ({args.devices})"
+        )
+    if args.precision != "float32" and args.gradients != "autodiff":
+        raise UsageError(f"--precision {args.precision} needs --gradients autodiff")
+    if not (math.isfinite(args.l2) and args.l2 >= 0):
+        raise UsageError(f"--l2 must be a finite number >= 0, got {args.l2}")
+    if args.patience is not None and args.patience < 1:
+        raise UsageError(f"--patience must be at least 1, got {args.patience}")
+
+
+def check_sweep_args(args: argparse.Namespace) -> None:
+    check_run_args(args)
+    if args.lr is not None and not all(math.isfinite(lr) and lr > 0 for lr in args.lr):
+        raise UsageError(f"--lr values must be finite numbers > 0, got {args.lr}")
+    if not all(0 <= beta < 1 for beta in args.beta):
+        raise UsageError(f"--beta values must lie in [0, 1), got {args.beta}")
+    if not all(0 <= seed < 2**32 for seed in args.seeds):
+        raise UsageError(f"--seeds must lie in [0, 2**32), got {args.seeds}")
+
+
+def check_verify_args(args: argparse.Namespace) -> None:
+    import re
+
+    if args.examples < 1:
+        raise UsageError(f"--examples must be at least 1, got {args.examples}")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.only is not None:
+        try:
+            re.compile(args.only)
+        except re.error as error:
+            raise UsageError(
+                f"--only is not a regular expression ({error}): {args.only!r}"
+            ) from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return _is_int(value) or isinstance(value, float)
+
+
+def _dataset_names() -> tuple[str, ...]:
+    from jaxdnn.data import DATASETS
+
+    return tuple(DATASETS)
+
+
+RESUMABLE: dict[str, tuple[str, Any, Any]] = {
+    # config key: (option, value in checkpoints older than the option, check of a value)
+    "dataset": ("--dataset", None, lambda v: v is None or v in _dataset_names()),
+    "data": ("--data", None, lambda v: v is None or isinstance(v, str)),
+    "data_sha256": ("--data", None, lambda v: v is None or isinstance(v, str)),
+    "target": ("--target", None, lambda v: v is None or isinstance(v, str)),
+    "task": ("--task", None, lambda v: v is None or v in TASKS),
+    "hidden": (
+        "--hidden",
+        None,
+        lambda v: isinstance(v, list) and all(_is_int(w) and w >= 1 for w in v),
+    ),
+    "optimizer": ("--optimizer", None, lambda v: v in OPTIMIZERS),
+    "lr": ("--lr", None, lambda v: _is_real(v) and math.isfinite(v) and v > 0),
+    "beta": ("--beta", None, lambda v: _is_real(v) and 0 <= v < 1),
+    "epochs": ("--epochs", None, lambda v: _is_int(v) and 1 <= v <= MAX_EPOCHS),
+    "batch_size": ("--batch-size", None, lambda v: _is_int(v) and v >= 1),
+    "seed": ("--seed", None, lambda v: _is_int(v) and 0 <= v < 2**32),
+    "gradients": ("--gradients", None, lambda v: v in GRADIENTS),
+    "precision": ("--precision", "float32", lambda v: v in PRECISIONS),
+    "l2": ("--l2", 0.0, lambda v: _is_real(v) and math.isfinite(v) and v >= 0),
+    "patience": ("--patience", None, lambda v: v is None or (_is_int(v) and v >= 1)),
+    "schedule": ("--schedule", "constant", lambda v: v in SCHEDULES),
+}
+
+
+def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """A new run's configuration: every key of ``RESUMABLE``, as the checkpoint keeps it."""
+    config = {key: getattr(args, key, None) for key in RESUMABLE}
+    config["hidden"] = list(args.hidden)
+    if args.data is not None:
+        config["dataset"] = None
+    return config
+
+
+def resumed_config(
+    resumed: dict[str, Any], args: argparse.Namespace, run_dir: Path
+) -> dict[str, Any]:
+    """The configuration of the run being resumed, checked key by key; ``--epochs`` replaces its
+    total, and any other option given on the command line must equal the run's setting."""
+    saved = resumed["config"]
+    config = {}
+    for key, (_, older, valid) in RESUMABLE.items():
+        value = saved.get(key, older)
+        if key in ("lr", "beta", "l2") and _is_int(value):
+            value = float(value)
+        if not valid(value):
+            raise UsageError(
+                f"cannot resume from {run_dir}: its checkpoint's config has a bad {key!r} "
+                f"({value!r})"
+            )
+        config[key] = value
+    for key in sorted(args.given - {"epochs"}):
+        given = getattr(args, key)
+        if given != config[key]:
+            option = RESUMABLE[key][0]
+            shown = " ".join(map(str, given)) if key == "hidden" else given
+            raise UsageError(
+                f"{option} {shown} differs from the run's {config[key]}: --resume continues a "
+                f"run with its own settings (only --epochs may change); leave out {option}, or "
+                "start a new --run-dir"
+            )
+    if "epochs" in args.given and args.epochs != config["epochs"]:
+        if config["schedule"] != "constant":
+            raise UsageError(
+                f"--epochs cannot change on --resume with --schedule {config['schedule']}: the "
+                f"schedule spans the run's {config['epochs']} epochs"
+            )
+        config["epochs"] = args.epochs
+    return config
+
+
+def usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

@@ -1,0 +1,725 @@
+"""Running the commands: ``jaxdnn train``, ``sweep``, ``predict`` and ``verify``, from parsed
+and checked options (:mod:`jaxdnn.cli.parse`) to what they print (:mod:`jaxdnn.cli.tables`)
+and write (:mod:`jaxdnn.cli.report`).
+
+``train`` checkpoints after every epoch (``--resume`` continues exactly where a killed run
+stopped, early-stopping state and step-size schedule included) and finishes with the report and
+the model; ``sweep`` trains a grid of models at once; ``predict`` applies a finished run's model
+to a data file; ``verify`` checks the catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jaxdnn.cli.parse import (
+    DEFAULT_SWEEP_LR,
+    EXIT_DIVERGED,
+    LOSS_RISE,
+    UsageError,
+    check_sweep_args,
+    check_train_args,
+    check_verify_args,
+    config_from_args,
+    resumed_config,
+)
+from jaxdnn.cli.report import RunData
+
+__all__ = ["train_command", "sweep_command", "predict_command", "verify_command"]
+
+HELD_LOCKS: list[Any] = []  # released when main returns (and by the kernel on any exit)
+CREATED_RUN_DIRS: list[list[Path]] = []  # removed again if the command wrote nothing there
+PLANNED: dict[str, Any] = {}  # the network being built: named in an out-of-memory message
+
+
+# --- what train and sweep share ---------------------------------------------------------------
+
+
+def prepare_run_dir(run_dir: Path) -> None:
+    """Create the run directory, take its lock (one process at a time) and remove the temporary
+    files a killed process left behind."""
+    from jaxdnn.rundir import RunDirectoryBusy, RunLock, remove_stale_temporaries
+
+    try:
+        missing = [d for d in (run_dir, *run_dir.parents) if not d.exists()]  # deepest first
+        if missing:
+            CREATED_RUN_DIRS.append(missing)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        lock = RunLock(run_dir).__enter__()
+        HELD_LOCKS.append(lock)
+        remove_stale_temporaries(run_dir)
+    except RunDirectoryBusy as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot write to run directory {run_dir}: {error.strerror}") from None
+
+
+def remove_if_unused(created: list[Path]) -> None:
+    """A run directory this command created (with the parents it created, deepest first) and
+    wrote nothing into — it failed before the first checkpoint: no GPU, no checkpoint to resume,
+    divergence in the first epoch — is removed."""
+    run_dir = created[0]
+    try:
+        if {entry.name for entry in os.scandir(run_dir)} <= {".lock"}:
+            (run_dir / ".lock").unlink(missing_ok=True)
+            for directory in created:
+                directory.rmdir()
+    except OSError:
+        pass  # another process is using it, or it is gone: leave it
+
+
+def start_device(platform: str | None, n_devices: int = 1):
+    """Start JAX on the chosen platform (and, on a CPU, split into ``n_devices`` devices):
+    returns ``(device, mesh or None)``."""
+    if n_devices > 1:  # must reach XLA before JAX starts; it only affects the CPU backend
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_force_host_platform_device_count" not in flags:
+            os.environ["XLA_FLAGS"] = (
+                f"{flags} --xla_force_host_platform_device_count={n_devices}".strip()
+            )
+    from jaxdnn.devices import data_parallel_mesh, select_device
+
+    try:
+        device = select_device(platform)
+        mesh = data_parallel_mesh(n_devices, device.platform) if n_devices > 1 else None
+    except ValueError as error:
+        message = str(error).replace("n_devices=", "--devices ").replace("device '", "--device '")
+        raise UsageError(message) from None
+    return device, mesh
+
+
+def read_data_file(path: str, target: str | None, task: str | None):
+    """The data set of ``--data``, or one line naming the problem."""
+    from jaxdnn.datafile import DataFileError, read_data
+
+    try:
+        return read_data(path, target, task)
+    except DataFileError as error:
+        raise UsageError(str(error)) from None
+
+
+def load_run_data(config: dict[str, Any]) -> RunData:
+    """The splits of a run: the bundled data set or the file of its config, split with its seed
+    and standardised on the training split, regression targets too; float32 throughout (also
+    where a program has enabled float64)."""
+    import jax
+    import numpy as np
+
+    import jaxdnn as jd
+
+    if config.get("data") is not None:
+        dataset = read_data_file(config["data"], config.get("target"), config.get("task"))
+    else:
+        dataset = jd.load_dataset(config["dataset"])
+    key_split = jax.random.split(jax.random.PRNGKey(config["seed"]), 3)[0]
+    splits = jd.load_splits(dataset, key_split)
+    parts = {"train": splits.train, "validation": splits.val, "test": splits.test}
+    y_mean, y_std = 0.0, 1.0
+    if not dataset.head.is_classifier:  # train on standardised targets, report in units
+        y_mean, y_std = float(splits.train[1].mean()), float(splits.train[1].std())
+        if y_std == 0:
+            raise UsageError(f"the target of {dataset.name} is constant on the training split")
+        parts = {name: (X, (Y - y_mean) / y_std) for name, (X, Y) in parts.items()}
+    parts = {name: (X.astype(np.float32), Y.astype(np.float32)) for name, (X, Y) in parts.items()}
+    rows = splits.rows or {}
+    return RunData(splits.dataset, parts, splits.mean, splits.std, y_mean, y_std, rows)
+
+
+def optimizer_family(name: str):
+    """The optimizer's constructor and the name of the hyperparameter ``--beta`` sets (None:
+    the constructor takes only ``learning_rate`` from the command line)."""
+    import jaxdnn as jd
+
+    return {
+        "gd": (jd.gradient_descent, None),
+        "momentum": (jd.momentum, "beta"),
+        "rmsprop": (jd.rmsprop, "decay"),
+        "adam": (jd.adam, None),
+    }[name]
+
+
+def make_optimizer(config: dict[str, Any], steps: int):
+    """The run's optimizer, its step size following ``config["schedule"]`` over ``steps``."""
+    import jaxdnn as jd
+
+    constructor, beta_name = optimizer_family(config["optimizer"])
+    extra = {} if beta_name is None else {beta_name: config["beta"]}
+    rate = jd.learning_rate_schedule(config["schedule"], config["lr"], steps)
+    return constructor(rate, **extra)
+
+
+def check_memory(widths: Sequence[int], models: int, device: Any) -> None:
+    """Refuse, before allocating anything, a network whose parameters alone (×``models``, in
+    float32) exceed the device's memory: one line, exit status 1, instead of a failed
+    allocation deep inside XLA."""
+    from jaxdnn.network import param_count
+
+    PLANNED.update(widths=tuple(widths), models=models)
+    count = param_count(widths) * models
+    try:
+        available = device.memory_stats()["bytes_limit"]
+    except Exception:  # a CPU: its physical memory
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if 4 * count > available:
+        raise MemoryError(f"{4 * count / 2**30:,.1f} GiB of parameters")
+
+
+def network_size() -> str:
+    """ " for a network of widths …": the size of the network being built, if known."""
+    if not PLANNED:
+        return ""
+    from jaxdnn.network import param_count
+
+    widths, models = PLANNED["widths"], PLANNED["models"]
+    count = param_count(widths)
+    return (
+        f" for a network of widths {widths}, {count:,} parameters "
+        f"({count * 4 / 2**30:,.1f} GiB in float32{f', ×{models} models' if models > 1 else ''})"
+        "; use smaller --hidden widths or --batch-size"
+    )
+
+
+def describe_data(data: RunData) -> str:
+    """ "name (task, n train / n validation / n test)" """
+    dataset, parts = data.dataset, data.parts
+    classes = f", {len(dataset.class_names)} classes" if dataset.head.is_classifier else ""
+    return (
+        f"{dataset.name} ({dataset.task}{classes}, {parts['train'][0].shape[0]} train / "
+        f"{parts['validation'][0].shape[0]} validation / {parts['test'][0].shape[0]} test)"
+    )
+
+
+# --- train --------------------------------------------------------------------------------------
+
+
+def merge_histories(before: dict[str, list], new: dict[str, list]) -> dict[str, list]:
+    """The checkpointed history followed by this process's epochs, every curve kept (a resume
+    with no epoch left to train adds nothing, and loses nothing); a curve the earlier epochs
+    did not record (a checkpoint of an older jaxdnn) is NaN there."""
+    finished = len(before.get("epoch", []))
+    added = len(new.get("epoch", []))
+    merged = {}
+    for name in {**new, **before}:
+        merged[name] = list(before.get(name, [math.nan] * finished)) + list(
+            new.get(name, [math.nan] * added)
+        )
+    merged["epoch"] = [int(epoch) for epoch in merged.get("epoch", [])]  # stored as numbers
+    return merged
+
+
+def report_is_complete(run_dir: Path, epochs: int) -> bool:
+    """metrics.json was written for these ``epochs`` (the report follows the last checkpoint)."""
+    import json
+
+    try:
+        summary = json.loads((run_dir / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and summary.get("epochs") == epochs
+
+
+def _layers(params: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [(params[str(k)]["W"], params[str(k)]["b"]) for k in range(len(params))]
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """``jaxdnn train``: returns the exit status."""
+    check_train_args(args)
+    name = Path(args.data).stem if args.data is not None else args.dataset
+    run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / name)
+    prepare_run_dir(run_dir)
+    device, mesh = start_device(args.device, args.devices)
+
+    import jax
+    import jax.numpy as jnp
+
+    import jaxdnn as jd
+    from jaxdnn.checkpoint import (
+        CHECKPOINT_NAME,
+        CheckpointError,
+        from_state_dict,
+        load_training_state,
+        stored_params,
+    )
+    from jaxdnn.datafile import file_sha256
+
+    config = config_from_args(args)
+    resumed = None
+    if args.resume and not (run_dir / CHECKPOINT_NAME).exists() and not CREATED_RUN_DIRS:
+        # killed before its first checkpoint: nothing was finished, so the run starts again
+        print(f"no checkpoint in {run_dir} yet: starting the run from its first epoch")
+    elif args.resume:
+        try:
+            resumed = load_training_state(run_dir)
+        except CheckpointError as error:
+            raise UsageError(f"cannot resume: {error}") from None
+        config = resumed_config(resumed, args, run_dir)
+    if config["data"] is not None:
+        try:
+            digest = file_sha256(config["data"])
+        except OSError as error:
+            raise UsageError(f"cannot read --data {config['data']}: {error.strerror}") from None
+        if resumed is not None and digest != config["data_sha256"]:
+            raise UsageError(
+                f"cannot resume from {run_dir}: its data file {config['data']} changed since "
+                "the run started (its SHA-256 differs)"
+            )
+        config["data_sha256"] = digest
+
+    data = load_run_data(config)
+    dataset, parts = data.dataset, data.parts
+    (X, Y), (X_val, Y_val) = parts["train"], parts["validation"]
+    widths = (X.shape[1], *config["hidden"], Y.shape[1])
+    check_memory(widths, 1, device)
+    steps = -(-X.shape[0] // min(config["batch_size"], X.shape[0]))
+    optimizer = make_optimizer(config, steps * config["epochs"])
+    _, key_init, key_fit = jax.random.split(jax.random.PRNGKey(config["seed"]), 3)
+    params = jd.init_params(key_init, widths, dtype=jnp.float32)
+    opt_state, initial_epoch, history_before = None, 0, {}
+    stopping = None if config["patience"] is None else jd.EarlyStopping(config["patience"])
+    if resumed is not None:
+        saved = [(tuple(W.shape), tuple(b.shape)) for W, b in _layers(resumed["params"])]
+        expected = [((n, m), (n,)) for m, n in zip(widths[:-1], widths[1:], strict=True)]
+        if saved != expected:
+            raise UsageError(
+                f"cannot resume from {run_dir}: the checkpoint's parameters (layer shapes "
+                f"{[w for w, _ in saved]}) do not match its config (widths {widths})"
+            )
+        params = stored_params(resumed["params"])
+        try:
+            template = optimizer.init(params)
+            opt_state = from_state_dict(template, resumed["opt_state"])
+            shapes = [jnp.shape(leaf) for leaf in jax.tree.leaves(opt_state)]
+            if shapes != [jnp.shape(leaf) for leaf in jax.tree.leaves(template)]:
+                raise ValueError("shapes differ")
+        except (ValueError, KeyError, TypeError) as error:
+            raise UsageError(
+                f"cannot resume from {run_dir}: its {config['optimizer']} state does not match "
+                f"the parameters ({error})"
+            ) from None
+        initial_epoch = resumed["epoch"] + 1
+        history_before = resumed["history"]
+        if any(len(curve) != initial_epoch for curve in history_before.values()):
+            raise UsageError(
+                f"cannot resume from {run_dir}: its history does not have one entry per "
+                f"finished epoch ({initial_epoch})"
+            )
+        best = resumed.get("best")
+        if stopping is not None and best is not None:
+            stopping = stopping._replace(
+                best_epoch=best["epoch"],
+                best_loss=best["val_loss"],
+                best_params=stored_params(best["params"]),
+            )
+    # the last epoch to train: every one, or none left once early stopping has stopped
+    last_epoch = config["epochs"]
+    if stopping is not None and initial_epoch > 0 and stopping.should_stop(initial_epoch - 1):
+        last_epoch = initial_epoch
+    if resumed is not None and initial_epoch >= last_epoch:
+        if report_is_complete(run_dir, initial_epoch):
+            print(f"run {run_dir} is complete ({initial_epoch} epochs); nothing to do")
+            return 0
+
+    from jaxdnn.devices import describe_device
+
+    extras = [f"l2={config['l2']:g}"] if config["l2"] else []
+    if config["patience"] is not None:
+        extras.append(f"patience {config['patience']}")
+    if config["schedule"] != "constant":
+        extras.append(f"{config['schedule']} schedule")
+    print(
+        f"jaxdnn {jd.__version__}: {describe_data(data)}, widths {widths}, "
+        f"{config['optimizer']} lr={config['lr']}{''.join(', ' + e for e in extras)}, "
+        f"B={config['batch_size']}, {config['precision']}, device {describe_device(device)}"
+        + (f" ×{mesh.size} data-parallel" if mesh is not None else "")
+        + (f"; resuming after epoch {initial_epoch}" if resumed is not None else "")
+    )
+    if not dataset.head.is_classifier:
+        print(
+            f"loss: ½·MSE of the targets standardised on the training split (÷ "
+            f"{data.y_std:.4g}²); RMSE and MAE in the targets' own units"
+        )
+
+    progress = None
+    if not args.no_progress and initial_epoch < last_epoch:
+        from tqdm import tqdm
+
+        progress = tqdm(  # smoothing 0: the rate is epochs / time since the clock was last reset
+            total=config["epochs"],
+            initial=initial_epoch,
+            unit="epoch",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            smoothing=0,
+        )
+
+    # the baseline of the loss-rise warning: the losses so far, or the untrained network's
+    losses = [v for v in history_before.get("loss", []) if math.isfinite(v)]
+    if not losses:
+        losses.append(jd.evaluate(params, X, Y, dataset.loss)["loss"])
+    warned: list[int] = []
+
+    def on_epoch(epoch, params, opt_state, history):
+        nonlocal stopping
+        if not all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree.leaves(params)):
+            # the loss was measured before the step that overflowed: keep no such checkpoint
+            raise jd.TrainingDiverged(epoch, history["loss"][-1])
+        best = None
+        if stopping is not None:
+            stopping = stopping.update(epoch, history["val_loss"][-1], params)
+            best = (stopping.best_epoch, stopping.best_loss, stopping.best_params)
+        jd.save_checkpoint(
+            run_dir,
+            epoch=epoch,
+            params=params,
+            opt_state=opt_state,
+            history=merge_histories(history_before, history),
+            config=config,
+            best=best,
+        )
+        loss = history["loss"][-1]
+        if losses and not warned and loss > LOSS_RISE * min(losses):
+            warned.append(epoch)
+            message = (
+                f"jaxdnn: warning: the training loss rose from {min(losses):.4g} to {loss:.4g} "
+                f"(epoch {epoch + 1}), more than {LOSS_RISE:g}-fold: the learning rate "
+                f"{config['lr']:g} is probably too large"
+            )
+            (progress.write if progress is not None else print)(message, file=sys.stderr)
+        losses.append(loss)
+        if progress is not None:
+            shown = {"loss": f"{loss:.4f}", "val_loss": f"{history['val_loss'][-1]:.4f}"}
+            if "val_accuracy" in history:
+                shown["val_acc"] = f"{history['val_accuracy'][-1]:.4f}"
+            else:  # in the targets' units
+                shown["val_rmse"] = f"{history['val_rmse'][-1] * data.y_std:.4g}"
+            progress.set_postfix(shown)
+            progress.update(1)
+            if epoch == initial_epoch:  # the ETA counts epochs after the compiling first one
+                progress.initial, progress.start_t = progress.n, progress._time()
+        return stopping is not None and stopping.should_stop(epoch)
+
+    start = time.perf_counter()
+    try:
+        params, history = jd.fit(
+            params,
+            X,
+            Y,
+            optimizer,
+            key=key_fit,
+            epochs=last_epoch,
+            batch_size=config["batch_size"],
+            loss=dataset.loss,
+            gradients=config["gradients"],
+            X_val=X_val,
+            Y_val=Y_val,
+            callback=on_epoch,
+            opt_state=opt_state,
+            initial_epoch=initial_epoch,
+            precision=None if config["precision"] == "float32" else config["precision"],
+            mesh=mesh,
+            l2=config["l2"],
+        )
+    except jd.TrainingDiverged as error:
+        if progress is not None:
+            progress.close()
+        kept = (
+            f"the checkpoint of the last finite epoch is kept in {run_dir}"
+            if (run_dir / CHECKPOINT_NAME).exists()
+            else "no epoch finished"
+        )
+        cause = (
+            f"the training loss is {error.loss}"
+            if not math.isfinite(error.loss)
+            else f"the parameters overflowed (training loss {error.loss:.4g})"
+        )
+        print(
+            f"jaxdnn: training diverged in epoch {error.epoch + 1} of {config['epochs']}: "
+            f"{cause}; try a smaller learning rate (for example --lr {config['lr'] / 10:g}); "
+            f"{kept}",
+            file=sys.stderr,
+        )
+        return EXIT_DIVERGED
+    if progress is not None:
+        progress.close()
+    seconds = time.perf_counter() - start
+    trained = len(history["epoch"])
+    history = merge_histories(history_before, history)
+    finished = len(history["epoch"])
+    stopped = ""
+    if stopping is not None and stopping.best_params is not None:
+        params = stopping.best_params  # the best epoch's, as fit(patience=…) returns them
+        if finished < config["epochs"]:
+            stopped = f"stopped early after epoch {finished}: "
+        stopped += (
+            f"the best validation loss was epoch {stopping.best_epoch + 1}'s, whose parameters "
+            "are kept"
+        )
+
+    from jaxdnn.cli.report import evaluate_splits, per_class, provenance_of, write_outputs
+    from jaxdnn.cli.tables import print_metrics, print_per_class
+
+    params = jax.device_get(params)  # replicated over a mesh: one copy for the report
+    metrics = evaluate_splits(params, data)
+    classes = per_class(params, data)
+    summary = {
+        **provenance_of(device, finished),
+        "dataset": dataset.name,
+        "task": dataset.task,
+        "config": config,
+        "metrics": metrics,
+        "per_class_test": classes,
+        "best_epoch": None if stopping is None else stopping.best_epoch,
+        "train_seconds": seconds,
+    }
+    write_outputs(run_dir, params, data, summary, history, config)
+    print_metrics(metrics, dataset.head)
+    if 2 < len(classes) <= 30 or (classes and any(not n.isdigit() for n in classes)):
+        print_per_class(classes)
+    if stopped:
+        print(stopped)
+    print(f"trained {trained} epoch{'s' * (trained != 1)} in {seconds:.1f} s; wrote {run_dir}/")
+    return 0
+
+
+# --- sweep --------------------------------------------------------------------------------------
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    """``jaxdnn sweep``: train the grid, print the table, write sweep.json; the exit status."""
+    check_sweep_args(args)
+    name = Path(args.data).stem if args.data is not None else args.dataset
+    run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / f"sweep-{name}")
+    prepare_run_dir(run_dir)
+    device, _ = start_device(args.device)
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    import jaxdnn as jd
+    from jaxdnn.cli.report import evaluate_splits, write_sweep
+    from jaxdnn.cli.tables import print_sweep
+    from jaxdnn.devices import describe_device
+    from jaxdnn.sweep import _grid
+
+    epochs = args.epochs
+    data = load_run_data(
+        {"data": args.data, "target": args.target, "task": args.task, "dataset": args.dataset}
+        | {"seed": args.data_seed}
+    )
+    dataset, parts, y_std = data.dataset, data.parts, data.y_std
+    (X, Y), (X_val, Y_val) = parts["train"], parts["validation"]
+    widths = (X.shape[1], *args.hidden, Y.shape[1])
+    constructor, beta_name = optimizer_family(args.optimizer)
+    grid = {"learning_rate": args.lr if args.lr is not None else DEFAULT_SWEEP_LR[args.optimizer]}
+    if beta_name is not None:
+        grid[beta_name] = args.beta
+    settings = _grid(args.seeds, grid)  # one row per model, as the sweep orders them
+    models = len(settings["seed"])
+    check_memory(widths, models, device)
+    steps = -(-X.shape[0] // min(args.batch_size, X.shape[0]))
+    print(
+        f"jaxdnn {jd.__version__} sweep: {models} models of widths {widths} on "
+        f"{describe_data(data)}, {args.optimizer}, B={args.batch_size}, {epochs} epochs, "
+        f"{args.precision}, device {describe_device(device)}"
+    )
+    progress = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        progress = tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True)
+    config = {**vars(args), "epochs": epochs, "widths": list(widths), "models": models}
+    config.pop("command")
+    config.pop("given")
+
+    finished = []  # when each epoch finished: the first one includes the compilation
+
+    def on_epoch(epoch, params, opt_state, history):
+        finished.append(time.perf_counter())
+        write_sweep(run_dir, config, settings, history, None)  # finished epochs survive a kill
+        if progress is not None:
+            progress.update(1)
+
+    start = time.perf_counter()
+    result = jd.sweep(
+        widths,
+        X,
+        Y,
+        constructor,
+        seeds=args.seeds,
+        hyperparameters=grid,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        loss=dataset.loss,
+        X_val=X_val,
+        Y_val=Y_val,
+        precision=None if args.precision == "float32" else args.precision,
+        dtype=jnp.float32,
+        callback=on_epoch,
+    )
+    seconds = time.perf_counter() - start
+    if progress is not None:
+        progress.close()
+    score = dataset.head.score
+    final = result.history[f"val_{score}"][:, -1]
+    # a diverged model (or a NaN score) is never ranked above a finite one
+    lower_is_better = score == "rmse"
+    ranked = np.where(np.isfinite(final), final * (1 if lower_is_better else -1), np.inf)
+    order = sorted(range(models), key=lambda m: (bool(result.diverged[m]), ranked[m]))
+    diverged_in = {  # the epoch (counted from 1) whose training loss was not finite
+        m: int(np.argmax(~np.isfinite(result.history["loss"][m]))) + 1
+        for m in range(models)
+        if result.diverged[m]
+    }
+    best = order[0]
+    test = evaluate_splits(
+        jax.device_get(result.model(best)), data._replace(parts={"test": parts["test"]})
+    )["test"]
+    names = list(settings)
+    if not dataset.head.is_classifier:
+        print(
+            f"losses: ½·MSE of the targets standardised on the training split (÷ {y_std:.4g}²); "
+            "rmse in the targets' own units"
+        )
+    rows = {
+        "loss": result.history["loss"][:, -1],
+        "val_loss": result.history["val_loss"][:, -1],
+        score: final * y_std if lower_is_better else final,  # rmse in target units
+    }
+    notes = {m: f"diverged in epoch {e}" for m, e in diverged_in.items()}
+    print_sweep(names, settings, order, rows, score, notes)
+    if len(diverged_in) == models:
+        write_sweep(run_dir, config, settings, result.history, {"best": None})
+        print(
+            f"jaxdnn: every model diverged (the first in epoch {min(diverged_in.values())}); try "
+            f"smaller learning rates; wrote {run_dir}/",
+            file=sys.stderr,
+        )
+        return EXIT_DIVERGED
+    compile_seconds = finished[0] - start
+    rate = None
+    if len(finished) > 1:  # after the first epoch: without the compilation
+        rate = models * steps * (len(finished) - 1) / (finished[-1] - finished[0])
+    summary = {
+        "best": {n: float(settings[n][best]) for n in names},
+        "best_test": test,
+        "seconds": seconds,
+        "first_epoch_seconds": compile_seconds,
+        "model_steps_per_second": rate,
+    }
+    write_sweep(run_dir, config, settings, result.history, summary)
+    best_settings = ", ".join(f"{n} {settings[n][best]:g}" for n in names)
+    shown = f"{test['rmse']:.4g} RMSE" if lower_is_better else f"{test['accuracy']:.4f} accuracy"
+    print(
+        f"best by validation {score}: {best_settings}; its test {shown}\n"
+        f"{models} models × {steps * len(result.history['epoch'])} steps in {seconds:.1f} s "
+        f"(first epoch, with compilation, {compile_seconds:.1f} s"
+        + (f"; then {rate:,.0f} model-steps/s" if rate else "")
+        + f"); wrote {run_dir}/"
+    )
+    return 0
+
+
+# --- predict ------------------------------------------------------------------------------------
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    """``jaxdnn predict``: apply a finished run's model to a data file and write one row per
+    sample (the predicted class and each class's probability, or the predicted value); with
+    the target in the file, print the metrics too."""
+    import csv
+    import io
+
+    import numpy as np
+
+    from jaxdnn.cli.tables import print_metrics
+    from jaxdnn.datafile import DataFileError, read_features
+    from jaxdnn.model import load_model
+    from jaxdnn.rundir import atomic_write
+
+    run_dir = Path(args.run_dir)
+    try:
+        model = load_model(run_dir)
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from None
+    except ValueError as error:
+        raise UsageError(f"--run-dir: {error}") from None
+    try:
+        X, labels = read_features(args.data, model.feature_names, model.target)
+    except DataFileError as error:
+        raise UsageError(str(error)) from None
+    predicted = model.predict(X)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if model.head.is_classifier:
+        probabilities = model.predict_proba(X)
+        writer.writerow([model.target or "predicted", *(f"p_{c}" for c in model.class_names)])
+        writer.writerows(
+            [label, *map(repr, map(float, row))]
+            for label, row in zip(predicted.tolist(), probabilities, strict=True)
+        )
+    else:
+        writer.writerow([model.target or "predicted"])
+        writer.writerows([repr(float(v))] for v in predicted)
+    if args.out == "-":
+        sys.stdout.write(buffer.getvalue())
+        out = "standard output"
+    else:
+        path = Path(args.out) if args.out is not None else run_dir / "predictions.csv"
+        try:
+            atomic_write(path.parent, path.name, buffer.getvalue().encode())
+        except OSError as error:
+            raise UsageError(f"cannot write --out {path}: {error.strerror}") from None
+        out = str(path)
+    print(
+        f"predicted {len(predicted)} rows of {args.data} with {run_dir}; wrote {out}",
+        file=sys.stderr if args.out == "-" else sys.stdout,
+    )
+    if labels is not None:
+        try:
+            results = model.metrics(
+                X, labels if model.head.is_classifier else labels.astype(np.float64)
+            )
+        except ValueError as error:
+            raise UsageError(f"{args.data}: {error}") from None
+        print_metrics({Path(args.data).name: results}, model.head)
+    return 0
+
+
+# --- verify -------------------------------------------------------------------------------------
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """``jaxdnn verify``: run, list or write the catalogue; return the exit status."""
+    import secrets
+
+    from jaxdnn.cli.tables import print_verify_list, print_verify_table
+    from jaxdnn.verify import configure, default_cache, run_entries, write_markdown
+
+    check_verify_args(args)
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
+    configure(None if args.no_cache or args.list else default_cache())
+    from jaxdnn.catalogue import select
+
+    selected = list(select(args.only))
+    if not selected:
+        raise UsageError(f"no catalogue ID matches --only {args.only!r}")
+    if args.list:
+        print_verify_list(selected, args.wide)
+        return 0
+    if args.markdown is not None:
+        return write_markdown(Path(args.markdown), args.only, args.examples, seed, args.jobs)
+    results = run_entries(args.only, args.examples, seed, args.jobs)
+    failed = print_verify_table(selected, results, args.examples, seed, args.wide)
+    if failed:
+        print(f"jaxdnn verify: FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
