@@ -349,7 +349,7 @@ def _targets(path: Path, labels: np.ndarray, target: str, task: str | None):
                     f"{path}: the target {target!r} holds one class ({names[0]!r}); "
                     "classification needs two or more"
                 )
-            if counts.min() < 2:
+            if integers and counts.min() < 2:
                 raise DataFileError(
                     f"{path}: the target {target!r} looks like a measurement, not classes: "
                     f"{len(names)} distinct integers, some seen once; give --task regression "
@@ -416,7 +416,7 @@ def class_indices(labels: np.ndarray, names: tuple[str, ...], what: str = "label
     unknown = np.flatnonzero(ordered[position] != labels)
     if unknown.size:
         raise ValueError(
-            f"{what} holds the class {labels[unknown[0]]!r}, which is not one of the model's "
+            f"{what} holds the class {str(labels[unknown[0]])!r}, which is not one of the model's "
             f"classes {_shown(names)}"
         )
     index = {name: k for k, name in enumerate(names)}

@@ -472,7 +472,17 @@ def learning_rate_schedule(name: str, learning_rate: float, steps: int) -> Learn
     if name == "constant":
         return learning_rate
     if name == "cosine":
-        return optax.cosine_decay_schedule(learning_rate, int(steps))
-    half = max(1, int(steps) // 2)
-    three_quarters = max(half + 1, int(steps) * 3 // 4)
-    return optax.piecewise_constant_schedule(learning_rate, {half: 0.1, three_quarters: 0.1})
+        schedule = optax.cosine_decay_schedule(learning_rate, int(steps))
+    else:
+        half = max(1, int(steps) // 2)
+        three_quarters = max(half + 1, int(steps) * 3 // 4)
+        schedule = optax.piecewise_constant_schedule(
+            learning_rate, {half: 0.1, three_quarters: 0.1}
+        )
+
+    def jaxdnn_schedule(count: Array) -> Array:
+        # optax's schedules mix Python floats with the integer count: standard promotion
+        with jax.numpy_dtype_promotion("standard"):
+            return jnp.asarray(schedule(count))
+
+    return jaxdnn_schedule

@@ -413,3 +413,79 @@ def test_fit_bfloat16_precision_trains_like_float32_with_float32_state():
     (value, _), grads = loss_and_grad(params, X[:32], Y[:32], weights)
     assert value.dtype == jnp.float32
     assert all(g.dtype == jnp.float32 for g in jax.tree.leaves(grads))
+
+
+def test_fit_l2_step_is_the_gradient_of_the_penalised_objective():
+    """One full-batch gradient-descent step with l2 = λ moves the parameters by −α·∇(mean loss
+    + (λ/2)·Σ‖W‖²), the gradient taken by autodiff: weights shrink by αλW, biases not
+    (P-NET-L2); the history's loss is the data term alone."""
+    rng = np.random.default_rng(3)
+    X, labels = rng.normal(size=(12, 4)), rng.integers(0, 3, size=12)
+    params = jd.init_params(KEY, (4, 5, 3))
+    lam, lr = 0.3, 0.1
+    for gradients in ("autodiff", "backprop"):
+        stepped, history = fit(params, X, labels, jd.gradient_descent(lr), key=KEY, epochs=1,
+                               batch_size=12, l2=lam, gradients=gradients)  # fmt: skip
+
+        def penalised(p):
+            return jd.objective(p, X, np.eye(3)[labels], "mean") + jd.l2_penalty(p, lam)
+
+        grads = jax.grad(penalised)(params)
+        expected = jax.tree.map(lambda p, g: p - lr * g, params, grads)
+        chex.assert_trees_all_close(stepped, expected, rtol=1e-12, atol=1e-14)
+        assert history["loss"][0] == pytest.approx(
+            float(jd.objective(params, X, np.eye(3)[labels], "mean")), rel=1e-12
+        )
+    with pytest.raises(ValueError, match="l2 must be a finite number >= 0, got -1"):
+        fit(params, X, labels, jd.gradient_descent(lr), key=KEY, epochs=1, l2=-1)
+
+
+def test_fit_records_training_accuracy_of_each_batch_when_used():
+    """With one batch of all n samples, the epoch's training accuracy is the accuracy of the
+    parameters the epoch started from (each sample counted when its batch was used)."""
+    X, Y, X_val, Y_val = _digits()
+    params = jd.init_params(KEY, (64, 16, 10))
+    seen = [params]
+    _, history = fit(params, X[:200], Y[:200], jd.momentum(0.1, 0.9), key=KEY, epochs=3,
+                     batch_size=200, callback=lambda e, p, s, h: seen.append(p))  # fmt: skip
+    for epoch in range(3):
+        before = evaluate(seen[epoch], X[:200], Y[:200])
+        assert history["accuracy"][epoch] == pytest.approx(before["accuracy"], abs=1e-12)
+
+
+def test_fit_patience_stops_and_returns_the_best_epochs_parameters():
+    """Trained on 60 digits with a large step, the validation loss turns up: patience 2 stops
+    2 epochs after its minimum and returns that epoch's parameters, bit for bit; patience
+    needs validation data."""
+    X, Y, X_val, Y_val = _digits()
+    params = jd.init_params(KEY, (64, 32, 10))
+    seen = []
+    best_params, history = fit(params, X[:60], Y[:60], jd.momentum(0.2, 0.9), key=KEY,
+                               epochs=200, batch_size=8, X_val=X_val, Y_val=Y_val, patience=2,
+                               callback=lambda e, p, s, h: seen.append(p))  # fmt: skip
+    best = int(np.argmin(history["val_loss"]))
+    assert len(history["epoch"]) == best + 3 < 200
+    chex.assert_trees_all_equal(best_params, seen[best])
+    with pytest.raises(ValueError, match="patience needs validation data"):
+        fit(params, X, Y, jd.momentum(0.1, 0.9), key=KEY, epochs=1, patience=2)
+    with pytest.raises(ValueError, match="patience must be an integer >= 1, got 0"):
+        fit(params, X, Y, jd.momentum(0.1, 0.9), key=KEY, epochs=1, patience=0, X_val=X_val,
+            Y_val=Y_val)  # fmt: skip
+
+
+def test_learning_rate_schedules_follow_their_formulas():
+    """constant: α; cosine: α·½(1 + cos(πt/T)), 0 at T; step: α, α/10 from T/2, α/100 from
+    3T/4 (optax's schedules, wrapped to work under any dtype promotion)."""
+    lr, T = 0.4, 100
+    assert jd.learning_rate_schedule("constant", lr, T) == lr
+    cosine = jd.learning_rate_schedule("cosine", lr, T)
+    for t in (0, 25, 50, 99, 100, 150):
+        expected = lr * 0.5 * (1 + np.cos(np.pi * min(t, T) / T))
+        assert float(cosine(jnp.asarray(t))) == pytest.approx(expected, rel=1e-6, abs=1e-12)
+    step = jd.learning_rate_schedule("step", lr, T)
+    rates = [float(step(jnp.asarray(t))) for t in (0, 49, 50, 74, 75, 99)]
+    np.testing.assert_allclose(rates, [lr, lr, lr / 10, lr / 10, lr / 100, lr / 100], rtol=1e-6)
+    with pytest.raises(ValueError, match="name must be one of"):
+        jd.learning_rate_schedule("linear", lr, T)
+    with pytest.raises(ValueError, match="steps must be a positive integer, got 0"):
+        jd.learning_rate_schedule("cosine", lr, 0)

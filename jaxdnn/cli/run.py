@@ -121,6 +121,12 @@ def load_run_data(config: dict[str, Any]) -> RunData:
     key_split = jax.random.split(jax.random.PRNGKey(config["seed"]), 3)[0]
     splits = jd.load_splits(dataset, key_split)
     parts = {"train": splits.train, "validation": splits.val, "test": splits.test}
+    empty = [name for name, (X, _) in parts.items() if X.shape[0] == 0]
+    if empty:
+        raise UsageError(
+            f"{dataset.name} has {dataset.X.shape[0]} rows: too few for a {empty[0]} split "
+            "(70 % train, 15 % validation, 15 % test, per class for classification)"
+        )
     y_mean, y_std = 0.0, 1.0
     if not dataset.head.is_classifier:  # train on standardised targets, report in units
         y_mean, y_std = float(splits.train[1].mean()), float(splits.train[1].std())
