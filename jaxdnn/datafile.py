@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -114,9 +115,12 @@ def read_features(
         )
     columns = [header.index(name) for name in feature_names]
     X = _numeric_columns(path, header, columns)
-    labels = _text_columns(path, header, [header.index(target)])[:, 0] if target in header else None
-    if labels is not None:
-        _refuse_missing(path, header, labels, header.index(target))
+    if target not in header:
+        return X, None
+    labels = _text_columns(path, header, [header.index(target)])[:, 0]
+    if np.all(np.isin(np.char.lower(np.char.strip(labels)), MISSING)):
+        return X, None  # an empty target column: the labels are what is to be predicted
+    _refuse_missing(path, header, labels, header.index(target))
     return X, labels
 
 
@@ -125,7 +129,7 @@ def read_features(
 
 def _header(path: Path) -> list[str]:
     try:
-        with open(path, newline="", encoding="utf-8") as file:
+        with open(path, newline="", encoding="utf-8-sig") as file:  # a BOM is not a name
             row = next(csv.reader(file), None)
     except FileNotFoundError:
         raise DataFileError(f"{path}: no such file") from None
@@ -163,6 +167,12 @@ def _read_csv(
 
 
 def _loadtxt(path: Path, columns: list[int], dtype: type) -> np.ndarray:
+    with warnings.catch_warnings():  # a file of a header alone: refused below, by name
+        warnings.filterwarnings("ignore", "loadtxt: input contained no data", UserWarning)
+        return _loadtxt_quietly(path, columns, dtype)
+
+
+def _loadtxt_quietly(path: Path, columns: list[int], dtype: type) -> np.ndarray:
     return np.loadtxt(
         path,
         dtype=dtype,
@@ -220,7 +230,7 @@ def _refuse_missing(
 def _diagnose(path: Path, header: list[str], columns: list[int]) -> None:
     """Read the file again with the csv module and raise naming the first bad cell: a row of
     the wrong length, a missing value, or a non-numeric feature (a categorical column)."""
-    with open(path, newline="", encoding="utf-8") as file:
+    with open(path, newline="", encoding="utf-8-sig") as file:
         reader = csv.reader(file)
         next(reader)
         for row_number, row in enumerate(reader):

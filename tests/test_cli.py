@@ -17,7 +17,6 @@ import pytest
 from conftest import SUBPROCESS_ENV
 
 import jaxdnn as jd
-from jaxdnn import cli
 from jaxdnn.checkpoint import load_training_state
 
 SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")

@@ -194,8 +194,8 @@ def test_patience_restores_the_best_epoch_and_the_model_holds_it(tmp_path, capsy
     report and the model use that epoch's parameters (kept in the checkpoint), and the
     checkpoint's last parameters are those of the last epoch trained."""
     run_dir = tmp_path / "run"
-    argv = ["train", "--dataset", "diabetes", "--hidden", "16", "--batch-size", "8",
-            "--epochs", "30", "--patience", "3", "--no-progress", "--run-dir", str(run_dir)]  # fmt: skip
+    argv = ["train", "--dataset", "diabetes", "--hidden", "16", "--batch-size", "8", "--epochs",
+            "30", "--patience", "3", "--no-progress", "--run-dir", str(run_dir)]  # fmt: skip
     assert cli.main(argv) == 0
     history = json.loads((run_dir / "history.json").read_text())
     best = int(np.argmin(history["val_loss"]))

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from jaxdnn import catalogue, cli, verify
-from jaxdnn.cli import tables
 from jaxdnn.catalogue import ENTRIES
+from jaxdnn.cli import tables
 
 DOCS_CATALOGUE = Path(__file__).parent.parent / "docs" / "catalogue.md"
 ROW = re.compile(r"^([PE]-[A-Z0-9-]+)\s")

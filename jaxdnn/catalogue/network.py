@@ -346,27 +346,32 @@ def net_l2(draw: Draw) -> list[Pair]:
     params, X, Y = draw_network(draw)
     lam = draw(st.one_of(st.just(0.0), jt.finite_floats(1e-3, 10.0)))
     squares = sum(float(np.sum(np.asarray(layer["W"]) ** 2)) for layer in params)
-    autodiff = jax.grad(jd.l2_penalty)(params, lam)
-
-    def penalised(p):
-        return jd.objective(p, X, Y, "mean") + jd.l2_penalty(p, lam)
-
     _, data_gradient = jd.loss_and_backprop(params, X, Y, "mean")  # hand-written
     combined = jax.tree.map(jnp.add, data_gradient, jd.l2_penalty_gradient(params, lam))
     # one identity layer, mean ½-squared error: the stationary point is ridge regression's
     X_lin, y = f64(draw_design(draw, 8, 3)), f64(draw(jt.vectors(size=8)))
     ridge = jd.ridge(np.column_stack([np.ones(8), X_lin]), y, 8 * lam, penalize_intercept=False)
     layer = [{"W": f64(ridge[1:][None, :]), "b": f64(ridge[:1])}]
-
-    def linear_objective(p):
-        loss = jd.objective(p, X_lin, y[:, None], "mean", "half_mean_squared_error", jd.identity)
-        return loss + jd.l2_penalty(p, lam)
-
-    stationary = jax.grad(linear_objective)(layer)
+    stationary = _linear_l2_grad(layer, X_lin, y[:, None], lam)
     scale = 1 + float(np.max(np.abs(X_lin))) ** 2 * (1 + float(np.max(np.abs(ridge))))
     return [
         (jd.l2_penalty(params, lam), 0.5 * lam * squares),
-        *leaf_pairs(jd.l2_penalty_gradient(params, lam), autodiff),
-        *leaf_pairs(combined, jax.grad(penalised)(params)),
+        *leaf_pairs(jd.l2_penalty_gradient(params, lam), _l2_grad(params, lam)),
+        *leaf_pairs(combined, _penalised_grad(params, X, Y, lam)),
         *((np.abs(g) / scale, np.zeros_like(g)) for g in jax.tree.leaves(stationary)),
     ]
+
+
+_l2_grad = jax.jit(jax.grad(jd.l2_penalty))
+_penalised_grad = jax.jit(
+    jax.grad(lambda p, X, Y, lam: jd.objective(p, X, Y, "mean") + jd.l2_penalty(p, lam))
+)
+_linear_l2_grad = jax.jit(
+    jax.grad(
+        lambda p, X, y, lam: (
+            jd.objective(p, X, y, "mean", "half_mean_squared_error", jd.identity)
+            + jd.l2_penalty(p, lam)
+        )
+    )
+)
+"""Autodiff of the penalty and of the penalised objectives, compiled once per network shape."""
