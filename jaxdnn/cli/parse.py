@@ -195,7 +195,7 @@ def _add_run_arguments(
     parser: argparse.ArgumentParser, default_run_dir: str, epochs_help: str
 ) -> None:
     """The arguments train and sweep share. Options default to None, filled in by
-    ``_fill_defaults``, so that a resume can tell which ones were given."""
+    ``fill_defaults``, so that a resume can tell which ones were given."""
     from jaxdnn.data import DATASETS
 
     parser.add_argument(
@@ -248,30 +248,6 @@ def _add_run_arguments(
         "--run-dir", default=None, help=f"output directory (default {default_run_dir})"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-DEFAULTS = {
-    "dataset": "digits",
-    "hidden": [64, 64],
-    "optimizer": "momentum",
-    "epochs": 30,
-    "batch_size": 32,
-    "precision": "float32",
-    "beta": 0.9,
-    "seed": 0,
-    "gradients": "autodiff",
-}
-
-
-def _fill_defaults(args: argparse.Namespace) -> None:
-    """Record in ``args.given`` the options given on the command line and fill in the defaults
-    of the others (the learning rate's depends on the optimizer)."""
-    args.given = {name for name in (*DEFAULTS, "lr") if getattr(args, name, None) is not None}
-    for name, value in DEFAULTS.items():
-        if name in args and getattr(args, name) is None:
-            setattr(args, name, value)
-    if args.command == "train" and args.lr is None:
-        args.lr = DEFAULT_LR.get(args.optimizer)
 
 
 DEFAULTS = {
