@@ -29,13 +29,14 @@ def _alone(seed, optimizer, **kwargs):
 
 def test_sweep_equals_each_model_trained_alone(caplog):
     """A grid of 2 seeds × 2 learning rates × 2 momentum β (8 models, float64,
-    2 epochs of B = 32 with a short last batch) is one compiled program, and each model's
-    parameters and history equal fit with model_keys(seed) and that optimizer alone."""
+    2 epochs of B = 32 with a short last batch, a ridge penalty) is one compiled program, and
+    each model's parameters and history (training accuracy included) equal fit with
+    model_keys(seed), that optimizer and the same penalty alone."""
     grid = {"learning_rate": [0.05, 0.2], "beta": [0.5, 0.9]}
     with jax.log_compiles(), caplog.at_level(logging.WARNING):
         result = jd.sweep(
             WIDTHS, X, Y, jd.momentum, seeds=[3, 7], hyperparameters=grid, epochs=2,
-            X_val=X_VAL, Y_val=Y_VAL,
+            X_val=X_VAL, Y_val=Y_VAL, l2=1e-3,
         )  # fmt: skip
     compiled = [
         r for r in caplog.records if "compilation of jit(jaxdnn_sweep_epoch)" in r.getMessage()
@@ -50,10 +51,10 @@ def test_sweep_equals_each_model_trained_alone(caplog):
         lr, beta = result.settings["learning_rate"][m], result.settings["beta"][m]
         params, history = _alone(
             int(result.settings["seed"][m]), jd.momentum(lr, beta), epochs=2,
-            X_val=X_VAL, Y_val=Y_VAL,
+            X_val=X_VAL, Y_val=Y_VAL, l2=1e-3,
         )  # fmt: skip
         chex.assert_trees_all_close(result.model(m), params, rtol=jt.RTOL, atol=jt.ATOL)
-        for name in ("loss", "val_loss", "val_accuracy"):
+        for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
             jt.assert_close(result.history[name][m], history[name])
 
 

@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--data-seed", type=int, default=0, help="seed of the data split (as train's --seed)"
     )
+    sweep.add_argument(
+        "--l2",
+        type=float,
+        default=0.0,
+        help="ridge penalty λ of every model: (λ/2)·Σ‖W‖² of the weights (default 0)",
+    )
 
     predict = commands.add_parser(
         "predict", help="predict with a trained run: one row per sample of a CSV or NPZ file"
@@ -331,6 +337,8 @@ def check_sweep_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--beta values must lie in [0, 1), got {args.beta}")
     if not all(0 <= seed < 2**32 for seed in args.seeds):
         raise UsageError(f"--seeds must lie in [0, 2**32), got {args.seeds}")
+    if not (math.isfinite(args.l2) and args.l2 >= 0):
+        raise UsageError(f"--l2 must be a finite number >= 0, got {args.l2}")
 
 
 def check_verify_args(args: argparse.Namespace) -> None:

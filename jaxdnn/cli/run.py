@@ -570,6 +570,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         precision=None if args.precision == "float32" else args.precision,
         dtype=jnp.float32,
         callback=on_epoch,
+        l2=args.l2,
     )
     seconds = time.perf_counter() - start
     if progress is not None:
