@@ -21,6 +21,7 @@ __all__ = [
     "PLATFORMS",
     "select_device",
     "describe_device",
+    "start_processes",
     "data_parallel_mesh",
     "add_device_argument",
     "start_device",
@@ -45,13 +46,15 @@ def _devices(platform: str | None) -> list[jax.Device]:
 
 
 def select_device(platform: str | None = None) -> jax.Device:
-    """The first device of ``platform`` (``"cpu"``, ``"gpu"``, or None for JAX's default),
-    made the default device of every array and computation that follows.
+    """The first device of ``platform`` (``"cpu"``, ``"gpu"``, or None for JAX's default) that
+    belongs to this process, made the default device of every array and computation that
+    follows (in a run of several processes, each its own).
 
     Raises:
         ValueError: naming ``device`` if the platform is unknown or has no device here.
     """
-    device = _devices(platform)[0]
+    index = jax.process_index()
+    device = next(d for d in _devices(platform) if d.process_index == index)
     jax.config.update("jax_default_device", device)
     return device
 
@@ -88,6 +91,29 @@ def data_parallel_mesh(n_devices: int, platform: str | None = None) -> Mesh:
             f"are available{hint}"
         )
     return Mesh(np.array(devices[:n_devices]), ("data",))
+
+
+def start_processes(coordinator: str, num_processes: int, process_id: int) -> None:
+    """Join a run of ``num_processes`` JAX processes (this one is ``process_id``), coordinated at
+    ``coordinator`` (``"host:port"``, served by process 0): CPU collectives go over gloo, and
+    ``jax.devices()`` then lists the devices of every process, so that
+    ``data_parallel_mesh(len(jax.devices()))`` spans them all. Call it before anything else
+    touches JAX's devices, in every process, with the same data and keys after it.
+
+    P-ALG-GRAD-ESTIMATE (001_602cbf05fdb6a620.txt Note after Def 6.6: each process computes
+    the gradient of its share of every batch, and their sum is the batch's gradient).
+
+    Raises:
+        ValueError: naming ``num_processes`` or ``process_id`` if out of range.
+    """
+    if not isinstance(num_processes, int) or num_processes < 1:
+        raise ValueError(f"num_processes must be a positive integer, got {num_processes!r}")
+    if not isinstance(process_id, int) or not 0 <= process_id < num_processes:
+        raise ValueError(f"process_id must lie in [0, {num_processes}), got {process_id!r}")
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(
+        coordinator_address=coordinator, num_processes=num_processes, process_id=process_id
+    )
 
 
 def add_device_argument(parser: argparse.ArgumentParser) -> None:

@@ -40,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = _RUNNING = build_parser().parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         require("testing" if args.command == "verify" else "cli", f"jaxdnn {args.command}")
         if args.command in ("train", "sweep"):
             fill_defaults(args)

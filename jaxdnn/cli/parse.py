@@ -91,8 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--devices",
         type=int,
+        default=None,
+        help="train data-parallel on this many devices in all (on a CPU, JAX is told to split "
+        "it; default 1, or one per process)",
+    )
+    train.add_argument(
+        "--processes",
+        type=int,
         default=1,
-        help="train data-parallel on this many devices (on a CPU, JAX is told to split it)",
+        help="train data-parallel in this many JAX processes on this machine's CPU, each with "
+        "its share of --devices, joined by jax.distributed over gloo (the path to a cluster); "
+        "process 0 writes the run directory",
     )
     train.add_argument(
         "--resume",
@@ -315,8 +324,21 @@ def check_train_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--lr must be a finite number > 0, got {args.lr}")
     if not 0 <= args.beta < 1:
         raise UsageError(f"--beta must lie in [0, 1), got {args.beta}")
+    if args.processes < 1:
+        raise UsageError(f"--processes must be at least 1, got {args.processes}")
+    if args.devices is None:
+        args.devices = args.processes
     if args.devices < 1:
         raise UsageError(f"--devices must be at least 1, got {args.devices}")
+    if args.devices % args.processes:
+        raise UsageError(
+            f"--devices ({args.devices}) must be a multiple of --processes ({args.processes})"
+        )
+    if args.processes > 1 and args.device == "gpu":
+        raise UsageError(
+            "--processes starts processes on this machine's CPU; on GPU hosts start one "
+            "process per host with jax.distributed (see the README)"
+        )
     if args.batch_size % args.devices:
         raise UsageError(
             f"--batch-size ({args.batch_size}) must be a multiple of --devices ({args.devices})"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -75,17 +76,29 @@ def remove_if_unused(created: list[Path]) -> None:
         pass  # another process is using it, or it is gone: leave it
 
 
-def start_device(platform: str | None, n_devices: int = 1):
-    """Start JAX on the chosen platform (and, on a CPU, split into ``n_devices`` devices):
-    returns ``(device, mesh or None)``."""
-    if n_devices > 1:  # must reach XLA before JAX starts; it only affects the CPU backend
-        flags = os.environ.get("XLA_FLAGS", "")
-        if "xla_force_host_platform_device_count" not in flags:
-            os.environ["XLA_FLAGS"] = (
-                f"{flags} --xla_force_host_platform_device_count={n_devices}".strip()
-            )
-    from jaxdnn.devices import data_parallel_mesh, select_device
+PROCESS_ID = "JAXDNN_PROCESS_ID"
+COORDINATOR = "JAXDNN_COORDINATOR"
+"""The environment of a process that ``jaxdnn train --processes N`` started: its index and the
+coordinator's address."""
 
+
+def start_device(platform: str | None, n_devices: int = 1, processes: int = 1):
+    """Start JAX on the chosen platform (and, on a CPU, split into ``n_devices`` devices, or
+    into ``n_devices / processes`` in each of the processes ``--processes`` started, which then
+    join one distributed run): returns ``(device, mesh or None)``; the mesh spans the devices
+    of every process."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    if PROCESS_ID in os.environ:  # exactly this process's share, whatever was inherited
+        flags = re.sub(r"--xla_force_host_platform_device_count=\S*", "", flags)
+        flags = f"{flags} --xla_force_host_platform_device_count={n_devices // processes}"
+        os.environ["XLA_FLAGS"] = flags.strip()
+    elif n_devices > 1 and "xla_force_host_platform_device_count" not in flags:
+        # must reach XLA before JAX starts; it only affects the CPU backend
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n_devices}"
+    from jaxdnn.devices import data_parallel_mesh, select_device, start_processes
+
+    if PROCESS_ID in os.environ:
+        start_processes(os.environ[COORDINATOR], processes, int(os.environ[PROCESS_ID]))
     try:
         device = select_device(platform)
         mesh = data_parallel_mesh(n_devices, device.platform) if n_devices > 1 else None
@@ -93,6 +106,64 @@ def start_device(platform: str | None, n_devices: int = 1):
         message = str(error).replace("n_devices=", "--devices ").replace("device '", "--device '")
         raise UsageError(message) from None
     return device, mesh
+
+
+def launch_processes(args: argparse.Namespace) -> int:
+    """``jaxdnn train --processes N``: run the same command in N processes of this machine, the
+    first one's output shown, and return the first failure's exit status (the others are then
+    stopped: a process waiting for a dead peer would wait for ever). Each process dies with
+    this one."""
+    import socket
+    import subprocess
+    import tempfile
+
+    with socket.socket() as probe:  # a free port for the coordinator
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, COORDINATOR: f"127.0.0.1:{port}"}
+    command = [sys.executable, "-m", "jaxdnn.cli", *args.argv]
+    logs = [tempfile.TemporaryFile() for _ in range(args.processes - 1)]
+    processes = [
+        subprocess.Popen(
+            command,
+            env={**env, PROCESS_ID: str(k)},
+            stdout=None if k == 0 else subprocess.DEVNULL,
+            stderr=None if k == 0 else logs[k - 1],
+            preexec_fn=_die_with_parent,
+        )
+        for k in range(args.processes)
+    ]
+    status = None
+    while status is None:
+        codes = [p.poll() for p in processes]
+        failed = [code for code in codes if code not in (None, 0)]
+        if failed:
+            status = codes[0] if codes[0] not in (None, 0) else failed[0]
+        elif all(code == 0 for code in codes):
+            status = 0
+        else:
+            time.sleep(0.05)
+    for p in processes:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+    if status != 0 and processes[0].returncode in (0, -9):  # another process failed first
+        for k, log in enumerate(logs, start=1):
+            log.seek(0)
+            text = log.read().decode(errors="replace").strip()
+            if processes[k].returncode not in (0, -9) and text:
+                print(f"jaxdnn: process {k}: {text.splitlines()[-1]}", file=sys.stderr)
+    return status if status >= 0 else 128 - status
+
+
+def _die_with_parent() -> None:
+    """In a child process (Linux): be killed when the process that started it dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
 
 
 def read_data_file(path: str, target: str | None, task: str | None):
@@ -240,8 +311,13 @@ def train_command(args: argparse.Namespace) -> int:
     check_train_args(args)
     name = Path(args.data).stem if args.data is not None else args.dataset
     run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / name)
-    prepare_run_dir(run_dir)
-    device, mesh = start_device(args.device, args.devices)
+    started = PROCESS_ID in os.environ  # one of the processes of --processes
+    if not started:
+        prepare_run_dir(run_dir)  # the lock is held by the command that starts the processes
+        if args.processes > 1:
+            return launch_processes(args)
+    device, mesh = start_device(args.device, args.devices, args.processes)
+    writer = not started or os.environ[PROCESS_ID] == "0"  # who writes the run directory
 
     import jax
     import jax.numpy as jnp
@@ -345,6 +421,7 @@ def train_command(args: argparse.Namespace) -> int:
         f"{config['optimizer']} lr={config['lr']}{''.join(', ' + e for e in extras)}, "
         f"B={config['batch_size']}, {config['precision']}, device {describe_device(device)}"
         + (f" ×{mesh.size} data-parallel" if mesh is not None else "")
+        + (f" in {args.processes} processes" if args.processes > 1 else "")
         + (f"; resuming after epoch {initial_epoch}" if resumed is not None else "")
     )
     if not dataset.head.is_classifier:
@@ -354,7 +431,7 @@ def train_command(args: argparse.Namespace) -> int:
         )
 
     progress = None
-    if not args.no_progress and initial_epoch < last_epoch:
+    if not args.no_progress and writer and initial_epoch < last_epoch:
         from tqdm import tqdm
 
         progress = tqdm(  # smoothing 0: the rate is epochs / time since the clock was last reset
@@ -381,15 +458,16 @@ def train_command(args: argparse.Namespace) -> int:
         if stopping is not None:
             stopping = stopping.update(epoch, history["val_loss"][-1], params)
             best = (stopping.best_epoch, stopping.best_loss, stopping.best_params)
-        jd.save_checkpoint(
-            run_dir,
-            epoch=epoch,
-            params=params,
-            opt_state=opt_state,
-            history=merge_histories(history_before, history),
-            config=config,
-            best=best,
-        )
+        if writer:
+            jd.save_checkpoint(
+                run_dir,
+                epoch=epoch,
+                params=params,
+                opt_state=opt_state,
+                history=merge_histories(history_before, history),
+                config=config,
+                best=best,
+            )
         loss = history["loss"][-1]
         if losses and not warned and loss > LOSS_RISE * min(losses):
             warned.append(epoch)
@@ -485,7 +563,8 @@ def train_command(args: argparse.Namespace) -> int:
         "best_epoch": None if stopping is None else stopping.best_epoch,
         "train_seconds": seconds,
     }
-    write_outputs(run_dir, params, data, summary, history, config)
+    if writer:
+        write_outputs(run_dir, params, data, summary, history, config)
     print_metrics(metrics, dataset.head)
     if 2 < len(classes) <= 30 or (classes and any(not n.isdigit() for n in classes)):
         print_per_class(classes)
@@ -543,8 +622,8 @@ def sweep_command(args: argparse.Namespace) -> int:
 
         progress = tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True)
     config = {**vars(args), "epochs": epochs, "widths": list(widths), "models": models}
-    config.pop("command")
-    config.pop("given")
+    for key in ("command", "given", "argv"):
+        config.pop(key)
 
     finished = []  # when each epoch finished: the first one includes the compilation
 
