@@ -13,9 +13,14 @@ Sections (on a CPU: fit and sweep; on a GPU: all three):
          matrix products: FLOP/s achieved (6·B·Σ m_k·m_{k−1} per step) as a share of the matrix
          product ceiling measured in the same run (the best of a square 8192 product, 2048
          when --smoke). float32 means true float32 products (no TF32) for every contestant.
-  sweep  jaxdnn.sweep of M models on digits (16 on a CPU, 256 on a GPU; 4 seeds × M/4
-         learning rates) against a loop of single fit runs: models × steps per second after
-         the first (compiling) epoch, and the compile time of each.
+  sweep  jaxdnn.sweep of M = 16, 64 and 256 models on digits (4 seeds × M/4 learning rates)
+         against a hand-written vmapped pure-JAX sweep, PyTorch's torch.func ensembling
+         (stack_module_state + vmap over functional_call) and, at M = 16, a loop of single fit
+         runs: models × steps per second after the first (compiling) epoch, the share of the
+         float32 matrix-product ceiling measured in the same run, and the compile times.
+
+A last table sets every goal beside its measured ratio (met, not met, or not run on this
+device).
 
 Every contestant of a table runs in the same process; rounds are interleaved (each round runs
 every contestant once, in a fresh random order); tables report medians and the first epoch's time
@@ -36,6 +41,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -381,59 +387,182 @@ def matmul_ceiling(dtype, size: int, repeats: int = 10) -> float:
     return 2 * size**3 / best
 
 
+SWEEP_MODELS = (16, 64, 256)
+
+
+class _VmappedJaxSweep:
+    """The peer of jaxdnn.sweep: M models written by hand in pure JAX, an epoch as lax.scan over
+    batches of a per-model permutation, momentum written out, vmapped over the models."""
+
+    def __init__(self, X, Y, widths, batch, lrs, keys):
+        self.X, self.Y = jnp.asarray(X), jnp.asarray(Y)
+        n_batches = X.shape[0] // batch
+        self.params = jax.vmap(lambda k: _init_mlp_keyed(widths, k))(keys)
+        self.momentum = jax.tree.map(jnp.zeros_like, self.params)
+        self.lrs, self.keys = jnp.asarray(lrs, jnp.float32), keys
+
+        def epoch(params, momentum, lr, key, X, Y):
+            rows = jax.random.permutation(key, X.shape[0])[: n_batches * batch]
+
+            def step(carry, idx):
+                params, momentum = carry
+                grads = jax.grad(_mlp_loss)(params, X[idx], Y[idx])
+                momentum = jax.tree.map(lambda m, g: BETA * m + g, momentum, grads)
+                params = jax.tree.map(lambda p, m: p - lr * m, params, momentum)
+                return (params, momentum), None
+
+            (params, momentum), _ = jax.lax.scan(
+                step, (params, momentum), rows.reshape(n_batches, batch)
+            )
+            return params, momentum
+
+        self._epoch = jax.jit(jax.vmap(epoch, in_axes=(0, 0, 0, 0, None, None)))
+        self.steps = n_batches
+
+    def epoch(self, e: int) -> None:
+        keys = jax.vmap(lambda k: jax.random.fold_in(k, e))(self.keys)
+        self.params, self.momentum = self._epoch(
+            self.params, self.momentum, self.lrs, keys, self.X, self.Y
+        )
+        jax.block_until_ready(self.params)
+
+
+def _init_mlp_keyed(widths, key):
+    params = []
+    for k, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+        W = jax.random.normal(jax.random.fold_in(key, k), (n_out, n_in)) * np.sqrt(2 / n_in)
+        params.append({"W": W.astype(jnp.float32), "b": jnp.zeros(n_out, jnp.float32)})
+    return params
+
+
+class _TorchFuncSweep:
+    """PyTorch's model ensembling: stack_module_state + torch.func.vmap over functional_call,
+    gradients by torch.func.grad, the same hand-written momentum."""
+
+    def __init__(self, X, Y, widths, batch, lrs, seed=0):
+        import torch
+        from torch.func import functional_call, grad, stack_module_state, vmap
+
+        self.torch = torch
+        torch.manual_seed(seed)
+        models = []
+        for _ in lrs:
+            layers = []
+            for k, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+                layers.append(torch.nn.Linear(n_in, n_out))
+                if k < len(widths) - 2:
+                    layers.append(torch.nn.ReLU())
+            models.append(torch.nn.Sequential(*layers))
+        self.params, _ = stack_module_state(models)
+        self.momentum = {k: torch.zeros_like(v) for k, v in self.params.items()}
+        base = models[0].to("meta")
+        self.lrs = torch.tensor(lrs, dtype=torch.float32)
+        self.X, self.labels = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
+        self.batch, self.steps = batch, X.shape[0] // batch
+        self.generator = torch.Generator().manual_seed(2)
+
+        def loss(params, xb, yb):
+            logits = functional_call(base, params, (xb,))
+            return torch.nn.functional.cross_entropy(logits, yb)
+
+        self.grads = vmap(grad(loss), in_dims=(0, None, None))
+
+    def epoch(self, e: int) -> None:
+        torch = self.torch
+        perm = torch.randperm(self.X.shape[0], generator=self.generator)
+        with torch.no_grad():
+            for b in range(self.steps):
+                rows = perm[b * self.batch : (b + 1) * self.batch]
+                grads = self.grads(self.params, self.X[rows], self.labels[rows])
+                for k, g in grads.items():
+                    self.momentum[k].mul_(BETA).add_(g)
+                    shape = (-1,) + (1,) * (g.dim() - 1)
+                    self.params[k].sub_(self.lrs.view(shape) * self.momentum[k])
+
+
+def _epoch_seconds(train: Callable, *args, **kwargs) -> np.ndarray:
+    """Seconds of each epoch of ``train(*args, **kwargs)``, through its callback."""
+    stamps = [time.perf_counter()]
+    train(*args, callback=lambda *_: stamps.append(time.perf_counter()), **kwargs)
+    return np.diff(stamps)
+
+
+def _sweep_epochs(widths, X, Y, seeds, grid, epochs, batch) -> np.ndarray:
+    return _epoch_seconds(jd.sweep, widths, X, Y, jd.momentum, seeds=seeds, hyperparameters=grid,
+                          epochs=epochs, batch_size=batch, dtype=jnp.float32)  # fmt: skip
+
+
 def run_sweep(platform: str, smoke: bool, epochs: int) -> dict:
-    """jaxdnn.sweep of M models against a loop of single fit runs (K ≤ 16 of the same models:
-    the loop's rate does not depend on how many models it has to get through)."""
-    models = 256 if platform == "gpu" and not smoke else 16
-    seeds = list(range(4))
-    lrs = list(np.geomspace(1e-3, 0.3, models // 4))
+    """jaxdnn.sweep of M = 16, 64, 256 models on digits (64-128-10, B 32, momentum; seeds × M/4
+    learning rates) against a hand-written vmapped pure-JAX sweep, PyTorch's torch.func
+    ensembling and (M = 16) a loop of single fit runs: models × steps per second after the
+    first (compiling) epoch, medians, interleaved; and the share of the float32 matrix-product
+    ceiling measured in the same run (6·B·Σ m_k·m_{k−1} FLOP per model-step)."""
     splits = jd.load_splits("digits", jax.random.PRNGKey(0), (0.9999, 5e-5, 5e-5))
     X, Y = (a.astype(np.float32) for a in splits.train)
     widths, batch = (64, 128, 10), 32
     steps = -(-X.shape[0] // batch)
+    step_flops = 6 * batch * sum(a * b for a, b in itertools.pairwise(widths))
+    counts = (16, 64) if smoke else SWEEP_MODELS
+    rows = []
+    for models in counts:
+        seeds = list(range(4))
+        lrs = [float(v) for v in np.geomspace(1e-3, 0.3, models // 4)]
+        grid = {"learning_rate": lrs, "beta": [BETA]}
+        every_lr = [lr for _ in seeds for lr in lrs]
+        rates: dict[str, list[float]] = {}
+        first: dict[str, float] = {}
+        skipped = []
 
-    def epoch_seconds(train: Callable, *args, **kwargs) -> list[float]:
-        """Seconds of each epoch of ``train(*args, **kwargs)``, through its callback."""
-        stamps = [time.perf_counter()]
-        train(*args, callback=lambda *_: stamps.append(time.perf_counter()), **kwargs)
-        return list(np.diff(stamps))
-
-    sweep_epochs, loop_epochs, loop_first = [], [], []
-    grid = {"learning_rate": lrs, "beta": [BETA]}
-    for _ in range(2):  # sweep, loop, sweep, loop: both see the machine in the same states
-        sweep_epochs.append(
-            epoch_seconds(
-                jd.sweep, widths, X, Y, jd.momentum, seeds=seeds, hyperparameters=grid,
-                epochs=epochs, batch_size=batch, dtype=jnp.float32,
-            )
-        )  # fmt: skip
-        times = []
-        for m in range(min(models, 16)):
-            init_key, fit_key = jd.model_keys(seeds[m % 4])
-            params = jd.init_params(init_key, widths, dtype=jnp.float32)
-            optimizer = jd.momentum(float(lrs[m // 4 % len(lrs)]), BETA)
-            times.append(
-                epoch_seconds(
-                    jd.fit, params, X, Y, optimizer, key=fit_key, epochs=epochs, batch_size=batch
-                )
-            )
-        loop_first.append(sum(t[0] for t in times) / len(times))
-        loop_epochs.append([s for t in times for s in t[1:]])
-    sweep_epoch = statistics.median(s for run in sweep_epochs for s in run[1:])
-    loop_epoch = statistics.median(s for run in loop_epochs for s in run)
+        peers: dict[str, Any] = {}
+        keys = jnp.stack([jd.model_keys(s)[0] for s in seeds for _ in lrs])
+        peers["JAX vmap (by hand)"] = _VmappedJaxSweep(X, Y, widths, batch, every_lr, keys)
+        try:
+            peers["torch.func vmap"] = _TorchFuncSweep(X, Y, widths, batch, every_lr)
+        except ImportError as error:
+            skipped.append(f"torch.func vmap: {error.name} not installed")
+        for _ in range(2):  # interleaved: both see the machine in the same states
+            times = _sweep_epochs(widths, X, Y, seeds, grid, epochs, batch)
+            first.setdefault("jaxdnn.sweep", float(times[0]))
+            rates.setdefault("jaxdnn.sweep", []).extend(models * steps / times[1:])
+            for name, peer in peers.items():
+                start = time.perf_counter()
+                peer.epoch(0)
+                first.setdefault(name, time.perf_counter() - start)
+                for e in range(1, epochs):
+                    start = time.perf_counter()
+                    peer.epoch(e)
+                    rates.setdefault(name, []).append(
+                        models * peer.steps / (time.perf_counter() - start)
+                    )
+        if models == counts[0]:  # a loop of fit runs: its rate does not depend on M
+            times = []
+            for m in range(models):
+                init_key, fit_key = jd.model_keys(seeds[m % 4])
+                params = jd.init_params(init_key, widths, dtype=jnp.float32)
+                optimizer = jd.momentum(every_lr[m], BETA)
+                times.append(_epoch_seconds(jd.fit, params, X, Y, optimizer, key=fit_key,
+                                            epochs=epochs, batch_size=batch))  # fmt: skip
+            first["loop of fit runs"] = float(sum(t[0] for t in times))
+            rates["loop of fit runs"] = [steps / s for t in times for s in t[1:]]
+        rows.append(
+            {
+                "models": models,
+                "model_steps_per_second": {k: statistics.median(v) for k, v in rates.items()},
+                "first_epoch_seconds": first,
+                "skipped": skipped,
+            }
+        )
+    size = 1024 if smoke else 2048
+    ceiling = matmul_ceiling(jnp.float32, size)
     return {
         "section": "sweep",
-        "workload": f"digits 64-128-10, B 32, momentum, {models} models",
-        "models": models,
+        "workload": "digits 64-128-10, B 32, momentum",
         "steps_per_epoch": steps,
-        "model_steps_per_second": {
-            "jaxdnn.sweep (vmap)": models * steps / sweep_epoch,
-            "loop of fit runs": steps / loop_epoch,
-        },
-        "first_epoch_seconds": {
-            "jaxdnn.sweep (vmap)": statistics.median(run[0] for run in sweep_epochs),
-            "loop of fit runs": models * statistics.median(loop_first),
-        },
+        "model_step_flops": step_flops,
+        "ceiling_flops": ceiling,
+        "ceiling_size": size,
+        "rows": rows,
     }
 
 
@@ -441,16 +570,28 @@ def print_table(result: dict) -> None:
     section = result["section"]
     print(f"\n[{section}] {result['workload']}")
     if section == "sweep":
-        rates = result["model_steps_per_second"]
-        ours = rates["jaxdnn.sweep (vmap)"]
-        header = f"{'':22s} {'models×steps/s':>15s} {'compile s':>10s} {'sweep / this':>13s}"
+        header = (
+            f"{'models':>6s} {'contestant':22s} {'models×steps/s':>15s} {'GFLOP/s':>8s} "
+            f"{'ceiling':>8s} {'compile s':>10s} {'sweep / this':>13s}"
+        )
         print(header + "\n" + "-" * len(header))
-        for name, rate in rates.items():
-            print(
-                f"{name:22s} {rate:15,.0f} {result['first_epoch_seconds'][name]:10.1f} "
-                f"{ours / rate:13.2f}"
-            )
-        print("(compile s of the loop: M × the mean first epoch of a fit run)")
+        for row in result["rows"]:
+            rates = row["model_steps_per_second"]
+            ours = rates["jaxdnn.sweep"]
+            for name, rate in rates.items():
+                flops = rate * result["model_step_flops"]
+                print(
+                    f"{row['models']:6d} {name:22s} {rate:15,.0f} {flops / 1e9:8.1f} "
+                    f"{flops / result['ceiling_flops']:8.1%} "
+                    f"{row['first_epoch_seconds'][name]:10.1f} {ours / rate:13.2f}"
+                )
+            for line in row["skipped"]:
+                print(f"{'':6s} skipped: {line}")
+        print(
+            f"ceiling: {result['ceiling_flops'] / 1e9:.1f} GFLOP/s measured (float32 square "
+            f"product of size {result['ceiling_size']}); compile s of the loop: all its runs' "
+            "first epochs"
+        )
         return
     rates = result["steps_per_second"]
     ours = rates.get("jaxdnn.fit")
@@ -473,6 +614,60 @@ def print_table(result: dict) -> None:
         )
     for line in result["skipped"]:
         print(f"skipped: {line}")
+
+
+GOALS = (
+    # (what, section, platform, ratio of the results, goal)
+    ("fit on digits vs the hand-tuned JAX scan", "fit", "cpu", "fit_digits", 1.3),
+    ("fit on MNIST-shaped vs the best peer", "fit", "gpu", "fit_mnist_best_peer", 2.0),
+    ("large, float32: share of the float32 ceiling", "large", "gpu", "large_float32", 0.99),
+    ("large, bfloat16: share of the bfloat16 ceiling", "large", "gpu", "large_bfloat16", 0.75),
+    ("sweep of 256: share of the float32 ceiling", "sweep", None, "sweep_256_ceiling", 0.5),
+    ("sweep of 256 vs a vmapped pure-JAX sweep", "sweep", None, "sweep_256_vs_jax", 1.5),
+)
+
+
+def measured_ratios(results: list[dict]) -> dict[str, float]:
+    """The ratio each goal is about, from this run's results (absent: not measured)."""
+    ratios = {}
+    for r in results:
+        if r["section"] == "fit":
+            rates = r["steps_per_second"]
+            ours = rates.get("jaxdnn.fit")
+            peers = {k: v for k, v in rates.items() if not k.startswith("jaxdnn")}
+            if ours and r["workload"].startswith("digits") and "JAX scan" in rates:
+                ratios["fit_digits"] = ours / rates["JAX scan"]
+            if ours and r["workload"].startswith("784-256") and peers:
+                best = max(v for k, v in rates.items() if k.startswith("jaxdnn"))
+                ratios["fit_mnist_best_peer"] = best / max(peers.values())
+        elif r["section"] == "large" and "jaxdnn.fit" in r["steps_per_second"]:
+            flops = r["steps_per_second"]["jaxdnn.fit"] * r["step_flops"]
+            ratios[f"large_{r['precision']}"] = flops / r["ceiling_flops"]
+        elif r["section"] == "sweep":
+            for row in r["rows"]:
+                if row["models"] == 256:
+                    rates = row["model_steps_per_second"]
+                    flops = rates["jaxdnn.sweep"] * r["model_step_flops"]
+                    ratios["sweep_256_ceiling"] = flops / r["ceiling_flops"]
+                    ratios["sweep_256_vs_jax"] = rates["jaxdnn.sweep"] / rates["JAX vmap (by hand)"]
+    return ratios
+
+
+def print_goals(results: list[dict], platform: str) -> None:
+    """Each goal beside its measured ratio: met, not met, or not run here."""
+    ratios = measured_ratios(results)
+    print(f"\n[goals] on {platform}")
+    header = f"{'goal':50s} {'target':>7s} {'measured':>9s}  verdict"
+    print(header + "\n" + "-" * len(header))
+    for what, _, where, key, target in GOALS:
+        value = ratios.get(key)
+        if value is None:
+            verdict = f"not run ({where} only)" if where and where != platform else "not run"
+            shown = ""
+        else:
+            verdict = "met" if value >= target else "not met"
+            shown = f"{value:9.2f}"
+        print(f"{what:50s} {target:7.2f} {shown:>9s}  {verdict}")
 
 
 def main() -> None:
@@ -510,6 +705,7 @@ def main() -> None:
             results.append(result)
     for result in results:
         print_table(result)
+    print_goals(results, platform)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nwrote {args.json}")

@@ -144,11 +144,27 @@ def _make_sweep_epoch(
 ):
     objective = loss_and_gradients(gradients, head, hidden, compute_dtype)
 
-    def jaxdnn_sweep_epoch(params, opt_state, hyperparameters, key, X, Y, epoch, l2):
+    def one_model(params, opt_state, hyperparameters, key, X, Y, epoch, l2):
         train_epoch = epoch_function(optimizer(**hyperparameters), objective, head, n, batch_size)
         return train_epoch(params, opt_state, X, Y, key, epoch, l2)
 
-    return jax.jit(jax.vmap(jaxdnn_sweep_epoch, in_axes=(0, 0, 0, 0, None, None, None, None)))
+    # The models of one seed share their batch order (one key): vmapped with the key and the
+    # data unbatched, each layer's product takes the batch once against all their weights,
+    # one wide matrix product where a vmap over every model would make many narrow ones.
+    same_order = jax.vmap(one_model, in_axes=(0, 0, 0, None, None, None, None, None))
+    by_seed = jax.vmap(same_order, in_axes=(0, 0, 0, 0, None, None, None, None))
+
+    def jaxdnn_sweep_epoch(params, opt_state, hyperparameters, keys, X, Y, epoch, l2):
+        seeds = keys.shape[0]  # models m = s·H + h: seed s, hyperparameters h
+
+        def split(leaf):
+            return leaf.reshape(seeds, leaf.shape[0] // seeds, *leaf.shape[1:])
+
+        grouped = jax.tree.map(split, (params, opt_state, hyperparameters))
+        out = by_seed(*grouped, keys, X, Y, epoch, l2)
+        return jax.tree.map(lambda leaf: leaf.reshape(-1, *leaf.shape[2:]), out)
+
+    return jax.jit(jaxdnn_sweep_epoch)
 
 
 @functools.lru_cache(maxsize=16)
@@ -224,7 +240,8 @@ def sweep(
     _check_optimizer(optimizer, grid)
     keys = [model_keys(seed) for seed in grid["seed"].tolist()]
     init_keys = jnp.stack([k for k, _ in keys])
-    fit_keys = jnp.stack([k for _, k in keys])
+    per_seed = len(grid["seed"]) // len(np.atleast_1d(np.asarray(seeds)))
+    fit_keys = jnp.stack([k for _, k in keys])[::per_seed]  # one per seed, shared by its models
     values = {name: jnp.asarray(v, dtype) for name, v in grid.items() if name != "seed"}
 
     params, opt_state = _make_sweep_init(optimizer, widths, weight_init, dtype)(init_keys, values)
