@@ -661,12 +661,13 @@ def print_goals(results: list[dict], platform: str) -> None:
     print(header + "\n" + "-" * len(header))
     for what, _, where, key, target in GOALS:
         value = ratios.get(key)
-        if value is None:
-            verdict = f"not run ({where} only)" if where and where != platform else "not run"
-            shown = ""
+        shown = "" if value is None else f"{value:9.2f}"
+        if where and where != platform:
+            verdict = f"a {where} goal, not judged here"
+        elif value is None:
+            verdict = "not run"
         else:
             verdict = "met" if value >= target else "not met"
-            shown = f"{value:9.2f}"
         print(f"{what:50s} {target:7.2f} {shown:>9s}  {verdict}")
 
 
