@@ -6,6 +6,7 @@ implicit dtype promotion raise, so that a silent broadcasting bug fails loudly.
 """
 
 import os
+import tempfile
 
 # The suite compiles many small programs once each: XLA's CPU backend optimisations and fusion
 # emitters buy these no measurable run time but double their compile time (the flags of
@@ -17,6 +18,14 @@ os.environ["XLA_FLAGS"] = (
 # Command-line subprocesses inherit the environment above (cheaper compilation; every run
 # compared with another uses the same flags), but not the float64 mode set in-process below.
 SUBPROCESS_ENV = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"}
+# The command-line tests start some sixty jaxdnn processes that compile the same few programs:
+# they share JAX's persistent compilation cache (a compiled program is loaded, not compiled
+# again; the executable, and so every number, is the same).
+SUBPROCESS_ENV.setdefault(
+    "JAX_COMPILATION_CACHE_DIR",
+    os.path.join(tempfile.gettempdir(), f"jaxdnn-tests-xla-{os.getuid()}"),
+)
+SUBPROCESS_ENV.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 # In this process the CPU is split into 8 devices, so that data-parallel training is tested on a
 # real mesh; everything else runs on device 0 as before. (Subprocesses do not get this: it
 # slows a JAX process that compiles many programs by about 20 %.)
