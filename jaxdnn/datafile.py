@@ -348,7 +348,7 @@ def _targets(path: Path, labels: np.ndarray, target: str, task: str | None):
             np.char.isdigit(unsigned) & (np.char.str_len(labels) - 1 <= np.char.str_len(unsigned))
         )
     )
-    numbers = _as_floats(labels)
+    numbers = as_floats(labels)
     if task is None:
         task = "regression" if numbers is not None and not integers else "classification"
         if task == "classification":
@@ -368,7 +368,7 @@ def _targets(path: Path, labels: np.ndarray, target: str, task: str | None):
             task = "binary" if len(names) == 2 else "multiclass"
     if task == "regression":
         if numbers is None:
-            bad = next(v for v in labels if _as_floats(np.asarray([v])) is None)
+            bad = next(v for v in labels if as_floats(np.asarray([v])) is None)
             raise DataFileError(
                 f"{path}: regression needs a numeric target; {target!r} holds {bad!r}"
             )
@@ -383,7 +383,8 @@ def _targets(path: Path, labels: np.ndarray, target: str, task: str | None):
     return task, names, _encode(path, labels, task, names, target)
 
 
-def _as_floats(labels: np.ndarray) -> np.ndarray | None:
+def as_floats(labels: np.ndarray) -> np.ndarray | None:
+    """Texts as float64 numbers, or None unless every one is a finite number."""
     try:
         values = labels.astype(np.float64)
     except ValueError:
@@ -403,7 +404,7 @@ def _encode(path: Path, labels: np.ndarray, task: str, names: tuple[str, ...], w
     """Labels (texts) as the head's targets: one-hot rows, or a 0/1 column for binary."""
     labels = np.char.strip(labels.astype(str))
     if task == "regression":
-        values = _as_floats(labels)
+        values = as_floats(labels)
         if values is None:
             raise DataFileError(f"{path}: {what} must hold finite numbers")
         return values[:, None]

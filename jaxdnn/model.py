@@ -176,6 +176,8 @@ def load_model(run_dir: str | os.PathLike) -> Model:
         ValueError: naming the file if it is not a jaxdnn model or is inconsistent.
     """
     path = Path(run_dir) / MODEL_NAME
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"no run directory {run_dir}")
     if not path.is_file():
         raise FileNotFoundError(
             f"no model at {path}: the run has not finished (jaxdnn train --resume finishes it)"

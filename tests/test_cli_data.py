@@ -115,13 +115,22 @@ def test_a_regression_file_predicts_in_the_targets_units(tmp_path, capsys):
     argv = ["predict", "--run-dir", str(run_dir), "--data", str(path), "--out", "-"]
     capsys.readouterr()
     assert cli.main(argv) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "progression"
-    values = np.array([float(v) for v in lines[1 : 1 + len(data.X)]])
+    printed = capsys.readouterr()
+    lines = printed.out.splitlines()
+    assert lines[0] == "progression" and len(lines) == 1 + len(data.X)  # the CSV alone
+    assert "rmse" in printed.err  # the metrics go to standard error
+    values = np.array([float(v) for v in lines[1:]])
     rmse = math.sqrt(np.mean((values[test] - data.Y[test, 0]) ** 2))
     assert rmse == pytest.approx(summary["metrics"]["test"]["rmse"], rel=1e-5)
     with pytest.raises(ValueError, match="predict_proba needs a classifier"):
         model.predict_proba(data.X[:2])
+    bad = tmp_path / "bad.csv"
+    bad.write_text(path.read_text().replace(",151.0\n", ",high\n", 1))
+    assert cli.main(["predict", "--run-dir", str(run_dir), "--data", str(bad), "--out", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv: row 1, column 'progression': 'high' is not a finite number" in err
+    assert cli.main(["predict", "--run-dir", str(tmp_path / "none"), "--data", str(path)]) == 2
+    assert "no run directory" in capsys.readouterr().err
 
 
 def test_npz_with_a_given_test_split_keeps_it(tmp_path):

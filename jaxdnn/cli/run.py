@@ -724,10 +724,8 @@ def predict_command(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    import numpy as np
-
     from jaxdnn.cli.tables import print_metrics
-    from jaxdnn.datafile import DataFileError, read_features
+    from jaxdnn.datafile import DataFileError, as_floats, read_features
     from jaxdnn.model import load_model
     from jaxdnn.rundir import atomic_write
 
@@ -770,13 +768,22 @@ def predict_command(args: argparse.Namespace) -> int:
         file=sys.stderr if args.out == "-" else sys.stdout,
     )
     if labels is not None:
+        targets = labels
+        if not model.head.is_classifier:
+            numbers = as_floats(labels)
+            if numbers is None:
+                row = next(k for k, v in enumerate(labels) if as_floats(labels[k : k + 1]) is None)
+                raise UsageError(
+                    f"{args.data}: row {row + 1}, column {model.target!r}: {str(labels[row])!r} "
+                    "is not a finite number"
+                )
+            targets = numbers
         try:
-            results = model.metrics(
-                X, labels if model.head.is_classifier else labels.astype(np.float64)
-            )
+            results = model.metrics(X, targets)
         except ValueError as error:
             raise UsageError(f"{args.data}: {error}") from None
-        print_metrics({Path(args.data).name: results}, model.head)
+        shown = sys.stderr if args.out == "-" else None  # standard output holds the CSV
+        print_metrics({Path(args.data).name: results}, model.head, file=shown)
     return 0
 
 

@@ -23,12 +23,12 @@ __all__ = [
 ]
 
 
-def print_metrics(results: dict[str, dict[str, float]], head: Head) -> None:
-    """One row per split, the head's columns."""
+def print_metrics(results: dict[str, dict[str, float]], head: Head, file: Any = None) -> None:
+    """One row per split, the head's columns (on ``file``, default standard output)."""
     width = max(12, *(len(split) + 2 for split in results))
-    print(f"{'split':{width}s}" + "".join(f"{c:>11s}" for c in head.columns))
+    print(f"{'split':{width}s}" + "".join(f"{c:>11s}" for c in head.columns), file=file)
     for split, row in results.items():
-        print(f"{split:{width}s}" + "".join(f"{row[c]:11.4f}" for c in head.columns))
+        print(f"{split:{width}s}" + "".join(f"{row[c]:11.4f}" for c in head.columns), file=file)
 
 
 def print_per_class(scores: dict[str, dict[str, float]], split: str = "test") -> None:
