@@ -183,7 +183,7 @@ def test_bad_files_and_runs_for_predict_are_one_line(tmp_path, capsys):
         (["train", "--data", str(categorical)], "column 'b' is not numeric ('red' in row 1)"),
         (["train", "--data", str(missing)], "missing value in row 2 (line 3), column 'b'"),
         (["train", "--data", str(tiny)], "tiny has 5 rows: too few for a validation split"),
-        (["predict", "--run-dir", str(tmp_path / "none"), "--data", str(path)], "no model at"),
+        (["predict", "--run-dir", str(tmp_path), "--data", str(path)], "no model at"),
     ]
     for argv, message in cases:
         assert cli.main([*argv, "--run-dir", str(tmp_path / "run")] if argv[0] == "train"
