@@ -3,6 +3,7 @@
 import csv
 import json
 import math
+import re
 import shutil
 import signal
 import subprocess
@@ -99,6 +100,8 @@ def test_every_dataset_trains_and_writes_its_files(tmp_path):
         assert set(summary["metrics"]) == {"train", "validation", "test"}
         assert "test" in out and "epoch" in err  # the table on stdout, the progress bar on stderr
         assert ("val_rmse=" if name == "diabetes" else "val_acc=") in err  # metrics per epoch
+        drawn = re.findall(r"(\d+)/3 \[", err)  # each state of the bar drawn once, ending at 3/3
+        assert drawn == sorted(set(drawn), key=int) and drawn[-1] == "3", drawn
         assert ANNOUNCED[name] in out.splitlines()[0], out
 
     params = jd.load_checkpoint(tmp_path / "digits")

@@ -484,10 +484,11 @@ def train_command(args: argparse.Namespace) -> int:
                 shown["val_acc"] = f"{history['val_accuracy'][-1]:.4f}"
             else:  # in the targets' units
                 shown["val_rmse"] = f"{history['val_rmse'][-1] * data.y_std:.4g}"
-            progress.set_postfix(shown)
+            progress.set_postfix(shown, refresh=False)  # update(1) redraws it once
             progress.update(1)
             if epoch == initial_epoch:  # the ETA counts epochs after the compiling first one
                 progress.initial, progress.start_t = progress.n, progress._time()
+                progress.last_print_t = progress.start_t  # else close() draws no final bar
         return stopping is not None and stopping.should_stop(epoch)
 
     start = time.perf_counter()
