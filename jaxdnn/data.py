@@ -115,10 +115,11 @@ def load_dataset(name: str) -> Dataset:
     X = np.asarray(bunch.data, dtype=np.float64)
     target = np.asarray(bunch.target)
     features = tuple(str(f) for f in bunch.feature_names)
-    if task == "regression":
-        return Dataset(name, task, X, target.astype(np.float64)[:, None], (), features, "target")
+    head = HEADS[task]
+    if not head.is_classifier:
+        return Dataset(name, task, X, head.targets(target, 0), (), features, "target")
     names = tuple(str(c) for c in bunch.target_names)
-    Y = HEADS[task].targets(target.astype(np.int64), len(names))
+    Y = head.targets(target.astype(np.int64), len(names))
     return Dataset(name, task, X, Y, names, features, "target")
 
 
