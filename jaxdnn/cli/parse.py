@@ -51,12 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run_arguments(train, "runs/DATASET", epochs_help="with --resume, the new total")
     train.add_argument(
-        "--l2",
-        type=float,
-        default=None,
-        help="ridge penalty λ: adds (λ/2)·Σ‖W‖² of the weights to the objective (default 0)",
-    )
-    train.add_argument(
         "--patience",
         type=int,
         default=None,
@@ -135,12 +129,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument(
         "--data-seed", type=int, default=0, help="seed of the data split (as train's --seed)"
-    )
-    sweep.add_argument(
-        "--l2",
-        type=float,
-        default=0.0,
-        help="ridge penalty λ of every model: (λ/2)·Σ‖W‖² of the weights (default 0)",
     )
 
     predict = commands.add_parser(
@@ -262,6 +250,13 @@ def _add_run_arguments(
     parser.add_argument(
         "--run-dir", default=None, help=f"output directory (default {default_run_dir})"
     )
+    parser.add_argument(
+        "--l2",
+        type=float,
+        default=None,
+        help="ridge penalty λ: adds (λ/2)·Σ‖W‖² of the weights to every model's objective "
+        "(default 0)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -311,6 +306,8 @@ def check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--hidden widths must be at least 1, got {args.hidden}")
     if args.run_dir is not None and not args.run_dir.strip():
         raise UsageError("--run-dir must not be empty")
+    if not (math.isfinite(args.l2) and args.l2 >= 0):
+        raise UsageError(f"--l2 must be a finite number >= 0, got {args.l2}")
     if args.data is not None and "dataset" in args.given:
         raise UsageError("give --dataset or --data, not both")
     if args.data is None and (args.target is not None or args.task is not None):
@@ -345,8 +342,6 @@ def check_train_args(args: argparse.Namespace) -> None:
         )
     if args.precision != "float32" and args.gradients != "autodiff":
         raise UsageError(f"--precision {args.precision} needs --gradients autodiff")
-    if not (math.isfinite(args.l2) and args.l2 >= 0):
-        raise UsageError(f"--l2 must be a finite number >= 0, got {args.l2}")
     if args.patience is not None and args.patience < 1:
         raise UsageError(f"--patience must be at least 1, got {args.patience}")
 
@@ -359,8 +354,6 @@ def check_sweep_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--beta values must lie in [0, 1), got {args.beta}")
     if not all(0 <= seed < 2**32 for seed in args.seeds):
         raise UsageError(f"--seeds must lie in [0, 2**32), got {args.seeds}")
-    if not (math.isfinite(args.l2) and args.l2 >= 0):
-        raise UsageError(f"--l2 must be a finite number >= 0, got {args.l2}")
 
 
 def check_verify_args(args: argparse.Namespace) -> None:
