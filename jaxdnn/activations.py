@@ -43,12 +43,22 @@ __all__ = [
 
 @partial(jax.jit, static_argnames="derivative")
 def elementwise_jacobian(derivative: Callable[[Array], Array], z: ArrayLike) -> Array:
-    """Jacobian of a coordinate-wise activation φ: J_φ(z) = diag(φ′(z_1), …, φ′(z_m)).
+    """Jacobian of a coordinate-wise activation φ: $J_φ(z) = diag(φ′(z_1), …, φ′(z_m))$.
 
     ``derivative`` is φ′ applied element-wise (e.g. ``relu_derivative``).
 
     P-ACT-ELEMENTWISE-JAC (004_6f61966887c71a84.txt "for all element-wise functions the Jacobian
     is diagonal"; 001_602cbf05fdb6a620.txt Props 2.1, 5.1).
+
+    Args:
+        derivative: φ′, applied element-wise (a static argument under ``jit``).
+        z: one vector ``(m,)`` of pre-activations (``jax.vmap`` over a batch).
+
+    Returns:
+        The m×m Jacobian matrix, in z's floating dtype.
+
+    Raises:
+        ValueError: naming ``z`` if it is not one vector.
     """
     z = jnp.asarray(z)
     _check_vector(z)
@@ -69,30 +79,55 @@ def _check_vector(z: Array) -> None:
 
 @jax.jit
 def relu(z: ArrayLike) -> Array:
-    """ReLU(z) = [max(0, z_1) … max(0, z_m)], row-wise, with ReLU′(0) = 0 under autodiff.
+    """$ReLU(z) = [max(0, z_1) … max(0, z_m)]$, row-wise, with $ReLU′(0) = 0$ under autodiff.
 
     P-ACT-RELU (001_602cbf05fdb6a620.txt Def 2.1; 000_e9869ddaa8874969.txt §3;
     002_0dd137535febb580.txt §5.4 eq (5); 004_6f61966887c71a84.txt).
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        ReLU(z), of z's shape, in z's floating dtype (integers are converted).
+
+    Examples:
+        >>> jaxdnn.relu(jnp.array([-1.0, 0.0, 2.0])).tolist()
+        [0.0, 0.0, 2.0]
     """
     return jax.nn.relu(jnp.asarray(z))
 
 
 @jax.jit
 def relu_derivative(z: ArrayLike) -> Array:
-    """ReLU′(z) = 𝟙[z > 0] element-wise: 1 for z > 0, 0 for z ≤ 0 (including z = 0).
+    """$ReLU′(z) = 𝟙[z > 0]$ element-wise: 1 for z > 0, 0 for z ≤ 0 (including z = 0).
 
     P-DIFF-RELU-ASSUMPTION (001_602cbf05fdb6a620.txt Assumption 1 and Notation 11;
     000_e9869ddaa8874969.txt Hypothesis). The primer 004_6f61966887c71a84.txt gives z for z > 0
     (E-10); the derivative is 1.
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        The 0/1 indicator 𝟙[z > 0], of z's shape, in z's floating dtype (integers are converted).
     """
     return indicator_positive(z)
 
 
 @jax.jit
 def relu_jacobian(z: ArrayLike) -> Array:
-    """J_ReLU(z) = diag(𝟙[z_1 > 0], …, 𝟙[z_m > 0]).
+    """$J_ReLU(z) = diag(𝟙[z_1 > 0], …, 𝟙[z_m > 0])$.
 
     P-ACT-RELU-JAC (001_602cbf05fdb6a620.txt Prop 2.1; 000_e9869ddaa8874969.txt ReLU proposition).
+
+    Args:
+        z: one vector ``(m,)`` of pre-activations (``jax.vmap`` over a batch).
+
+    Returns:
+        The m×m Jacobian matrix, in z's floating dtype.
+
+    Raises:
+        ValueError: naming ``z`` if it is not one vector.
     """
     return elementwise_jacobian(relu_derivative, z)
 
@@ -102,21 +137,33 @@ def relu_jacobian(z: ArrayLike) -> Array:
 
 @jax.jit
 def sigmoid(z: ArrayLike) -> Array:
-    """σ(z) = 1 / (1 + e^{−z}) element-wise (finite with a finite derivative for large abs(z)).
+    """$σ(z) = 1 / (1 + e^{−z})$ element-wise (finite with a finite derivative for large abs(z)).
 
     P-ACT-SIGMOID (002_0dd137535febb580.txt §5.2 eq (4); 004_6f61966887c71a84.txt neuron).
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        σ(z), each entry in [0, 1], of z's shape, in z's floating dtype (integers are converted).
     """
     return jax.nn.sigmoid(as_floating(z))  # integers too, as tanh and softmax accept them
 
 
 @jax.jit
 def sigmoid_derivative(z: ArrayLike) -> Array:
-    """σ′(z) = σ(z)(1 − σ(z)) = σ(z)·σ(−z) element-wise; σ′(0) = ¼.
+    """$σ′(z) = σ(z)(1 − σ(z)) = σ(z)·σ(−z)$ element-wise; $σ′(0) = ¼$.
 
     Computed as σ(z)·σ(−z), accurate to a few ulps over the whole range: 1 − σ(z) cancels to 0
     where σ(z) rounds to 1 (σ′(40) = 4.25e-18, not 0).
 
     P-ACT-SIGMOID (derived; 002_0dd137535febb580.txt §5.2).
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        σ′(z), of z's shape, in z's floating dtype (integers are converted).
     """
     z = as_floating(z)  # before −z: the negation of an unsigned integer would wrap
     return sigmoid(z) * sigmoid(-z)
@@ -124,9 +171,18 @@ def sigmoid_derivative(z: ArrayLike) -> Array:
 
 @jax.jit
 def sigmoid_jacobian(z: ArrayLike) -> Array:
-    """J_σ(z) = diag(σ(z)(1 − σ(z))).
+    """$J_σ(z) = diag(σ(z)(1 − σ(z)))$.
 
     P-ACT-SIGMOID (derived; 002_0dd137535febb580.txt §5.2).
+
+    Args:
+        z: one vector ``(m,)`` of pre-activations (``jax.vmap`` over a batch).
+
+    Returns:
+        The m×m Jacobian matrix, in z's floating dtype.
+
+    Raises:
+        ValueError: naming ``z`` if it is not one vector.
     """
     return elementwise_jacobian(sigmoid_derivative, z)
 
@@ -136,22 +192,35 @@ def sigmoid_jacobian(z: ArrayLike) -> Array:
 
 @jax.jit
 def tanh(z: ArrayLike) -> Array:
-    """tanh(z) = (e^z − e^{−z}) / (e^z + e^{−z}) element-wise; tanh(z) = 2σ(2z) − 1.
+    """$tanh(z) = (e^z − e^{−z}) / (e^z + e^{−z})$ element-wise; $tanh(z) = 2σ(2z) − 1$.
 
     P-ACT-TANH (002_0dd137535febb580.txt §5.5 eqs (6)–(7)).
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        tanh(z), each entry in [−1, 1], of z's shape, in z's floating dtype (integers are
+        converted).
     """
     return jnp.tanh(jnp.asarray(z))
 
 
 @jax.jit
 def tanh_derivative(z: ArrayLike) -> Array:
-    """tanh′(z) = 1 − tanh²(z) = sech²(z) element-wise.
+    """$tanh′(z) = 1 − tanh²(z) = sech²(z)$ element-wise.
 
     Computed as sech²(z) = (2b/(1 + b²))² with b = e^{−|z|}, accurate to a few ulps over the
     whole range, free of overflow, and normal wherever the exact value is (b² would underflow
     first): 1 − tanh² cancels where tanh(z) rounds to ±1 (tanh′(19) = 1.26e-16).
 
     P-ACT-TANH (derived; 002_0dd137535febb580.txt §5.5).
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        tanh′(z), of z's shape, in z's floating dtype (integers are converted).
     """
     b = jnp.exp(-jnp.abs(as_floating(z)))
     sech = 2 * b / (1 + b * b)
@@ -160,9 +229,18 @@ def tanh_derivative(z: ArrayLike) -> Array:
 
 @jax.jit
 def tanh_jacobian(z: ArrayLike) -> Array:
-    """J_tanh(z) = diag(1 − tanh²(z)).
+    """$J_tanh(z) = diag(1 − tanh²(z))$.
 
     P-ACT-TANH (derived; 002_0dd137535febb580.txt §5.5).
+
+    Args:
+        z: one vector ``(m,)`` of pre-activations (``jax.vmap`` over a batch).
+
+    Returns:
+        The m×m Jacobian matrix, in z's floating dtype.
+
+    Raises:
+        ValueError: naming ``z`` if it is not one vector.
     """
     return elementwise_jacobian(tanh_derivative, z)
 
@@ -172,27 +250,48 @@ def tanh_jacobian(z: ArrayLike) -> Array:
 
 @jax.jit
 def identity(z: ArrayLike) -> Array:
-    """Identity activation of the linear unit: φ(z) = z.
+    """Identity activation of the linear unit: $φ(z) = z$.
 
     P-ACT-LINEAR (002_0dd137535febb580.txt §5.1).
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        z itself, of z's shape, in z's floating dtype (integers are converted).
     """
     return jnp.asarray(z)
 
 
 @jax.jit
 def identity_derivative(z: ArrayLike) -> Array:
-    """φ′(z) = 1 element-wise for the identity activation.
+    """$φ′(z) = 1$ element-wise for the identity activation.
 
     P-ACT-LINEAR (002_0dd137535febb580.txt §5.1).
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        Ones, of z's shape, in z's floating dtype (integers are converted).
     """
     return jnp.ones_like(jnp.asarray(z))
 
 
 @jax.jit
 def identity_jacobian(z: ArrayLike) -> Array:
-    """J(z) = I_m for the identity activation.
+    """$J(z) = I_m$ for the identity activation.
 
     P-ACT-LINEAR (002_0dd137535febb580.txt §5.1).
+
+    Args:
+        z: one vector ``(m,)`` of pre-activations (``jax.vmap`` over a batch).
+
+    Returns:
+        The m×m Jacobian matrix, in z's floating dtype.
+
+    Raises:
+        ValueError: naming ``z`` if it is not one vector.
     """
     return elementwise_jacobian(identity_derivative, z)
 
@@ -202,21 +301,41 @@ def identity_jacobian(z: ArrayLike) -> Array:
 
 @jax.jit
 def softmax(z: ArrayLike) -> Array:
-    """S(z)_i = e^{z_i} / Σ_{k=1}^{m} e^{z_k}, row-wise, computed with a max shift (no overflow).
+    """$S(z)_i = e^{z_i} / Σ_{k=1}^{m} e^{z_k}$, row-wise, computed with a max shift (no overflow).
 
     P-ACT-SOFTMAX (001_602cbf05fdb6a620.txt Def 2.2; 000_e9869ddaa8874969.txt SoftMax).
+
+    Args:
+        z: pre-activations: one vector ``(m,)`` or a batch ``(n, m)``, one row per sample.
+
+    Returns:
+        S(z): each row non-negative and summing to 1, of z's shape, in z's floating dtype (integers
+        are converted).
+
+    Examples:
+        >>> jaxdnn.softmax(jnp.array([[1.0, 1.0], [0.0, 0.0]])).tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
     """
     return jax.nn.softmax(as_floating(z), axis=-1)  # JAX's max of integers warns
 
 
 @jax.jit
 def softmax_jacobian(z: ArrayLike) -> Array:
-    """Softmax Jacobian: J_S(z)_ij = S(z)_i (δ_ij − S(z)_j), i.e. diag(S) − Sᵀ·S.
+    """Softmax Jacobian: $J_S(z)_ij = S(z)_i (δ_ij − S(z)_j)$, i.e. $diag(S) − Sᵀ·S$.
 
     Not diagonal: softmax is not an element-wise activation. The diagonal S_i(1 − S_i) is computed
     as S_i·Σ_{j≠i} S_j (equal, since ΣS = 1), which does not cancel where S_i rounds to 1.
 
     P-ACT-SOFTMAX-JAC (001_602cbf05fdb6a620.txt Prop 2.2; 000_e9869ddaa8874969.txt SoftMax).
+
+    Args:
+        z: one vector ``(m,)`` of pre-activations (``jax.vmap`` over a batch).
+
+    Returns:
+        The m×m Jacobian matrix, in z's floating dtype.
+
+    Raises:
+        ValueError: naming ``z`` if it is not one vector.
     """
     z = as_floating(z)
     _check_vector(z)
@@ -246,6 +365,12 @@ def derivative_of(activation: Callable[[Array], Array]) -> Callable[[Array], Arr
 
     Raises:
         ValueError: naming ``activation`` if it is not one of relu, sigmoid, tanh, identity.
+
+    Args:
+        activation: one of ``relu``, ``sigmoid``, ``tanh``, ``identity``.
+
+    Returns:
+        The element-wise derivative function φ′.
     """
     try:
         return _DERIVATIVES[activation]  # type: ignore[index]  # any callable may be asked

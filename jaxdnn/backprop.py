@@ -55,14 +55,22 @@ __all__ = [
 
 
 def output_delta(loss_gradient: ArrayLike, z: ArrayLike, activation: Activation) -> Array:
-    """BP1: δ^L = ∇_a C ⊙ φ′(z^L) for an element-wise output activation φ, and
-    δ^L = ∇_a C·J_S(z^L) = S ⊙ (∇_a C − (∇_a C·S)) row-wise for a softmax output.
+    """BP1: $δ^L = ∇_a C ⊙ φ′(z^L)$ for an element-wise output activation φ, and
+    $δ^L = ∇_a C·J_S(z^L) = S ⊙ (∇_a C − (∇_a C·S))$ row-wise for a softmax output.
 
     ``loss_gradient`` is ∇_a C at a^L = φ(z^L); for softmax with cross-entropy and Σ y* = 1 the
     result is S(z^L) − y*. The primer writes the element-wise form for every activation (E-19),
     which is wrong for softmax.
 
     P-BP-EQ1 (004_6f61966887c71a84.txt BP1, corrected E-19).
+
+    Args:
+        loss_gradient: ∇_a C at the output a^L, ``(m,)`` or ``(n, m)``.
+        z: the output layer's pre-activations z^L, of the same shape.
+        activation: the output activation (element-wise, or ``jaxdnn.softmax``).
+
+    Returns:
+        δ^L, of z's shape.
     """
     g, z = jnp.asarray(loss_gradient), jnp.asarray(z)
     if activation is softmax:
@@ -74,31 +82,53 @@ def output_delta(loss_gradient: ArrayLike, z: ArrayLike, activation: Activation)
 def hidden_delta(
     delta_next: ArrayLike, W_next: ArrayLike, z: ArrayLike, activation: Activation
 ) -> Array:
-    """BP2: δ^ℓ = (δ^{ℓ+1}·W^{ℓ+1}) ⊙ φ′(z^ℓ), one row per sample.
+    """BP2: $δ^ℓ = (δ^{ℓ+1}·W^{ℓ+1}) ⊙ φ′(z^ℓ)$, one row per sample.
 
     The primer's column form ((W^{ℓ+1})ᵀδ^{ℓ+1}) ⊙ σ′(z^ℓ) becomes this row form (E-55); for ReLU
     it is ``dense_input_gradient`` followed by ``relu_backward`` (001 Props 4.1 and 5.1).
 
     P-BP-EQ2 (004_6f61966887c71a84.txt BP2, translated E-55).
+
+    Args:
+        delta_next: δ^{ℓ+1} ``(n, m_{ℓ+1})``.
+        W_next: W^{ℓ+1} ``(m_{ℓ+1}, m_ℓ)``.
+        z: z^ℓ ``(n, m_ℓ)``.
+        activation: φ_ℓ, element-wise.
+
+    Returns:
+        δ^ℓ ``(n, m_ℓ)``.
     """
     upstream = dense_input_gradient(delta_next, W_next)
     return elementwise_backward(upstream, z, derivative_of(activation))
 
 
 def bias_gradient(delta: ArrayLike) -> Array:
-    """BP3: ∂C/∂b^ℓ = δ^ℓ for one sample; Σ_i δ^ℓ_i for a batch (C = Σ_i C_i). For the mean cost
+    """BP3: $∂C/∂b^ℓ = δ^ℓ$ for one sample; $Σ_i δ^ℓ_i$ for a batch (C = Σ_i C_i). For the mean cost
     the deltas already carry the factor 1/n.
 
     P-BP-EQ3 (004_6f61966887c71a84.txt BP3).
+
+    Args:
+        delta: δ^ℓ, ``(m_ℓ,)`` or ``(n, m_ℓ)``.
+
+    Returns:
+        ``(m_ℓ,)``.
     """
     return dense_bias_gradient(delta)
 
 
 def weight_gradient(delta: ArrayLike, a_prev: ArrayLike) -> Array:
-    """BP4: ∂C/∂W^ℓ_{jk} = a^{ℓ−1}_k·δ^ℓ_j, i.e. ∂C/∂W^ℓ = (δ^ℓ)ᵀ·a^{ℓ−1} ∈ M_{m_ℓ, m_{ℓ−1}};
+    """BP4: $∂C/∂W^ℓ_{jk} = a^{ℓ−1}_k·δ^ℓ_j$, i.e. $∂C/∂W^ℓ = (δ^ℓ)ᵀ·a^{ℓ−1} ∈ M_{m_ℓ, m_{ℓ−1}}$;
     batch: (Δ^ℓ)ᵀ·A^{ℓ−1}. The primer's column form δ^ℓ(a^{ℓ−1})ᵀ becomes this row form (E-55).
 
     P-BP-EQ4 (004_6f61966887c71a84.txt BP4, translated E-55); equals P-SIMP-WEIGHT-OUTER.
+
+    Args:
+        delta: δ^ℓ, ``(m_ℓ,)`` or ``(n, m_ℓ)``.
+        a_prev: a^{ℓ−1}, ``(m_{ℓ−1},)`` or ``(n, m_{ℓ−1})``.
+
+    Returns:
+        ``(m_ℓ, m_{ℓ−1})``.
     """
     return dense_weight_gradient(delta, a_prev)
 
@@ -123,6 +153,19 @@ def loss_and_backprop(
 
     P-BP-ALGO (004_6f61966887c71a84.txt the four equations; 001_602cbf05fdb6a620.txt Note to
     Def 5.2; 002_0dd137535febb580.txt §6), P-NET-OBJECTIVE-GRAD (001 Corollary to Def 5.2).
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+        X: the inputs ``(n, m_0)`` (or one sample).
+        Y: the targets: the head's ``(n, m_p)`` rows (one-hot for softmax) or one value per sample
+            ``(n,)`` (class labels for softmax).
+        reduction: ``"sum"`` (001's O_c+) or ``"mean"``.
+        loss: the head: a name of ``LOSS_HEADS`` (default softmax with cross-entropy).
+        hidden: the hidden layers' activation, or one per hidden layer (default ReLU).
+        sample_weights: optional ``(n,)`` weights of the per-sample losses.
+
+    Returns:
+        ``(objective, gradients)``.
     """
     check_params(params)
     _check_reduction(reduction)
@@ -166,6 +209,27 @@ def backprop(
 
     P-BP-ALGO (004_6f61966887c71a84.txt the four equations; 001_602cbf05fdb6a620.txt Note to
     Def 5.2; 002_0dd137535febb580.txt §6), P-NET-OBJECTIVE-GRAD (001 Corollary to Def 5.2).
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+        X: the inputs ``(n, m_0)`` (or one sample).
+        Y: the targets: the head's ``(n, m_p)`` rows (one-hot for softmax) or one value per sample
+            ``(n,)`` (class labels for softmax).
+        reduction: ``"sum"`` (001's O_c+) or ``"mean"``.
+        loss: the head: a name of ``LOSS_HEADS`` (default softmax with cross-entropy).
+        hidden: the hidden layers' activation, or one per hidden layer (default ReLU).
+        sample_weights: optional ``(n,)`` weights of the per-sample losses.
+
+    Returns:
+        The gradients, with the structure of ``params``.
+
+    Examples:
+        >>> params = jaxdnn.init_params(jax.random.PRNGKey(0), (4, 8, 3))
+        >>> X, labels = jnp.ones((5, 4)), jnp.array([0, 1, 2, 0, 1])
+        >>> grads = jaxdnn.backprop(params, X, labels)
+        >>> autodiff = jax.grad(jaxdnn.objective)(params, X, labels)
+        >>> bool(jnp.allclose(grads[0]["W"], autodiff[0]["W"], rtol=1e-5, atol=1e-6))
+        True
     """
     return loss_and_backprop(params, X, Y, reduction, loss, hidden, sample_weights)[1]
 
@@ -186,6 +250,15 @@ def layer_gradients_003(params: Params, X: ArrayLike, Y: ArrayLike, k: int) -> t
 
     Raises:
         ValueError: naming ``k`` if it is not a hidden layer.
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+        X: the inputs ``(n, m_0)``.
+        Y: one-hot targets ``(n, m_p)``.
+        k: the hidden layer, 1-based, in ⟦1, p−1⟧.
+
+    Returns:
+        ``(∂O/∂W^k, ∂O/∂b^k)``.
     """
     p = len(params)
     if not (isinstance(k, int) and 1 <= k <= p - 1):

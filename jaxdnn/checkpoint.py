@@ -60,6 +60,18 @@ def save_checkpoint(
 
     P-ALG-BP-SGD (001_602cbf05fdb6a620.txt note after Def 6.6 and Def 6.7: the state of
     backpropagation SGD with momentum is the parameters and the momentum buffers).
+
+    Args:
+        run_dir: the run directory.
+        epoch: the number of finished epochs.
+        params: the parameters.
+        opt_state: the optimizer state.
+        history: the per-epoch curves so far.
+        config: the run's settings.
+        best: ``(epoch, validation loss, parameters)`` of the best epoch, or None.
+
+    Returns:
+        The checkpoint's path.
     """
     run_dir = Path(run_dir)
     state = {
@@ -136,7 +148,14 @@ def _key(entry: Any) -> str:
 def to_state_dict(tree: Any) -> dict[str, Any]:
     """A pytree (parameters, an optax state) as nested dicts of its leaves: a list's or tuple's
     items under "0", "1", …, a named tuple's under its field names, a dict's under its keys (the
-    layout of ``flax.serialization.to_state_dict``). Containers without leaves are left out."""
+    layout of ``flax.serialization.to_state_dict``). Containers without leaves are left out.
+
+    Args:
+        tree: a pytree.
+
+    Returns:
+        Nested dicts of its leaves.
+    """
     import jax
 
     state: dict[str, Any] = {}
@@ -158,6 +177,13 @@ def from_state_dict(template: Any, state: dict[str, Any]) -> Any:
 
     Raises:
         ValueError: naming the first path that ``state`` lacks or whose shape or dtype differs.
+
+    Args:
+        template: a pytree of the wanted structure (e.g. ``optimizer.init(params)``).
+        state: the nested dicts of :func:`to_state_dict`.
+
+    Returns:
+        The pytree.
     """
     import jax
 
@@ -190,6 +216,12 @@ def load_training_state(run_dir: str | os.PathLike) -> dict[str, Any]:
 
     Raises:
         CheckpointError: if the checkpoint is missing or corrupt, naming its path.
+
+    Args:
+        run_dir: the run directory.
+
+    Returns:
+        The state, a dict.
     """
     path = Path(run_dir) / CHECKPOINT_NAME
     if not path.is_file():
@@ -276,13 +308,26 @@ def load_checkpoint(run_dir: str | os.PathLike) -> list[dict[str, Array]]:
         CheckpointError: if the checkpoint is missing, corrupt or inconsistent (no layers,
             a bias that does not match its W, layers that do not chain, non-finite numbers),
             naming its path and the problem.
+
+    Args:
+        run_dir: the run directory.
+
+    Returns:
+        The parameters, one ``{"W", "b"}`` dict per layer.
     """
     return stored_params(load_training_state(run_dir)["params"])
 
 
 def stored_params(params: dict[str, Any]) -> list[dict[str, Array]]:
     """Parameters as stored (layers "0".."n-1", checked by ``params_problem``) as the list of
-    layers ``[{"W": …, "b": …}, …]`` that jaxdnn's functions take."""
+    layers ``[{"W": …, "b": …}, …]`` that jaxdnn's functions take.
+
+    Args:
+        params: the stored layers ``{"0": {"W", "b"}, …}``.
+
+    Returns:
+        The list of layers.
+    """
     return [
         {"W": jnp.asarray(params[str(k)]["W"]), "b": jnp.asarray(params[str(k)]["b"])}
         for k in range(len(params))

@@ -50,6 +50,16 @@ class Dataset:
 
     P-NET-BATCH (000_e9869ddaa8874969.txt §5; 001_602cbf05fdb6a620.txt Convention 2: one sample
     per row).
+
+    Attributes:
+        name: the data set's name (a file's stem for your own data).
+        task: ``"multiclass"``, ``"binary"`` or ``"regression"``.
+        X: the features ``(n, m_0)``.
+        Y: the targets ``(n, m_p)``: one-hot rows, a 0/1 column, or values.
+        class_names: the classes' names, in label order (classification).
+        feature_names: the features' names.
+        target_name: the target's name.
+        test: a test split ``(X_test, Y_test)`` given with the data, or None.
     """
 
     name: str
@@ -80,6 +90,13 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> np.ndarray:
 
     Raises:
         ValueError: naming ``labels`` if they are not non-negative integers below ``n_classes``.
+
+    Args:
+        labels: integer labels ``(n,)``.
+        n_classes: K (default the largest label + 1).
+
+    Returns:
+        ``(n, K)`` float rows.
     """
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
@@ -104,6 +121,12 @@ def load_dataset(name: str) -> Dataset:
 
     Raises:
         ValueError: naming ``name`` and the data sets available.
+
+    Args:
+        name: a key of ``DATASETS``.
+
+    Returns:
+        The :class:`Dataset`.
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
@@ -129,6 +152,12 @@ def fit_standardizer(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
 
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10: validation and test rows are never used for
     fitting, so the statistics come from the training split alone).
+
+    Args:
+        X: the training features ``(n, m)``.
+
+    Returns:
+        ``(mean, std)``, each ``(m,)``.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
@@ -141,6 +170,14 @@ def standardize(X: ArrayLike, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
     """(X − mean) / std column-wise, with statistics from ``fit_standardizer`` on training data.
 
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10).
+
+    Args:
+        X: features ``(n, m)``.
+        mean: the training means ``(m,)``.
+        std: the training standard deviations ``(m,)``.
+
+    Returns:
+        The standardised ``(n, m)`` features.
     """
     X, mean, std = np.asarray(X, dtype=np.float64), np.asarray(mean), np.asarray(std)
     if X.ndim != 2 or mean.shape != (X.shape[1],) or std.shape != (X.shape[1],):
@@ -174,6 +211,15 @@ def split_rows(
 
     Raises:
         ValueError: naming ``fractions`` unless two or three positive numbers summing to 1.
+
+    Args:
+        key: the PRNG key of the split.
+        Y: the targets, n rows.
+        fractions: the training, validation (and test) shares, summing to 1.
+        stratify: as for ``train_val_test_split``.
+
+    Returns:
+        One index array per part.
     """
     Y = np.asarray(Y)
     fractions = tuple(float(f) for f in fractions)
@@ -231,6 +277,16 @@ def train_val_test_split(
     Raises:
         ValueError: naming ``fractions`` unless two or three positive numbers summing to 1, or
             ``X`` and ``Y`` if their row counts differ.
+
+    Args:
+        key: the PRNG key of the split.
+        X: the features ``(n, m)``.
+        Y: the targets, n rows.
+        fractions: the training, validation (and test) shares, summing to 1.
+        stratify: split each class alike (default: when Y holds class labels).
+
+    Returns:
+        The parts, each ``(X_part, Y_part)``.
     """
     X, Y = np.asarray(X), np.asarray(Y)
     if X.shape[0] != Y.shape[0]:
@@ -244,6 +300,15 @@ class Splits(NamedTuple):
     set's X (into its given test split for ``"test"`` when it has one).
 
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10).
+
+    Attributes:
+        dataset: the :class:`Dataset`.
+        train: ``(X, Y)`` of the training part, standardised.
+        val: the validation part.
+        test: the test part.
+        mean: the training features' means.
+        std: their standard deviations.
+        rows: each part's row indices (``"train"``, ``"val"``, ``"test"``).
     """
 
     dataset: Dataset
@@ -268,6 +333,14 @@ def load_splits(
     Raises:
         ValueError: naming ``name`` or ``fractions``, as ``load_dataset`` and
             ``train_val_test_split`` do.
+
+    Args:
+        name: a key of ``DATASETS``, or a :class:`Dataset`.
+        key: the PRNG key of the split.
+        fractions: the training, validation (and test) shares, summing to 1.
+
+    Returns:
+        The :class:`Splits`.
     """
     dataset = load_dataset(name) if isinstance(name, str) else name
     X, Y = dataset.X, dataset.Y

@@ -45,7 +45,14 @@ class DataFileError(ValueError):
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file's bytes (a resumed run checks its data file did not change)."""
+    """The SHA-256 of a file's bytes (a resumed run checks its data file did not change).
+
+    Args:
+        path: the file.
+
+    Returns:
+        The hex digest.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
@@ -65,6 +72,14 @@ def read_data(
         DataFileError: naming the file and the first bad row and column (a missing value, a
             categorical feature, a target the task cannot use, too few rows).
         ValueError: naming ``task`` if it is not one of multiclass, binary, regression.
+
+    Args:
+        path: the CSV or NPZ file.
+        target: the CSV column to predict (default the last one).
+        task: ``"multiclass"``, ``"binary"`` or ``"regression"`` (default inferred).
+
+    Returns:
+        The :class:`~jaxdnn.data.Dataset`.
     """
     path = Path(path)
     if task is not None and task not in HEADS:
@@ -96,6 +111,14 @@ def read_features(
 
     Raises:
         DataFileError: naming the file, a missing feature column, or the first bad cell.
+
+    Args:
+        path: the CSV or NPZ file.
+        feature_names: the features the model was trained on, in order.
+        target: the target column's name.
+
+    Returns:
+        ``(X, y)``: the ``(n, m)`` features and the target's values as text, or None.
     """
     path = Path(path)
     if path.suffix.lower() == ".npz":
@@ -420,6 +443,14 @@ def class_indices(labels: np.ndarray, names: tuple[str, ...], what: str = "label
 
     Raises:
         ValueError: naming ``what`` and the first label that is not one of ``names``.
+
+    Args:
+        labels: the labels, any dtype ``(n,)``.
+        names: the class names, in label order.
+        what: how the error message names the labels.
+
+    Returns:
+        The ``(n,)`` integer indices.
     """
     labels = np.char.strip(np.asarray(labels).astype(str))
     ordered = np.asarray(sorted(names))

@@ -26,12 +26,23 @@ __all__ = [
 
 @jax.jit
 def dense(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
-    """Dense layer L(y, W, b) = y·Wᵀ + b; component j is L_j = y·W_{j,:}ᵀ + b_j.
+    """Dense layer $L(y, W, b) = y·Wᵀ + b$; component j is $L_j = y·W_{j,:}ᵀ + b_j$.
 
     ``y`` has shape ``(n,)`` or ``(N, n)``, ``W`` shape ``(m, n)``, ``b`` shape ``(m,)``; the
     result has shape ``(m,)`` or ``(N, m)``.
 
     P-DENSE (001_602cbf05fdb6a620.txt Def 4.1 and Note; 000_e9869ddaa8874969.txt §4).
+
+    Args:
+        y: the layer input: one row ``(n,)`` or a batch ``(N, n)``.
+        W: the weights, shape ``(m, n)`` = (out, in).
+        b: the bias, shape ``(m,)``.
+
+    Returns:
+        ``(m,)`` for one row, ``(N, m)`` for a batch.
+
+    Raises:
+        ValueError: naming the argument whose shape does not fit the others.
     """
     y, W, b = jnp.asarray(y), jnp.asarray(W), jnp.asarray(b)
     check_layer_shapes(y, W, b)
@@ -58,9 +69,17 @@ def check_layer_shapes(y: Array, W: Array, b: Array, y_name: str = "y") -> None:
 
 @jax.jit
 def dense_jacobian_input(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
-    """J_{L(·,W,b)}(y) = W ∈ M_{m,n}, independent of y and b.
+    """$J_{L(·,W,b)}(y) = W ∈ M_{m,n}$, independent of y and b.
 
     P-DENSE-JAC-INPUT (001_602cbf05fdb6a620.txt Prop 4.1 eq (8); 000_e9869ddaa8874969.txt §4).
+
+    Args:
+        y: the layer input, one row ``(n,)``.
+        W: the weights, shape ``(m, n)`` = (out, in).
+        b: the bias, shape ``(m,)``.
+
+    Returns:
+        W itself, the m×n Jacobian.
     """
     return jnp.asarray(W)
 
@@ -72,6 +91,15 @@ def dense_jacobian_weight_row(y: ArrayLike, W: ArrayLike, b: ArrayLike, i: Array
 
     P-DENSE-JAC-WROW (001_602cbf05fdb6a620.txt Prop 4.2 eq (9); 000_e9869ddaa8874969.txt §4
     dL_j/dw = y).
+
+    Args:
+        y: the layer input, one row ``(n,)``.
+        W: the weights, shape ``(m, n)`` = (out, in).
+        b: the bias, shape ``(m,)``.
+        i: the row of W, 0-based.
+
+    Returns:
+        The m×n Jacobian with respect to row i of W.
     """
     y, W = jnp.asarray(y), jnp.asarray(W)
     check_layer_shapes(y, W, jnp.asarray(b))
@@ -89,11 +117,19 @@ def _weight_row_jacobian(y: Array, W: Array, i: ArrayLike) -> Array:
 
 @jax.jit
 def dense_jacobian_weights(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
-    """Jacobian with respect to all of W: the (m, m, n) tensor ∂L_i/∂W_{k,j} = δ_ik·y_j.
+    """Jacobian with respect to all of W: the (m, m, n) tensor $∂L_i/∂W_{k,j} = δ_ik·y_j$.
 
     Slice ``[:, i, :]`` is ``dense_jacobian_weight_row(y, W, b, i)``.
 
     P-DENSE-JAC-W (derived from 001_602cbf05fdb6a620.txt Prop 4.2, all rows at once).
+
+    Args:
+        y: the layer input, one row ``(n,)``.
+        W: the weights, shape ``(m, n)`` = (out, in).
+        b: the bias, shape ``(m,)``.
+
+    Returns:
+        The (m, m, n) Jacobian tensor.
     """
     y, W = jnp.asarray(y), jnp.asarray(W)
     eye = jnp.eye(W.shape[0], dtype=jnp.result_type(y, W))
@@ -102,9 +138,17 @@ def dense_jacobian_weights(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
 
 @jax.jit
 def dense_jacobian_bias(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
-    """J_{L(y,W,·)}(b) = I_m.
+    """$J_{L(y,W,·)}(b) = I_m$.
 
     P-DENSE-JAC-BIAS (001_602cbf05fdb6a620.txt Prop 4.3 eq (10); 000_e9869ddaa8874969.txt §4).
+
+    Args:
+        y: the layer input, one row ``(n,)``.
+        W: the weights, shape ``(m, n)`` = (out, in).
+        b: the bias, shape ``(m,)``.
+
+    Returns:
+        The m×m identity.
     """
     W = jnp.asarray(W)
     return jnp.eye(W.shape[0], dtype=jnp.result_type(W, b))
@@ -112,10 +156,18 @@ def dense_jacobian_bias(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
 
 @jax.jit
 def dense_in_out(x: ArrayLike, V: ArrayLike, b: ArrayLike) -> Array:
-    """The layer of 002_0dd137535febb580.txt §2: x·V + b with V ∈ ℝ^{in×out}, i.e. V = Wᵀ.
+    """The layer of 002_0dd137535febb580.txt §2: $x·V + b$ with V ∈ ℝ^{in×out}, i.e. $V = Wᵀ$.
 
     ``dense_in_out(x, V, b) == dense(x, V.T, b)``. A network f(f(x·V₁ + b₁)·V₂ + b₂).
 
     P-DENSE-002-LAYOUT (002_0dd137535febb580.txt §2, corrected E-47).
+
+    Args:
+        x: the layer input: ``(n,)`` or a batch ``(N, n)``.
+        V: the weights stored (in, out) = ``(n, m)``.
+        b: the bias, shape ``(m,)``.
+
+    Returns:
+        ``(m,)`` or ``(N, m)``.
     """
     return dense(x, jnp.asarray(V).T, b)

@@ -51,7 +51,13 @@ def select_device(platform: str | None = None) -> jax.Device:
     follows (in a run of several processes, each its own).
 
     Raises:
-        ValueError: naming ``device`` if the platform is unknown or has no device here.
+        ValueError: naming the platform if it is unknown or has no device here.
+
+    Args:
+        platform: ``"cpu"``, ``"gpu"``, or None for JAX's default.
+
+    Returns:
+        The device.
     """
     index = jax.process_index()
     device = next(d for d in _devices(platform) if d.process_index == index)
@@ -60,7 +66,14 @@ def select_device(platform: str | None = None) -> jax.Device:
 
 
 def describe_device(device: jax.Device) -> str:
-    """A device in words, e.g. ``"gpu (NVIDIA H100 80GB HBM3)"`` or ``"cpu"``."""
+    """A device in words, e.g. ``"gpu (NVIDIA H100 80GB HBM3)"`` or ``"cpu"``.
+
+    Args:
+        device: a JAX device.
+
+    Returns:
+        The description.
+    """
     if device.platform == "cpu":
         return "cpu"
     return f"{device.platform} ({device.device_kind})"
@@ -75,6 +88,13 @@ def data_parallel_mesh(n_devices: int, platform: str | None = None) -> Mesh:
     Raises:
         ValueError: naming ``n_devices`` if it is not a positive integer or exceeds the devices
             available (with the XLA flag that gives a CPU several devices).
+
+    Args:
+        n_devices: the number of devices.
+        platform: ``"cpu"``, ``"gpu"``, or None for JAX's default.
+
+    Returns:
+        The mesh.
     """
     devices = _devices(platform)
     if not isinstance(n_devices, int | np.integer) or isinstance(n_devices, bool) or n_devices < 1:
@@ -105,6 +125,11 @@ def start_processes(coordinator: str, num_processes: int, process_id: int) -> No
 
     Raises:
         ValueError: naming ``num_processes`` or ``process_id`` if out of range.
+
+    Args:
+        coordinator: ``"host:port"`` of process 0.
+        num_processes: the number of processes.
+        process_id: this process's rank, 0 … num_processes − 1.
     """
     if not isinstance(num_processes, int) or num_processes < 1:
         raise ValueError(f"num_processes must be a positive integer, got {num_processes!r}")
@@ -117,7 +142,11 @@ def start_processes(coordinator: str, num_processes: int, process_id: int) -> No
 
 
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
-    """Give a script the option ``--device cpu|gpu`` (default: JAX's default device)."""
+    """Give a script the option ``--device cpu|gpu`` (default: JAX's default device).
+
+    Args:
+        parser: the script's argument parser.
+    """
     parser.add_argument(
         "--device", choices=PLATFORMS, default=None, help="cpu or gpu (default: JAX's default)"
     )
@@ -125,7 +154,14 @@ def add_device_argument(parser: argparse.ArgumentParser) -> None:
 
 def start_device(platform: str | None) -> jax.Device:
     """``select_device(platform)`` for a script: prints the device it uses; a platform that is
-    not available ends the script with a one-line error and exit status 2."""
+    not available ends the script with a one-line error and exit status 2.
+
+    Args:
+        platform: ``"cpu"``, ``"gpu"``, or None for JAX's default.
+
+    Returns:
+        The device.
+    """
     try:
         device = select_device(platform)
     except ValueError as error:

@@ -68,6 +68,14 @@ def batch_indices(key: Array, n: int, batch_size: int) -> tuple[Array, Array]:
 
     Raises:
         ValueError: naming ``n`` or ``batch_size`` if not a positive integer.
+
+    Args:
+        key: the epoch's PRNG key.
+        n: the number of samples.
+        batch_size: B.
+
+    Returns:
+        ``(idx, mask)``.
     """
     for name, value in (("n", n), ("batch_size", batch_size)):
         if not isinstance(value, int | np.integer) or value < 1:
@@ -95,6 +103,15 @@ def loss_and_gradients(
     forward pass (matrix products and activations), the logits are cast back to the parameters'
     dtype for the loss, and the gradient flows back through the casts into the parameters'
     dtype: parameters, optimizer state and loss keep their precision.
+
+    Args:
+        gradients: ``"autodiff"`` or ``"backprop"``.
+        head: the task's :class:`~jaxdnn.heads.Head`.
+        hidden: the hidden activations, one per hidden layer.
+        compute_dtype: the forward pass's dtype, or None.
+
+    Returns:
+        The function.
     """
     loss = head.loss_head.loss
     if gradients == "backprop":
@@ -134,6 +151,18 @@ def epoch_function(
     used. ``l2`` is the ridge penalty's λ (0: none). ``batch_sharding`` (data-parallel
     training) places each gathered batch across the devices of a mesh, so that each device
     computes the gradient of its rows and XLA sums them.
+
+    Args:
+        optimizer: the optax transformation.
+        objective_and_gradients: ``loss_and_gradients``'s function.
+        head: the task's :class:`~jaxdnn.heads.Head`.
+        n: the number of samples.
+        batch_size: B.
+        batch_sharding: the batches' sharding on a mesh, or None.
+        unroll: steps per iteration of the scan.
+
+    Returns:
+        The epoch function.
     """
 
     def place(batch):
@@ -173,6 +202,12 @@ def optimizer_program(optimizer: optax.GradientTransformation) -> tuple[tuple, d
     so they take the parameters' dtype) and the rest (a schedule, flags) its cache key — so an
     equal optimizer built anew, or one with another learning rate, reuses the program. Any other
     optax transformation is the key itself.
+
+    Args:
+        optimizer: the optax transformation.
+
+    Returns:
+        ``(cache key, numeric hyperparameters)``.
     """
     constructor = getattr(optimizer, "constructor", None)
     settings = getattr(optimizer, "hyperparameters", None)
@@ -218,7 +253,22 @@ def make_epoch(
 ) -> Callable:
     """The jitted epoch ``(params, opt_state, X, Y, key, epoch, l2, hyperparameters)`` of
     ``fit``, compiled once per head, hidden activations, gradient method, n, batch size,
-    precision, mesh, unroll and optimizer program."""
+    precision, mesh, unroll and optimizer program.
+
+    Args:
+        optimizer_program: ``optimizer_program(optimizer)``.
+        head: the task's :class:`~jaxdnn.heads.Head`.
+        hidden: the hidden activations, one per hidden layer.
+        gradients: ``"autodiff"`` or ``"backprop"``.
+        n: the number of samples.
+        batch_size: B.
+        compute_dtype: the forward pass's dtype, or None.
+        mesh: a mesh for data-parallel training, or None.
+        unroll: steps per iteration of the scan.
+
+    Returns:
+        The jitted epoch.
+    """
     objective = loss_and_gradients(gradients, head, hidden, compute_dtype)
     batch_sharding = None if mesh is None else NamedSharding(mesh, P(mesh.axis_names))
 
@@ -234,7 +284,15 @@ def make_epoch(
 
 @functools.lru_cache(maxsize=32)
 def make_evaluate(head: Head, hidden: tuple[Activation, ...]) -> Callable:
-    """The jitted ``(params, X, Y) ↦ head.fit_metrics`` of the network's logits."""
+    """The jitted ``(params, X, Y) ↦ head.fit_metrics`` of the network's logits.
+
+    Args:
+        head: the task's :class:`~jaxdnn.heads.Head`.
+        hidden: the hidden activations, one per hidden layer.
+
+    Returns:
+        The jitted evaluation.
+    """
 
     def jaxdnn_evaluate(params, X, Y):
         return head.fit_metrics(forward_pass(params, X, hidden).pre_activations[-1], Y)
@@ -290,7 +348,19 @@ def data_parallel_mesh(mesh: Any, batch_size: int) -> Mesh | None:
 
 
 class TrainingSetup(NamedTuple):
-    """A training run's checked settings and data (in the parameters' dtype)."""
+    """A training run's checked settings and data (in the parameters' dtype).
+
+    Attributes:
+        head: the task's :class:`~jaxdnn.heads.Head`.
+        hidden: the hidden activations.
+        compute_dtype: the forward pass's dtype (None: the parameters').
+        X: the training inputs.
+        Y: the training targets, as the head's matrix.
+        validation: ``(X_val, Y_val)`` or None.
+        n: the number of training samples.
+        batch_size: B, capped at n.
+        l2: the ridge penalty λ.
+    """
 
     head: Head
     hidden: tuple[Activation, ...]
@@ -322,7 +392,27 @@ def prepare_training(
 ) -> TrainingSetup:
     """Check the settings and data of a training run (``ValueError`` naming the argument) and
     put the data in the parameters' dtype; the batch size is capped at n. ``widths`` are the
-    network's input and output widths."""
+    network's input and output widths.
+
+    Args:
+        widths: the network's ``(input, output)`` widths.
+        dtype: the parameters' dtype.
+        X: the training inputs.
+        Y: the training targets.
+        X_val: validation inputs, or None.
+        Y_val: their targets.
+        epochs: the number of epochs.
+        batch_size: B.
+        loss: the loss head's name.
+        hidden: the hidden activations.
+        n_layers: the number of layers p.
+        gradients: ``"autodiff"`` or ``"backprop"``.
+        precision: None or ``"bfloat16"``.
+        l2: the ridge penalty λ.
+
+    Returns:
+        The :class:`TrainingSetup`.
+    """
     head = head_of(loss)
     activations = hidden_activations(hidden, n_layers)
     if gradients not in GRADIENTS:
@@ -361,6 +451,12 @@ class EarlyStopping(NamedTuple):
     is plain data, so a checkpoint keeps it and a resumed run continues it exactly.
 
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10: the validation set selects the model).
+
+    Attributes:
+        patience: the epochs without improvement that stop training.
+        best_epoch: the best epoch so far (−1 before the first).
+        best_loss: its validation loss.
+        best_params: its parameters.
     """
 
     patience: int

@@ -33,6 +33,12 @@ class Head:
 
     P-NET-GENERIC (003_4420902fd2b6113f.txt §5: any output activation with its loss),
     P-MET-ACCURACY (002_0dd137535febb580.txt §8.1).
+
+    Attributes:
+        task: ``"multiclass"``, ``"binary"`` or ``"regression"``.
+        loss: the name of its loss head (a key of ``LOSS_HEADS``).
+        score: the metric that ranks models: ``"accuracy"`` or ``"rmse"``.
+        columns: the report's metric columns.
     """
 
     task: str
@@ -176,6 +182,12 @@ def head_of(name: str) -> Head:
 
     Raises:
         ValueError: naming the tasks and losses if ``name`` is neither.
+
+    Args:
+        name: a task or a loss head's name.
+
+    Returns:
+        The :class:`Head`.
     """
     if name in HEADS:
         return HEADS[name]

@@ -36,23 +36,37 @@ Candidate = TypeVar("Candidate")
 
 
 def linear_model(theta: ArrayLike, x: ArrayLike) -> Array:
-    """f_θ(x) = θ·x for one row x ``(p,)`` or a batch ``(n, p)``.
+    """$f_θ(x) = θ·x$ for one row x ``(p,)`` or a batch ``(n, p)``.
 
     P-CAP-LINEAR-MODEL (002_0dd137535febb580.txt §1).
+
+    Args:
+        theta: the coefficients θ ``(p,)``.
+        x: one row ``(p,)`` or a batch ``(n, p)``.
+
+    Returns:
+        A scalar, or ``(n,)``.
     """
     return jnp.asarray(x) @ jnp.asarray(theta)
 
 
 def polynomial_features(x: ArrayLike, degree: int) -> Array:
-    """φ_d(x) = [x⁰, x¹, …, x^d] (0⁰ = 1): ``(d + 1,)`` for a scalar x, ``(n, d + 1)`` for n.
+    """$φ_d(x) = [x⁰, x¹, …, x^d]$ (0⁰ = 1): ``(d + 1,)`` for a scalar x, ``(n, d + 1)`` for n.
 
-    φ₂(2) = [1, 2, 4]. 002 writes the features [x_0, x_1, x_2], indices that clash with sample
+    $φ₂(2) = [1, 2, 4]$. 002 writes the features [x_0, x_1, x_2], indices that clash with sample
     indices; they are powers (E-49).
 
     P-CAP-POLY-FEATURES (002_0dd137535febb580.txt §9, notation corrected E-49).
 
     Raises:
         ValueError: naming ``degree`` unless it is an integer ≥ 0.
+
+    Args:
+        x: a scalar or ``(n,)`` values.
+        degree: d ≥ 0.
+
+    Returns:
+        ``(d + 1,)`` or ``(n, d + 1)``.
     """
     if isinstance(degree, bool) or not isinstance(degree, int | np.integer) or degree < 0:
         raise ValueError(f"degree must be an integer ≥ 0, got {degree!r}")
@@ -90,7 +104,7 @@ LSQ_METHODS = ("qr", "lstsq", "normal")
 
 
 def least_squares(X: ArrayLike, y: ArrayLike, method: str = "qr") -> Array:
-    """β = argmin_β ‖X·β − y‖² = (XᵀX)⁻¹Xᵀy for X of full column rank.
+    """$β = argmin_β ‖X·β − y‖² = (XᵀX)⁻¹Xᵀy$ for X of full column rank.
 
     ``method`` chooses how the closed form is computed (decision 10):
 
@@ -109,6 +123,14 @@ def least_squares(X: ArrayLike, y: ArrayLike, method: str = "qr") -> Array:
         ValueError: naming ``X`` if its numerical rank (singular values above
             σ_max·max(n, p)·ε, as ``numpy.linalg.matrix_rank``) is below its number of columns,
             with the remedies; naming ``method`` if it is not one of the three.
+
+    Args:
+        X: the design matrix ``(n, p)``, n ≥ p.
+        y: the targets ``(n,)``.
+        method: ``"qr"`` (default), ``"lstsq"`` or ``"normal"``.
+
+    Returns:
+        β, ``(p,)``.
     """
     if method not in LSQ_METHODS:
         raise ValueError(f"method must be one of {LSQ_METHODS}, got {method!r}")
@@ -175,7 +197,7 @@ def _solve_qr(X: Array, y: Array, root_penalty: Array) -> Array:
 
 
 def ridge(X: ArrayLike, y: ArrayLike, lam: float, penalize_intercept: bool = True) -> Array:
-    """β_λ = argmin_β ‖X·β − y‖² + λ‖β‖² = (XᵀX + λI)⁻¹Xᵀy for λ ≥ 0 (no 1/n factor).
+    """$β_λ = argmin_β ‖X·β − y‖² + λ‖β‖² = (XᵀX + λI)⁻¹Xᵀy$ for λ ≥ 0 (no 1/n factor).
 
     Every coefficient is penalised, as 002 §10 prints the objective (decision 9); with
     ``penalize_intercept=False`` column 0 of X must be the intercept column of ones (as
@@ -192,6 +214,15 @@ def ridge(X: ArrayLike, y: ArrayLike, lam: float, penalize_intercept: bool = Tru
         ValueError: naming ``lam`` unless it is a finite number ≥ 0; naming ``X`` if its column 0
             is not all ones while ``penalize_intercept`` is False, or if λ = 0 and X is
             rank-deficient.
+
+    Args:
+        X: the design matrix ``(n, p)``.
+        y: the targets ``(n,)``.
+        lam: λ ≥ 0.
+        penalize_intercept: penalise column 0 too (002's objective, default) or not.
+
+    Returns:
+        β_λ, ``(p,)``.
     """
     X, y = _as_design(X, y)
     if _concrete(X, jnp.asarray(lam)):
@@ -211,13 +242,21 @@ def ridge(X: ArrayLike, y: ArrayLike, lam: float, penalize_intercept: bool = Tru
 
 
 def unseen_rmse(f: Callable[[Array], Array], X_unseen: ArrayLike, y_unseen: ArrayLike) -> Array:
-    """E(f, D, U) = (Σ_{(x_i, y_i) ∈ U} (y_i − f(x_i))² / #U)^{1/2}: the RMSE of the trained
+    """$E(f, D, U) = (Σ_{(x_i, y_i) ∈ U} (y_i − f(x_i))² / #U)^{1/2}$: the RMSE of the trained
     model f on data U held out from training. ``f`` maps the ``(n, p)`` rows to ``(n,)``.
 
     P-CAP-RMSE-UNSEEN (002_0dd137535febb580.txt §9 eq (19)).
 
     Raises:
         ValueError: naming ``X_unseen`` if U is empty (E is undefined).
+
+    Args:
+        f: the trained model, mapping ``(n, p)`` rows to ``(n,)``.
+        X_unseen: the held-out rows ``(n, p)``.
+        y_unseen: their targets ``(n,)``.
+
+    Returns:
+        E, a scalar.
     """
     X_unseen, y_unseen = jnp.asarray(X_unseen), jnp.asarray(y_unseen)
     if X_unseen.shape[0] == 0:
@@ -240,6 +279,14 @@ def select_by_validation(
 
     Raises:
         ValueError: naming ``candidates`` if there are none.
+
+    Args:
+        candidates: the capacities to try (degrees, λs, …).
+        fit: ``fit(candidate)``, a model fitted on the training rows.
+        score: ``score(model)``, its validation error (lower is better).
+
+    Returns:
+        ``(best candidate, its fitted model, every score)``.
     """
     if len(candidates) == 0:
         raise ValueError("candidates is empty")

@@ -50,13 +50,23 @@ def _weighted_log(weight: Array, log_value: Array) -> Array:
 
 @jax.jit
 def categorical_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """Categorical cross-entropy ξ(y, y*) = −Σ_{k=1}^{m} y*_k ln y_k, over the last axis.
+    """Categorical cross-entropy $ξ(y, y*) = −Σ_{k=1}^{m} y*_k ln y_k$, over the last axis.
 
     y ∈ ]0,1[^m are predicted probabilities, y* a one-hot label (any non-negative weights are
     accepted); coordinates with y*_k = 0 contribute exactly 0, even where y_k = 0.
 
     P-LOSS-CCE (001_602cbf05fdb6a620.txt Def 3.1; 000_e9869ddaa8874969.txt §3 CCE;
     002_0dd137535febb580.txt §4.2, corrected E-02).
+
+    Args:
+        prediction: predicted probabilities in [0, 1]: one vector ``(m,)`` or a batch ``(n, m)``.
+        target: y*: one-hot rows (or non-negative weights), of ``prediction``'s shape.
+
+    Returns:
+        The loss: a scalar for one vector, one value per row ``(n,)`` for a batch.
+
+    Raises:
+        ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y, y_star = jnp.asarray(prediction), jnp.asarray(target)
     check_same_shape("categorical_cross_entropy", ("prediction", y), ("target", y_star))
@@ -66,10 +76,20 @@ def categorical_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array
 
 @jax.jit
 def categorical_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """∇_y ξ(·, y*)(y) = −[y*_1/y_1 … y*_m/y_m] (natural log); 0 where y*_k = 0.
+    """$∇_y ξ(·, y*)(y) = −[y*_1/y_1 … y*_m/y_m]$ (natural log); 0 where y*_k = 0.
 
     P-LOSS-CCE-GRAD (001_602cbf05fdb6a620.txt Prop 3.1 eq (7); 000_e9869ddaa8874969.txt §3,
     corrected E-29: the gradient is a row of ℝ^m, not a real number).
+
+    Args:
+        prediction: predicted probabilities in [0, 1]: one vector ``(m,)`` or a batch ``(n, m)``.
+        target: y*: one-hot rows (or non-negative weights), of ``prediction``'s shape.
+
+    Returns:
+        The gradient with respect to the first argument, of its shape.
+
+    Raises:
+        ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y, y_star = jnp.asarray(prediction), jnp.asarray(target)
     check_same_shape("categorical_cross_entropy_gradient", ("prediction", y), ("target", y_star))
@@ -78,7 +98,7 @@ def categorical_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike)
 
 
 def categorical_cross_entropy_from_labels(probabilities: ArrayLike, labels: ArrayLike) -> Array:
-    """Cross-entropy with integer class labels: −ln f_{c_i}(x_i) for each sample i.
+    """Cross-entropy with integer class labels: $−ln f_{c_i}(x_i)$ for each sample i.
 
     ``probabilities`` has shape ``(n, K)``, ``labels`` integers in ⟦0, K−1⟧ of shape ``(n,)``;
     returns the ``(n,)`` per-sample losses, whose sum is −Σ_i ln f_{c_i}(x_i) = Σ_i ξ(f(x_i),
@@ -90,6 +110,13 @@ def categorical_cross_entropy_from_labels(probabilities: ArrayLike, labels: Arra
     Raises:
         ValueError: naming ``labels`` if they are not integers in ⟦0, K−1⟧ (checked when the
             labels are concrete; under ``jax.jit`` the caller validates at the boundary).
+
+    Args:
+        probabilities: predicted class probabilities ``(n, K)``.
+        labels: integer class labels ``(n,)`` in ⟦0, K−1⟧.
+
+    Returns:
+        The ``(n,)`` per-sample losses.
     """
     probabilities, labels = jnp.asarray(probabilities), jnp.asarray(labels)
     if probabilities.ndim != 2 or labels.shape != probabilities.shape[:1]:
@@ -113,7 +140,7 @@ def _cross_entropy_from_labels(probabilities: Array, labels: Array) -> Array:
 
 
 def softmax_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
-    """ξ(S(z), y*) = −Σ_k y*_k ln S(z)_k computed as −Σ_k y*_k·log_softmax(z)_k.
+    """$ξ(S(z), y*) = −Σ_k y*_k ln S(z)_k$ computed as $−Σ_k y*_k·log_softmax(z)_k$.
 
     ``target`` is y* of the logits' shape, or integer class labels c of the logits' shape
     without its last axis (one per sample, as Keras's sparse cross-entropy): then y* =
@@ -127,6 +154,19 @@ def softmax_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
     Raises:
         ValueError: naming ``target`` if its shape matches neither form, or (when concrete) a
             class label lies outside [0, K).
+
+    Args:
+        logits: pre-activations z of the output layer: ``(m,)`` or a batch ``(n, m)``.
+        target: y* of the logits' shape (one-hot, or any non-negative weights), or integer class
+            labels of the logits' shape without its last axis.
+
+    Returns:
+        The loss: a scalar for one vector, one value per row ``(n,)`` for a batch.
+
+    Examples:
+        >>> z = jnp.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+        >>> print(jaxdnn.softmax_cross_entropy(z, jnp.array([0, 1])).round(4))
+        [0.2395 1.0986]
     """
     z = jnp.asarray(logits)
     return _softmax_cross_entropy(z, _softmax_target("softmax_cross_entropy", z, target))
@@ -165,7 +205,7 @@ def _log_softmax(z: Array) -> Array:
 
 
 def softmax_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Array:
-    """∇_z ξ(S(z), y*) = (Σ_k y*_k)·S(z) − y*, which is S(z) − y* when Σ_k y*_k = 1.
+    """$∇_z ξ(S(z), y*) = (Σ_k y*_k)·$S(z) − y*$$, which is S(z) − y* when Σ_k y*_k = 1.
 
     The general form holds for any non-negative y* (multi-hot, all-zero, soft labels);
     001_602cbf05fdb6a620.txt Prop 5.3 states S(z) − y*, true for one-hot and soft labels that
@@ -182,6 +222,14 @@ def softmax_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Arra
 
     Raises:
         ValueError: as ``softmax_cross_entropy``.
+
+    Args:
+        logits: pre-activations z of the output layer: ``(m,)`` or a batch ``(n, m)``.
+        target: y* of the logits' shape (one-hot, or any non-negative weights), or integer class
+            labels of the logits' shape without its last axis.
+
+    Returns:
+        The gradient with respect to the first argument, of its shape.
     """
     z = as_floating(logits)
     y_star = _softmax_target("softmax_cross_entropy_gradient", z, target)
@@ -203,13 +251,23 @@ def _softmax_cross_entropy_gradient(z: Array, y_star: Array) -> Array:
 
 @jax.jit
 def binary_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """BCE(p, y) = −Σ_i [y_i ln p_i + (1 − y_i) ln(1 − p_i)], over the last axis.
+    """$BCE(p, y) = −Σ_i [y_i ln p_i + (1 − y_i) ln(1 − p_i)]$, over the last axis.
 
     p ∈ ]0,1[ are predicted probabilities, y ∈ [0,1] targets (soft targets accepted, decision
     15). 002_0dd137535febb580.txt eq (1) prints a product of the two logarithms without the
     (1 − y_i) factor (E-01); this is the corrected form.
 
     P-LOSS-BCE (002_0dd137535febb580.txt §4.1 eq (1), corrected E-01).
+
+    Args:
+        prediction: predicted probabilities in [0, 1]: one vector ``(m,)`` or a batch ``(n, m)``.
+        target: targets in [0, 1], of ``prediction``'s shape.
+
+    Returns:
+        The loss: a scalar for one vector, one value per row ``(n,)`` for a batch.
+
+    Raises:
+        ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     p, y = jnp.asarray(prediction), jnp.asarray(target)
     check_same_shape("binary_cross_entropy", ("prediction", p), ("target", y))
@@ -222,7 +280,7 @@ def binary_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array:
 
 @jax.jit
 def binary_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """∂BCE/∂p_i = (p_i − y_i) / (p_i (1 − p_i)) = −y_i/p_i + (1 − y_i)/(1 − p_i).
+    """$∂BCE/∂p_i = (p_i − y_i) / (p_i (1 − p_i)) = −y_i/p_i + (1 − y_i)/(1 − p_i)$.
 
     At a saturated prediction with the matching label (p = 1, y = 1 or p = 0, y = 0) the loss
     is 0 and the term of zero weight drops out: the gradient is the one-sided value −1 or +1
@@ -230,6 +288,16 @@ def binary_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> A
     other label gives ±inf, as the loss is infinite there.
 
     P-LOSS-BCE (derived from 002_0dd137535febb580.txt §4.1 eq (1), corrected E-01).
+
+    Args:
+        prediction: predicted probabilities in [0, 1]: one vector ``(m,)`` or a batch ``(n, m)``.
+        target: targets in [0, 1], of ``prediction``'s shape.
+
+    Returns:
+        The gradient with respect to the first argument, of its shape.
+
+    Raises:
+        ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     p, y = as_floating(prediction), as_floating(target)
     check_same_shape("binary_cross_entropy_gradient", ("prediction", p), ("target", y))
@@ -240,11 +308,18 @@ def binary_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> A
 
 @jax.jit
 def sigmoid_binary_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
-    """BCE(σ(z), y) = −Σ_i [y_i ln σ(z_i) + (1 − y_i) ln σ(−z_i)] = Σ_i softplus(z_i) − y_i z_i.
+    """$BCE(σ(z), y) = −Σ_i [y_i ln σ(z_i) + (1 − y_i) ln σ(−z_i)] = Σ_i softplus(z_i) − y_i z_i$.
 
     Computed with ``log_sigmoid(±z)``: finite value and gradient for z = ±1e3.
 
     P-LOSS-SIGMOID-BCE (derived; 002_0dd137535febb580.txt §5.2 pairs the sigmoid with BCE).
+
+    Args:
+        logits: pre-activations z of the output layer: ``(m,)`` or a batch ``(n, m)``.
+        target: targets in [0, 1], of the logits' shape.
+
+    Returns:
+        The loss: a scalar for one vector, one value per row ``(n,)`` for a batch.
     """
     z, y = jnp.asarray(logits), jnp.asarray(target)
     check_same_shape("sigmoid_binary_cross_entropy", ("logits", z), ("target", y))
@@ -256,12 +331,19 @@ def sigmoid_binary_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
 
 @jax.jit
 def sigmoid_binary_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) -> Array:
-    """d/dz BCE(σ(z), y) = σ(z) − y = (1 − y)·σ(z) − y·σ(−z), element-wise.
+    """$d/dz BCE(σ(z), y) = σ(z) − y = (1 − y)·σ(z) − y·σ(−z)$, element-wise.
 
     Computed in the second form, which does not cancel for a label y ∈ {0, 1}: at z = 40, y = 1
     the gradient is −σ(−40) = −4.25e-18, where σ(40) − 1 rounds to 0.
 
     P-LOSS-SIGMOID-BCE (derived; 002_0dd137535febb580.txt §5.2).
+
+    Args:
+        logits: pre-activations z of the output layer: ``(m,)`` or a batch ``(n, m)``.
+        target: targets in [0, 1], of the logits' shape.
+
+    Returns:
+        The gradient with respect to the first argument, of its shape.
     """
     z, y = jnp.asarray(logits), jnp.asarray(target)
     check_same_shape("sigmoid_binary_cross_entropy_gradient", ("logits", z), ("target", y))
@@ -273,9 +355,19 @@ def sigmoid_binary_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) 
 
 @jax.jit
 def squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """SE(ŷ, y) = Σ_i (y_i − ŷ_i)², over the last axis.
+    """$SE(ŷ, y) = Σ_i (y_i − ŷ_i)²$, over the last axis.
 
     P-LOSS-SE (002_0dd137535febb580.txt §4.3 eq (3), sample index restored E-50).
+
+    Args:
+        prediction: predicted values: one vector ``(m,)`` or a batch ``(n, m)``.
+        target: the targets, of ``prediction``'s shape.
+
+    Returns:
+        The loss: a scalar for one vector, one value per row ``(n,)`` for a batch.
+
+    Raises:
+        ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
     check_same_shape("squared_error", ("prediction", y_hat), ("target", y))
@@ -285,9 +377,19 @@ def squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
 
 @jax.jit
 def squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """∇_ŷ SE(ŷ, y) = 2(ŷ − y).
+    """$∇_ŷ SE(ŷ, y) = 2(ŷ − y)$.
 
     P-LOSS-SE (derived; 002_0dd137535febb580.txt §4.3 eq (3)).
+
+    Args:
+        prediction: predicted values: one vector ``(m,)`` or a batch ``(n, m)``.
+        target: the targets, of ``prediction``'s shape.
+
+    Returns:
+        The gradient with respect to the first argument, of its shape.
+
+    Raises:
+        ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
     check_same_shape("squared_error_gradient", ("prediction", y_hat), ("target", y))
@@ -296,12 +398,22 @@ def squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
 
 @jax.jit
 def half_mean_squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """C = (1/(2m)) Σ_{i=1}^{m} (y_i − ŷ_i)² = MSE/2, over the last axis of size m.
+    """$C = (1/(2m)) Σ_{i=1}^{m} (y_i − ŷ_i)² = MSE/2$, over the last axis of size m.
 
     For a vector of m predictions (one per training sample) this is the cost of
     004_6f61966887c71a84.txt; for a batch ``(n, m)`` it is the cost of each row.
 
     P-LOSS-MSE-HALF (004_6f61966887c71a84.txt "Motivation and cost functions").
+
+    Args:
+        prediction: predicted values: one vector ``(m,)`` or a batch ``(n, m)``.
+        target: the targets, of ``prediction``'s shape.
+
+    Returns:
+        The loss: a scalar for one vector, one value per row ``(n,)`` for a batch.
+
+    Raises:
+        ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
     check_same_shape("half_mean_squared_error", ("prediction", y_hat), ("target", y))
@@ -311,9 +423,19 @@ def half_mean_squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
 
 @jax.jit
 def half_mean_squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
-    """∂C/∂ŷ_i = (ŷ_i − y_i)/m, with m the size of the last axis.
+    """$∂C/∂ŷ_i = (ŷ_i − y_i)/m$, with m the size of the last axis.
 
     P-LOSS-MSE-HALF (004_6f61966887c71a84.txt "Motivation and cost functions").
+
+    Args:
+        prediction: predicted values: one vector ``(m,)`` or a batch ``(n, m)``.
+        target: the targets, of ``prediction``'s shape.
+
+    Returns:
+        The gradient with respect to the first argument, of its shape.
+
+    Raises:
+        ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
     check_same_shape("half_mean_squared_error_gradient", ("prediction", y_hat), ("target", y))

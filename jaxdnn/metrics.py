@@ -164,15 +164,21 @@ class _Labels:
 
 @jax.jit
 def predict_class(probabilities: ArrayLike) -> Array:
-    """ŷ_i = argmax_j N(x_i)_j, ties to the lowest index (``jnp.argmax``).
+    """$ŷ_i = argmax_j N(x_i)_j$, ties to the lowest index (``jnp.argmax``).
 
     P-MET-ACCURACY (002_0dd137535febb580.txt §8.1).
+
+    Args:
+        probabilities: the network's outputs ``(n, K)`` (or logits: the argmax is the same).
+
+    Returns:
+        The ``(n,)`` predicted classes.
     """
     return jnp.argmax(jnp.asarray(probabilities), axis=-1)
 
 
 def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Array:
-    """accuracy = (1/n) Σ_i 𝟙[ŷ_i = y_i]; the error rate is 1 − accuracy.
+    """$accuracy = (1/n) Σ_i 𝟙[ŷ_i = y_i]$; the error rate is 1 − accuracy.
 
     Labels are any integers (as in scikit-learn's ``accuracy_score``). For 2-D inputs (n, m),
     one row of m binary labels per sample (a multi-output sigmoid head), a sample counts as
@@ -183,6 +189,17 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Array:
     Raises:
         ValueError: naming ``y_true`` or ``y_pred`` for unequal shapes, empty input, or (when
             concrete) non-finite or non-integer labels.
+
+    Args:
+        y_true: the true labels ``(n,)``, or ``(n, m)`` binary labels (integers).
+        y_pred: the predicted labels of ``y_true``'s shape.
+
+    Returns:
+        The share of right samples, a scalar in [0, 1].
+
+    Examples:
+        >>> float(jaxdnn.accuracy(jnp.array([0, 1, 2, 2]), jnp.array([0, 2, 2, 2])))
+        0.75
     """
     y_true, y_pred = _pair(y_true, y_pred, ("y_true", "y_pred"), (1, 2))
     if not _is_traced(y_true, y_pred):
@@ -200,7 +217,7 @@ def _accuracy(y_true: Array, y_pred: Array) -> Array:
 
 
 def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int | None = None) -> Array:
-    """C[i, j] = number of samples of true class i predicted as class j (rows: truth).
+    """$C[i, j]$ = number of samples of true class i predicted as class j (rows: truth).
 
     With ``n_classes=K`` the matrix is K×K over the classes 0…K−1; without it, over the labels
     present in y_true ∪ y_pred, in increasing order (scikit-learn's ``confusion_matrix``).
@@ -210,6 +227,14 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int | None
     Raises:
         ValueError: naming the argument for unequal shapes, empty input, labels outside
             ``[0, n_classes)``, or a missing ``n_classes`` under ``jit``.
+
+    Args:
+        y_true: the true labels ``(n,)`` (integers).
+        y_pred: the predicted labels ``(n,)``.
+        n_classes: K: the label set is 0 … K−1 (required under ``jit``); default the labels present.
+
+    Returns:
+        The K×K integer matrix (rows: truth, columns: prediction).
     """
     labels = _Labels(y_true, y_pred, n_classes, "confusion_matrix")
     cm = _confusion_matrix(jnp.asarray(labels.y_true), jnp.asarray(labels.y_pred), labels.n_classes)
@@ -345,7 +370,7 @@ def precision(
     average: str | None = "binary",
     pos_label: int = 1,
 ) -> Array:
-    """precision = TP/(TP + FP): of the class ``pos_label`` (``average="binary"``), per class
+    """$precision = TP/(TP + FP)$: of the class ``pos_label`` (``average="binary"``), per class
     (``None``), or averaged (macro: mean over the label set; micro: from summed counts;
     weighted: by support). 0 when TP + FP = 0.
 
@@ -358,6 +383,22 @@ def precision(
         ValueError: naming the argument for unequal shapes, empty input, labels outside
             ``[0, n_classes)``, more than two classes with ``average="binary"``, an unknown
             ``average``, or a missing ``n_classes`` under ``jit``.
+
+    Args:
+        y_true: the true labels ``(n,)`` (integers).
+        y_pred: the predicted labels ``(n,)``.
+        n_classes: K: the label set is 0 … K−1 (required under ``jit``); default the labels present.
+        average: ``"binary"`` (the class ``pos_label``), ``None`` (per class), ``"macro"``,
+            ``"micro"`` or ``"weighted"``.
+        pos_label: the positive class of ``average="binary"``.
+
+    Returns:
+        A scalar, or one value per class with ``average=None``.
+
+    Examples:
+        >>> y_true, y_pred = jnp.array([1, 1, 0, 0]), jnp.array([1, 0, 1, 0])
+        >>> float(jaxdnn.precision(y_true, y_pred)), float(jaxdnn.recall(y_true, y_pred))
+        (0.5, 0.5)
     """
     return _score("precision", y_true, y_pred, n_classes, average, pos_label)
 
@@ -369,13 +410,24 @@ def recall(
     average: str | None = "binary",
     pos_label: int = 1,
 ) -> Array:
-    """recall = TP/(TP + FN), with the same label set, ``average`` options and checks as
+    """$recall = TP/(TP + FN)$, with the same label set, ``average`` options and checks as
     ``precision``; 0 when TP + FN = 0.
 
     P-MET-PRECISION-RECALL, P-MET-IMBALANCE (002_0dd137535febb580.txt §8.1, corrected E-48).
 
     Raises:
         ValueError: as ``precision``.
+
+    Args:
+        y_true: the true labels ``(n,)`` (integers).
+        y_pred: the predicted labels ``(n,)``.
+        n_classes: K: the label set is 0 … K−1 (required under ``jit``); default the labels present.
+        average: ``"binary"`` (the class ``pos_label``), ``None`` (per class), ``"macro"``,
+            ``"micro"`` or ``"weighted"``.
+        pos_label: the positive class of ``average="binary"``.
+
+    Returns:
+        A scalar, or one value per class with ``average=None``.
     """
     return _score("recall", y_true, y_pred, n_classes, average, pos_label)
 
@@ -387,13 +439,24 @@ def f1_score(
     average: str | None = "binary",
     pos_label: int = 1,
 ) -> Array:
-    """F = 2pr/(p + r) = 2TP/(2TP + FP + FN), with the same label set, ``average`` options and
+    """$F = 2pr/(p + r) = 2TP/(2TP + FP + FN)$, with the same label set, ``average`` options and
     checks as ``precision``; 0 when the denominator is 0.
 
     P-MET-FSCORE (002_0dd137535febb580.txt §8.1).
 
     Raises:
         ValueError: as ``precision``.
+
+    Args:
+        y_true: the true labels ``(n,)`` (integers).
+        y_pred: the predicted labels ``(n,)``.
+        n_classes: K: the label set is 0 … K−1 (required under ``jit``); default the labels present.
+        average: ``"binary"`` (the class ``pos_label``), ``None`` (per class), ``"macro"``,
+            ``"micro"`` or ``"weighted"``.
+        pos_label: the positive class of ``average="binary"``.
+
+    Returns:
+        A scalar, or one value per class with ``average=None``.
     """
     return _score("f1", y_true, y_pred, n_classes, average, pos_label)
 
@@ -412,6 +475,13 @@ def precision_recall_curve(
     Raises:
         ValueError: naming ``y_true`` or ``scores`` for unequal shapes, empty or non-1-D input,
             non-finite scores, or labels other than 0 and 1.
+
+    Args:
+        y_true: binary labels (0/1) ``(n,)``.
+        scores: the scores of the positive class ``(n,)`` (probabilities or logits).
+
+    Returns:
+        ``(precision, recall, thresholds)`` as NumPy arrays.
     """
     y_true, scores = _pair(y_true, scores, ("y_true", "scores"), (1,))
     if _is_traced(y_true, scores):
@@ -486,7 +556,7 @@ def _mse(y_true: Array, y_pred: Array, multioutput: str) -> Array:
 
 
 def mse(y_true: ArrayLike, y_pred: ArrayLike, multioutput: str = "uniform_average") -> Array:
-    """MSE = (1/n) Σ_{i=1}^{n} (y_i − ŷ_i)² (002 sums i = 0…n, E-44); MSE = 2 × the primer's
+    """$MSE = (1/n) Σ_{i=1}^{n} (y_i − ŷ_i)²$ (002 sums i = 0…n, E-44); MSE = 2 × the primer's
     cost C. For (n, m) targets: the mean over outputs of the per-output MSEs, or those m values
     with ``multioutput="raw_values"`` (scikit-learn's ``mean_squared_error``).
 
@@ -495,6 +565,14 @@ def mse(y_true: ArrayLike, y_pred: ArrayLike, multioutput: str = "uniform_averag
     Raises:
         ValueError: naming the argument for unequal shapes, empty input, a rank other than 1
             or 2, non-finite values (when concrete) or an unknown ``multioutput``.
+
+    Args:
+        y_true: the true values ``(n,)`` or ``(n, m)``.
+        y_pred: the predictions, of ``y_true``'s shape.
+        multioutput: ``"uniform_average"`` (the mean over outputs) or ``"raw_values"``.
+
+    Returns:
+        A scalar, or ``(m,)`` with ``multioutput="raw_values"``.
     """
     return _mse(*_regression_pair(y_true, y_pred, multioutput), multioutput)
 
@@ -506,13 +584,21 @@ def _rmse(y_true: Array, y_pred: Array, multioutput: str) -> Array:
 
 
 def rmse(y_true: ArrayLike, y_pred: ArrayLike, multioutput: str = "uniform_average") -> Array:
-    """RMSE = √MSE; for (n, m) targets the mean over outputs of the per-output RMSEs (not the
+    """$RMSE = √MSE$; for (n, m) targets the mean over outputs of the per-output RMSEs (not the
     root of the overall MSE), as scikit-learn's ``root_mean_squared_error``.
 
     P-MET-RMSE (002_0dd137535febb580.txt §8.3 eq (16), corrected E-44).
 
     Raises:
         ValueError: as ``mse``.
+
+    Args:
+        y_true: the true values ``(n,)`` or ``(n, m)``.
+        y_pred: the predictions, of ``y_true``'s shape.
+        multioutput: ``"uniform_average"`` (the mean over outputs) or ``"raw_values"``.
+
+    Returns:
+        A scalar, or ``(m,)`` with ``multioutput="raw_values"``.
     """
     return _rmse(*_regression_pair(y_true, y_pred, multioutput), multioutput)
 
@@ -523,13 +609,21 @@ def _mae(y_true: Array, y_pred: Array, multioutput: str) -> Array:
 
 
 def mae(y_true: ArrayLike, y_pred: ArrayLike, multioutput: str = "uniform_average") -> Array:
-    """MAE = (1/n) Σ_i abs(y_i − ŷ_i) ≥ 0, 0 iff the predictions are perfect (E-58); per output
+    """$MAE = (1/n) Σ_i abs(y_i − ŷ_i) ≥ 0$, 0 iff the predictions are perfect (E-58); per output
     for (n, m) targets as ``mse``.
 
     P-MET-MAE (002_0dd137535febb580.txt §8.4 eq (17), corrected E-44).
 
     Raises:
         ValueError: as ``mse``.
+
+    Args:
+        y_true: the true values ``(n,)`` or ``(n, m)``.
+        y_pred: the predictions, of ``y_true``'s shape.
+        multioutput: ``"uniform_average"`` (the mean over outputs) or ``"raw_values"``.
+
+    Returns:
+        A scalar, or ``(m,)`` with ``multioutput="raw_values"``.
     """
     return _mae(*_regression_pair(y_true, y_pred, multioutput), multioutput)
 
@@ -541,7 +635,7 @@ def _mape(y_true: Array, y_pred: Array, multioutput: str) -> Array:
 
 
 def mape(y_true: ArrayLike, y_pred: ArrayLike, multioutput: str = "uniform_average") -> Array:
-    """MAPE = (1/n) Σ_i abs(y_i − ŷ_i) / max(abs(y_i), ε), a fraction (×100 for percent); ε is
+    """$MAPE = (1/n) Σ_i abs(y_i − ŷ_i) / max(abs(y_i), ε)$, a fraction (×100 for percent); ε is
     float64's machine epsilon 2.2e−16 whatever the input dtype, as in scikit-learn (decision 8).
     002 divides by y_i, which is negative for negative targets (E-45). Per output for (n, m)
     targets as ``mse``.
@@ -550,5 +644,13 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike, multioutput: str = "uniform_avera
 
     Raises:
         ValueError: as ``mse``.
+
+    Args:
+        y_true: the true values ``(n,)`` or ``(n, m)``.
+        y_pred: the predictions, of ``y_true``'s shape.
+        multioutput: ``"uniform_average"`` (the mean over outputs) or ``"raw_values"``.
+
+    Returns:
+        A scalar, or ``(m,)`` with ``multioutput="raw_values"``.
     """
     return _mape(*_regression_pair(y_true, y_pred, multioutput), multioutput)

@@ -43,6 +43,17 @@ def split_metrics(
 
     P-MET-ACCURACY, P-MET-PRECISION-RECALL, P-MET-FSCORE, P-MET-RMSE, P-MET-MAE
     (002_0dd137535febb580.txt §8).
+
+    Args:
+        params: the network.
+        X: standardised features ``(n, m_0)``.
+        Y: the targets, as the head takes them.
+        head: the task's :class:`~jaxdnn.heads.Head`.
+        y_mean: the regression targets' mean (0 for classes).
+        y_std: their standard deviation (1 for classes).
+
+    Returns:
+        ``{metric: value}``.
     """
     return head.report_metrics(forward_pass(params, X).pre_activations[-1], Y, y_mean, y_std)
 
@@ -64,6 +75,18 @@ class Model:
 
     P-NET-DEF (001_602cbf05fdb6a620.txt Def 5.1), P-CAP-VALIDATION (002_0dd137535febb580.txt
     §10: preprocessing fitted on the training split only).
+
+    Attributes:
+        params: the network's float32 layers.
+        task: ``"multiclass"``, ``"binary"`` or ``"regression"``.
+        mean: the training features' column means.
+        std: their standard deviations.
+        y_mean: the regression targets' mean (0 for classes).
+        y_std: their standard deviation (1 for classes).
+        class_names: the classes' names, in label order.
+        feature_names: the features' names, in input order.
+        target: the target's name.
+        config: the run's settings.
     """
 
     params: Params
@@ -151,7 +174,15 @@ class Model:
 
 
 def save_model(run_dir: str | os.PathLike, model: Model) -> Path:
-    """Write ``model`` to ``run_dir/model.msgpack`` atomically."""
+    """Write ``model`` to ``run_dir/model.msgpack`` atomically.
+
+    Args:
+        run_dir: the run directory.
+        model: the model.
+
+    Returns:
+        The path written.
+    """
     state = {
         "format": _FORMAT,
         "params": to_state_dict(model.params),
@@ -174,6 +205,12 @@ def load_model(run_dir: str | os.PathLike) -> Model:
     Raises:
         FileNotFoundError: naming the file if the run has not finished (no model yet).
         ValueError: naming the file if it is not a jaxdnn model or is inconsistent.
+
+    Args:
+        run_dir: the run directory.
+
+    Returns:
+        The :class:`Model`.
     """
     path = Path(run_dir) / MODEL_NAME
     if not Path(run_dir).is_dir():

@@ -67,6 +67,12 @@ class LossHead:
     (Σy*)·S(z) − y* (001_602cbf05fdb6a620.txt Prop 5.3), the sigmoid head's σ(z) − y.
 
     P-NET-GENERIC (003_4420902fd2b6113f.txt §5), P-BP-EQ1 (004_6f61966887c71a84.txt BP1).
+
+    Args:
+        name: the head's name, a key of ``LOSS_HEADS``.
+        output: the output activation φ_p.
+        loss: ``loss(z, y)``, the per-sample loss of the logits.
+        gradient: ``gradient(z, y)``, its closed-form gradient in the logits.
     """
 
     name: str
@@ -107,6 +113,12 @@ def loss_head(loss: str) -> LossHead:
 
     Raises:
         ValueError: naming ``loss`` and the accepted names.
+
+    Args:
+        loss: the head's name.
+
+    Returns:
+        The :class:`LossHead`.
     """
     try:
         return LOSS_HEADS[loss]
@@ -133,11 +145,17 @@ def _check_widths(widths: Sequence[int]) -> tuple[int, ...]:
 
 
 def param_count(widths: Sequence[int]) -> int:
-    """Number of parameters of a network of widths (m_0, …, m_p): Σ_{k=1}^{p} m_k(m_{k−1} + 1).
+    """Number of parameters of a network of widths (m_0, …, m_p): $Σ_{k=1}^{p} m_k(m_{k−1} + 1)$.
 
     ``widths`` holds p + 1 numbers (001 writes (ℕ*)^p, E-33).
 
     P-NET-PARAM-COUNT (001_602cbf05fdb6a620.txt Corollary to Def 5.1).
+
+    Args:
+        widths: the layer widths (m_0, …, m_p).
+
+    Returns:
+        The number of weights and biases.
     """
     widths = _check_widths(widths)
     return sum(m_k * (m_prev + 1) for m_prev, m_k in zip(widths[:-1], widths[1:], strict=True))
@@ -163,6 +181,20 @@ def init_params(
         ValueError: naming ``widths`` if it is not a sequence of at least two positive integers,
             or ``dtype`` if it is not a floating-point type.
         TypeError: naming ``key`` if it is not a PRNG key, or ``weight_init`` if not callable.
+
+    Args:
+        key: a JAX PRNG key.
+        widths: the layer widths (m_0, …, m_p): input, hidden layers, output.
+        weight_init: optional ``jax.nn.initializers`` function for every weight matrix.
+        dtype: the parameters' floating dtype (default JAX's default float).
+
+    Returns:
+        The parameters, one ``{"W", "b"}`` dict per layer.
+
+    Examples:
+        >>> params = jaxdnn.init_params(jax.random.PRNGKey(0), (4, 8, 3))
+        >>> [p["W"].shape for p in params]
+        [(8, 4), (3, 8)]
     """
     widths = _check_widths(widths)
     check_key(key)
@@ -208,6 +240,13 @@ def hidden_activations(
     Raises:
         ValueError: naming ``hidden`` if a sequence has the wrong length.
         TypeError: naming ``hidden`` if it is neither a function nor a sequence of functions.
+
+    Args:
+        hidden: one activation, or a sequence of p − 1.
+        n_layers: p, the number of layers.
+
+    Returns:
+        The p − 1 hidden activations.
     """
     if callable(hidden):
         return (hidden,) * (n_layers - 1)
@@ -236,6 +275,10 @@ class ForwardPass(NamedTuple):
     (``activations[0]`` is the input); the last pre-activation z^(p) is the logits.
 
     P-BP-ALGO (004_6f61966887c71a84.txt "Back propagation": the forward pass caches z^ℓ, a^ℓ).
+
+    Attributes:
+        pre_activations: z^(1), …, z^(p), one ``(n, m_k)`` array per layer.
+        activations: a^(0) = X, …, a^(p−1), the inputs of the layers.
     """
 
     pre_activations: list[Array]
@@ -248,7 +291,7 @@ def forward_pass(
     hidden: Activation | Sequence[Activation] = relu,
     perturbations: Sequence[ArrayLike] | None = None,
 ) -> ForwardPass:
-    """Forward pass keeping every z^(k) = a^(k−1)·W^(k)ᵀ + b^(k) and a^(k) = φ_k(z^(k)).
+    """Forward pass keeping every $z^(k) = a^(k−1)·W^(k)ᵀ + b^(k)$ and $a^(k) = φ_k(z^(k))$.
 
     ``perturbations`` (optional, one array per layer, shaped like z^(k)) is added to each
     pre-activation: z^(k) + Δ^(k). The sensitivity δ^(k) = ∂C/∂z^(k) is the gradient of the cost
@@ -260,6 +303,15 @@ def forward_pass(
     Raises:
         ValueError, TypeError: naming ``params`` (a layer whose shape does not fit the previous
             one) or ``X`` (not of shape (m_0,) or (n, m_0)); static checks, also under ``jit``.
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+        X: one sample ``(m_0,)`` or a batch ``(n, m_0)``.
+        hidden: the hidden layers' activation, or one per hidden layer (default ReLU).
+        perturbations: optional Δ^(k), one per layer, added to each z^(k).
+
+    Returns:
+        The :class:`ForwardPass`.
     """
     widths = check_params(params)
     activations = hidden_activations(hidden, len(params))
@@ -297,13 +349,22 @@ def forward(
     hidden: Activation | Sequence[Activation] = relu,
     output: Activation = softmax,
 ) -> Array:
-    """The network N(x) = φ_p(L^p(… φ_1(L^1(x)) …)) for one sample ``(m_0,)`` or a batch.
+    """The network $N(x) = φ_p(L^p(… φ_1(L^1(x)) …))$ for one sample ``(m_0,)`` or a batch.
 
     The defaults give N_c+ of 001: ReLU hidden layers and a softmax output; any activation per
     layer otherwise (``hidden`` one activation or one per hidden layer).
 
     P-NET-DEF (001_602cbf05fdb6a620.txt Def 5.1, corrected E-33; 003_4420902fd2b6113f.txt §5
     Theorem; 000_e9869ddaa8874969.txt §5), P-NET-GENERIC, P-NET-BATCH.
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+        X: one sample ``(m_0,)`` or a batch ``(n, m_0)``.
+        hidden: the hidden layers' activation, or one per hidden layer (default ReLU).
+        output: the output activation (default softmax).
+
+    Returns:
+        The outputs, ``(m_p,)`` or ``(n, m_p)``.
     """
     return output(forward_pass(params, X, hidden).pre_activations[-1])
 
@@ -311,13 +372,21 @@ def forward(
 def reduce_samples(
     per_sample: ArrayLike, reduction: str, sample_weights: ArrayLike | None = None
 ) -> Array:
-    """Σ_i w_i ℓ_i (``"sum"``) or (1/n) Σ_i w_i ℓ_i (``"mean"``) of per-sample values ℓ_i, with
+    """$Σ_i w_i ℓ_i$ (``"sum"``) or $(1/n) Σ_i w_i ℓ_i$ (``"mean"``) of per-sample values ℓ_i, with
     weights w_i = 1 by default; a scalar stays as is.
 
     Weights w_i = mask_i / Σ_j mask_j with ``"sum"`` give the mean over the unmasked samples of a
     padded batch (decision 12).
 
     P-NET-OBJECTIVE (001_602cbf05fdb6a620.txt Def 5.2 is a sum; decision 1).
+
+    Args:
+        per_sample: the values ℓ_i ``(n,)``, or a scalar.
+        reduction: ``"sum"`` (001's O_c+) or ``"mean"``.
+        sample_weights: optional weights w_i ``(n,)``.
+
+    Returns:
+        A scalar.
     """
     _check_reduction(reduction)
     per_sample = jnp.asarray(per_sample)
@@ -341,7 +410,7 @@ def objective(
     hidden: Activation | Sequence[Activation] = relu,
     sample_weights: ArrayLike | None = None,
 ) -> Array:
-    """O(X, Y*, W, b) = Σ_{i=1}^{n} ξ(N(x^(i)), y*^(i)) (``"sum"``) or that sum / n (``"mean"``).
+    """$O(X, Y*, W, b) = Σ_{i=1}^{n} ξ(N(x^(i)), y*^(i))$ (``"sum"``) or that sum / n (``"mean"``).
 
     With the default head this is O_c+ of 001 Def 5.2: the categorical cross-entropy of the
     softmax output, here computed from the logits through log-softmax. The other heads give
@@ -350,6 +419,19 @@ def objective(
 
     P-NET-OBJECTIVE (001_602cbf05fdb6a620.txt Def 5.2 eq (14); 003_4420902fd2b6113f.txt §5
     Theorem), P-NET-GENERIC (003 §5 global loss Σ_i F_loss(N(X^i))).
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+        X: the inputs ``(n, m_0)``.
+        Y: the targets: the head's ``(n, m_p)`` rows (one-hot for softmax) or one value per sample
+            ``(n,)`` (class labels for softmax).
+        reduction: ``"sum"`` (001's O_c+) or ``"mean"``.
+        loss: the head: a name of ``LOSS_HEADS`` (default softmax with cross-entropy).
+        hidden: the hidden layers' activation, or one per hidden layer (default ReLU).
+        sample_weights: optional ``(n,)`` weights of the per-sample losses.
+
+    Returns:
+        The objective, a scalar.
     """
     head = loss_head(loss)
     logits = forward_pass(params, X, hidden).pre_activations[-1]
@@ -357,7 +439,7 @@ def objective(
 
 
 def l2_penalty(params: Params, l2: ArrayLike) -> Array:
-    """The ridge penalty of a network's weights: (λ/2)·Σ_k ‖W^(k)‖²_F, biases unpenalised.
+    """The ridge penalty of a network's weights: $(λ/2)·Σ_k ‖W^(k)‖²_F$, biases unpenalised.
 
     The ridge term λ‖β‖² of 002 §10 carried over to every weight matrix of a network (with the
     factor ½ that makes its gradient λW); biases stay unpenalised, as an intercept is in ridge
@@ -365,15 +447,29 @@ def l2_penalty(params: Params, l2: ArrayLike) -> Array:
     ``fit(..., l2=λ)``.
 
     P-NET-L2 (extension of P-CAP-RIDGE, 002_0dd137535febb580.txt §10).
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+        l2: λ ≥ 0.
+
+    Returns:
+        The penalty, a scalar.
     """
     squares = sum(jnp.sum(jnp.square(layer["W"])) for layer in params)
     return jnp.multiply(0.5 * jnp.asarray(l2), squares)
 
 
 def l2_penalty_gradient(params: Params, l2: ArrayLike) -> Params:
-    """∇ of :func:`l2_penalty`: λ·W^(k) in each weight matrix, 0 in each bias.
+    """∇ of :func:`l2_penalty`: $λ·W^(k)$ in each weight matrix, 0 in each bias.
 
     P-NET-L2 (extension of P-CAP-RIDGE, 002_0dd137535febb580.txt §10).
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+        l2: λ ≥ 0.
+
+    Returns:
+        The gradient, with the structure of ``params``.
     """
     return [
         {"W": jnp.multiply(l2, layer["W"]), "b": jnp.zeros_like(layer["b"])} for layer in params
@@ -382,10 +478,16 @@ def l2_penalty_gradient(params: Params, l2: ArrayLike) -> Params:
 
 def collapse_linear(params: Params) -> tuple[Array, Array]:
     """The single affine map of a network with identity activations: (W, b) with
-    L(L(x, W₁, b₁), W₂, b₂) = x·(W₂W₁)ᵀ + (b₁·W₂ᵀ + b₂), and so on for any depth.
+    $L(L(x, W₁, b₁), W₂, b₂) = x·(W₂W₁)ᵀ + (b₁·W₂ᵀ + b₂)$, and so on for any depth.
 
     P-NET-LINEAR-COLLAPSE (004_6f61966887c71a84.txt "The neuron function": without a
     non-linearity the network is linear regression).
+
+    Args:
+        params: the network, ``[{"W": (m_k, m_{k−1}), "b": (m_k,)}, …]`` for k = 1 … p.
+
+    Returns:
+        ``(W, b)`` of the single layer equal to the network.
     """
     check_params(params)
     W, b = params[0]["W"], params[0]["b"]

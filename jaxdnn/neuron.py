@@ -50,12 +50,21 @@ __all__ = [
 
 @partial(jax.jit, static_argnames="activation")
 def neuron(x: ArrayLike, w: ArrayLike, b: ArrayLike, activation: Callable[[Array], Array]) -> Array:
-    """a = φ(x·wᵀ + b) for an input row x ∈ ℝⁿ (or a batch ``(N, n)``), weights w ∈ ℝⁿ, bias b.
+    """$a = φ(x·wᵀ + b)$ for an input row x ∈ ℝⁿ (or a batch ``(N, n)``), weights w ∈ ℝⁿ, bias b.
 
     With φ = σ this is 002_0dd137535febb580.txt eq (4).
 
     P-ACT-UNIT (002_0dd137535febb580.txt §5 eqs (4)–(6); 004_6f61966887c71a84.txt neuron
     function), P-NEURON-GRAD.
+
+    Args:
+        x: one input row ``(n,)`` or a batch ``(N, n)``.
+        w: the weights ``(n,)``.
+        b: the bias, a scalar.
+        activation: φ, element-wise.
+
+    Returns:
+        a: a scalar, or ``(N,)``.
     """
     x, w = jnp.asarray(x), jnp.asarray(w)
     _check_neuron(x, w, b)
@@ -66,7 +75,7 @@ def neuron(x: ArrayLike, w: ArrayLike, b: ArrayLike, activation: Callable[[Array
 def neuron_gradients(
     x: ArrayLike, w: ArrayLike, b: ArrayLike, derivative: Callable[[Array], Array]
 ) -> tuple[Array, Array]:
-    """∂a/∂w = φ′(z)·x and ∂a/∂b = φ′(z) for a = φ(z), z = x·wᵀ + b: for one sample x (n,), or
+    """$∂a/∂w = φ′(z)·x$ and $∂a/∂b = φ′(z)$ for a = φ(z), z = x·wᵀ + b: for one sample x (n,), or
     per sample for a batch (N, n) (row i of ∂a/∂w is φ′(z_i)·x_i).
 
     ReLU: 𝟙[z > 0]·x and 𝟙[z > 0] (the primer gives z instead of 1 as ReLU′ on z > 0, E-10);
@@ -74,6 +83,15 @@ def neuron_gradients(
 
     P-NEURON-GRAD (004_6f61966887c71a84.txt "Derivative of a neuron's activation", ReLU
     derivative corrected E-10).
+
+    Args:
+        x: one input row ``(n,)`` or a batch ``(N, n)``.
+        w: the weights ``(n,)``.
+        b: the bias, a scalar.
+        derivative: φ′, element-wise.
+
+    Returns:
+        ``(d_w, d_b)``.
     """
     x, w = jnp.asarray(x), jnp.asarray(w)
     _check_neuron(x, w, b)
@@ -83,10 +101,19 @@ def neuron_gradients(
 
 @jax.jit
 def relu_neuron_mse(w: ArrayLike, b: ArrayLike, X: ArrayLike, y: ArrayLike) -> Array:
-    """C(w, b) = (1/(2m)) Σ_{i=1}^{m} (y_i − ReLU(x_i·wᵀ + b))² over the m rows x_i of X.
+    """$C(w, b) = (1/(2m)) Σ_{i=1}^{m} (y_i − ReLU(x_i·wᵀ + b))²$ over the m rows x_i of X.
 
     P-NEURON-RELU-MSE (004_6f61966887c71a84.txt "Derivative of the cost for a simple neural
     network").
+
+    Args:
+        w: the weights ``(n,)``.
+        b: the bias, a scalar.
+        X: the inputs ``(m, n)``.
+        y: the targets ``(m,)``.
+
+    Returns:
+        C, a scalar.
     """
     X, w, y = jnp.asarray(X), jnp.asarray(w), jnp.asarray(y)
     _check_batch(X, w, b, y)
@@ -98,16 +125,25 @@ def relu_neuron_mse(w: ArrayLike, b: ArrayLike, X: ArrayLike, y: ArrayLike) -> A
 def relu_neuron_mse_gradients(
     w: ArrayLike, b: ArrayLike, X: ArrayLike, y: ArrayLike
 ) -> tuple[Array, Array]:
-    """Gradients of C(w, b) = (1/(2m)) Σ_i (y_i − ReLU(z_i))², z_i = x_i·wᵀ + b.
+    """Gradients of $C(w, b) = (1/(2m)) Σ_i (y_i − ReLU(z_i))²$, z_i = x_i·wᵀ + b.
 
-    With the per-sample error term e_i = 𝟙[z_i > 0](z_i − y_i):
-    ∂C/∂w = (1/m) Σ_i e_i·x_i = (1/m)·e·X and ∂C/∂b = (1/m) Σ_i e_i. The activity test is per
+    With the per-sample error term $e_i = 𝟙[z_i > 0](z_i − y_i)$:
+    $∂C/∂w = (1/m) Σ_i e_i·x_i = (1/m)·e·X$ and $∂C/∂b = (1/m) Σ_i e_i$. The activity test is per
     sample (E-13), the bias gradient has a plus sign (E-12), and the 1/m factor and the sample
     index of x stay in the expansion (E-14). Returns ``(d_w, d_b)``.
 
     P-NEURON-RELU-MSE, P-NEURON-ERROR-TERM (004_6f61966887c71a84.txt "Derivative of the cost
     for a simple neural network", "Differentiating the bias", "Understanding the derivatives of
     the cost with respect to the weights"; corrected E-12, E-13, E-14).
+
+    Args:
+        w: the weights ``(n,)``.
+        b: the bias, a scalar.
+        X: the inputs ``(m, n)``.
+        y: the targets ``(m,)``.
+
+    Returns:
+        ``(d_w, d_b)``.
     """
     X, w, y = jnp.asarray(X), jnp.asarray(w), jnp.asarray(y)
     _check_batch(X, w, b, y)

@@ -60,6 +60,10 @@ class HyperparameterizedTransformation(optax.GradientTransformation):
 
     The hand-written optimizers of P-OPT-GD, P-ALG-MOMENTUM, P-ALG-RMSPROP and P-ALG-ADAM
     (001_602cbf05fdb6a620.txt §6.2; 002_0dd137535febb580.txt §7) are of this kind.
+
+    Attributes:
+        init: ``init(params)``, the initial state.
+        update: ``update(updates, state, params=None)``, the updates and the new state.
     """
 
     constructor: Callable[..., optax.GradientTransformation]
@@ -136,7 +140,7 @@ def _zeros_like(params: PyTree) -> PyTree:
 
 
 def gd_step(params: PyTree, grads: PyTree, learning_rate: ArrayLike) -> PyTree:
-    """One gradient-descent step θ ← θ − α·∂C/∂θ for every parameter θ of the pytree.
+    """One gradient-descent step $θ ← θ − α·∂C/∂θ$ for every parameter θ of the pytree.
 
     Each weight and each bias moves against the sign of its own partial derivative: −∇C is the
     direction of steepest descent, ∇C that of steepest ascent (E-17); every parameter is paired
@@ -149,6 +153,14 @@ def gd_step(params: PyTree, grads: PyTree, learning_rate: ArrayLike) -> PyTree:
     Raises:
         ValueError: naming ``grads`` if its structure or leaf shapes differ from ``params``.
         TypeError: naming ``learning_rate`` if it is not a number.
+
+    Args:
+        params: the parameters, any pytree.
+        grads: ∂C/∂θ, of the structure and shapes of ``params``.
+        learning_rate: α, a number.
+
+    Returns:
+        The new parameters.
     """
     _concrete("learning_rate", learning_rate)
     if jax.tree.structure(params) != jax.tree.structure(grads):  # type: ignore[operator]
@@ -178,13 +190,16 @@ class GradientDescentState(NamedTuple):
     learning-rate schedule.
 
     P-OPT-GD (001_602cbf05fdb6a620.txt Def 6.4).
+
+    Attributes:
+        count: the number of updates applied (an integer scalar).
     """
 
     count: Array  # type: ignore[assignment]  # optax's name for the step count
 
 
 def gradient_descent(learning_rate: LearningRate) -> HyperparameterizedTransformation:
-    """Gradient descent: x^(n+1) = x^(n) − α∇f(x^(n)) for every n ≥ 0 (update −α·g).
+    """Gradient descent: $x^(n+1) = x^(n) − α∇f(x^(n))$ for every n ≥ 0 (update −α·g).
 
     Equals ``optax.sgd(learning_rate=α)``, also with a schedule α_n. The recurrence starts at
     n = 0: x^(1) is defined (001 states it for n ∈ ℕ*, E-06).
@@ -195,6 +210,12 @@ def gradient_descent(learning_rate: LearningRate) -> HyperparameterizedTransform
     Raises:
         ValueError: naming ``learning_rate`` if it is not finite and positive.
         TypeError: naming ``learning_rate`` if it is neither a number nor a schedule.
+
+    Args:
+        learning_rate: α > 0, a number or an optax schedule of the step count.
+
+    Returns:
+        An optax ``GradientTransformation`` (``init``, ``update``).
     """
     _check_learning_rate(learning_rate)
 
@@ -215,6 +236,10 @@ class MomentumState(NamedTuple):
     """The step count and the momentum buffer m (one array per parameter, zeros at the start).
 
     P-ALG-MOMENTUM (001_602cbf05fdb6a620.txt Def 6.5).
+
+    Attributes:
+        count: the number of updates applied (an integer scalar).
+        momentum: the buffer m, with the structure of the parameters.
     """
 
     count: Array  # type: ignore[assignment]  # optax's name for the step count
@@ -224,15 +249,13 @@ class MomentumState(NamedTuple):
 def momentum(learning_rate: LearningRate, beta: float) -> HyperparameterizedTransformation:
     """Gradient descent with momentum, exponential-moving-average form:
 
-        m^(0) = 0;  m^(n+1) = β·m^(n) + (1 − β)·∇f(x^(n));  x^(n+1) = x^(n) − α·m^(n+1)
+    $$m^(0) = 0;  m^(n+1) = β·m^(n) + (1 − β)·∇f(x^(n));  x^(n+1) = x^(n) − α·m^(n+1)$$
 
     for n ≥ 0, one buffer per parameter (BP with momentum, 001 Def 6.7). Equals
     ``optax.sgd(learning_rate=α(1 − β), momentum=β)`` and
     ``optax.chain(optax.ema(β, debias=False), optax.scale(−α))``; not ``optax.sgd(α,
     momentum=β)`` (heavy ball, larger by 1/(1 − β)). 001 indexes the update with m^(n), which
     makes the first step a no-op (E-05); β = 1 would never move (E-07).
-
-    .. math:: m \\leftarrow \\beta m + (1-\\beta) g, \\qquad x \\leftarrow x - \\alpha m
 
     P-ALG-MOMENTUM (001_602cbf05fdb6a620.txt Def 6.5 eq (23), corrected E-05, E-07;
     002_0dd137535febb580.txt §7.4), P-ALG-BP-MOMENTUM (001 Def 6.7, corrected E-05, E-36).
@@ -241,6 +264,21 @@ def momentum(learning_rate: LearningRate, beta: float) -> HyperparameterizedTran
         ValueError: naming ``learning_rate`` or ``beta`` if out of range (β must lie in [0, 1)).
         TypeError: naming the argument if it is not a number (or, for ``learning_rate``, a
             schedule).
+
+    Args:
+        learning_rate: α > 0, a number or an optax schedule of the step count.
+        beta: β ∈ [0, 1), the weight of the previous buffer.
+
+    Returns:
+        An optax ``GradientTransformation`` (``init``, ``update``).
+
+    Examples:
+        >>> opt = jaxdnn.momentum(0.1, 0.9)
+        >>> params = {"w": jnp.array([1.0, -2.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({"w": jnp.array([1.0, 1.0])}, state)
+        >>> print(updates["w"])  # −α(1 − β)g on the first step
+        [-0.01 -0.01]
     """
     _check_learning_rate(learning_rate)
     _check_decay("beta", beta)
@@ -263,6 +301,10 @@ class RMSpropState(NamedTuple):
     """The step count and the moving average v of squared gradients (zeros at the start).
 
     P-ALG-RMSPROP (002_0dd137535febb580.txt §7.5).
+
+    Attributes:
+        count: the number of updates applied (an integer scalar).
+        nu: the moving average v of squared gradients.
     """
 
     count: Array  # type: ignore[assignment]  # optax's name for the step count
@@ -275,15 +317,11 @@ def rmsprop(
     eps: float = 1e-8,
     eps_in_sqrt: bool = True,
 ) -> HyperparameterizedTransformation:
-    """RMSprop: v_0 = 0, v_t = β·v_{t−1} + (1 − β)·g_t², w_{t+1} = w_t − η·g_t/√(v_t + ε).
+    """RMSprop: $v_0 = 0$, $v_t = β·v_{t−1} + (1 − β)·g_t²$, $w_{t+1} = w_t − η·g_t/√(v_t + ε)$.
 
     ``eps_in_sqrt=True`` puts ε inside the root as 002 eq. (9) does (≡ ``optax.rmsprop(η,
     decay=β, eps=ε)``); ``False`` uses √v_t + ε, the PyTorch convention (≡ optax with
     ``eps_in_sqrt=False``). 002 writes v_i for v_t and leaves v_0 unspecified (E-04).
-
-    .. math::
-        v \\leftarrow \\beta v + (1-\\beta) g^2, \\qquad
-        w \\leftarrow w - \\eta\\, g / \\sqrt{v + \\epsilon}
 
     P-ALG-RMSPROP (002_0dd137535febb580.txt §7.5 eqs (8)–(10), corrected E-04).
 
@@ -291,6 +329,15 @@ def rmsprop(
         ValueError: naming ``learning_rate``, ``decay`` or ``eps`` if out of range.
         TypeError: naming the argument if it is not a number (a schedule for ``learning_rate``,
             a bool for ``eps_in_sqrt``).
+
+    Args:
+        learning_rate: η > 0, a number or an optax schedule of the step count.
+        decay: β ∈ [0, 1), the weight of the previous average.
+        eps: ε > 0, added to v_t under the root.
+        eps_in_sqrt: ε inside the root (002, optax's default) or outside (PyTorch).
+
+    Returns:
+        An optax ``GradientTransformation`` (``init``, ``update``).
     """
     _check_learning_rate(learning_rate)
     _check_decay("decay", decay)
@@ -328,6 +375,11 @@ class AdamState(NamedTuple):
     """Adam's step count (0 before the first update, so t = count + 1) and its two moments.
 
     P-ALG-ADAM (002_0dd137535febb580.txt §7.6).
+
+    Attributes:
+        count: the number of updates applied (an integer scalar).
+        mu: the first moment m.
+        nu: the second moment v.
     """
 
     count: Array  # type: ignore[assignment]  # optax's name for the step count
@@ -346,16 +398,14 @@ def adam(
 ) -> HyperparameterizedTransformation:
     """Adam (Kingma & Ba): for t = 1, 2, …
 
-        m_t = β₁m_{t−1} + (1 − β₁)g_t,   v_t = β₂v_{t−1} + (1 − β₂)g_t²,
-        m̂_t = m_t/(1 − β₁^t),   v̂_t = v_t/(1 − β₂^t),   w_t = w_{t−1} − η·m̂_t/(√(v̂_t + ε_root) + ε)
+    $$m_t = β₁m_{t−1} + (1 − β₁)g_t,   v_t = β₂v_{t−1} + (1 − β₂)g_t²,$$
+
+    $$m̂_t = m_t/(1 − β₁^t),   v̂_t = v_t/(1 − β₂^t),   w_t = w_{t−1} − η·m̂_t/(√(v̂_t + ε_root) + ε)$$
 
     with m_0 = v_0 = 0. The defaults equal ``optax.adam(η, b1, b2, eps)``. 002 prints an extra
     factor g_t², no bias correction and ε inside the root (E-03); ``bias_correction=False,
     eps=0, eps_root=ε`` gives 002's form without the g_t² factor (P-ALG-ADAM-002). The first step
     has magnitude ≈ η for any non-zero gradient.
-
-    .. math::
-        w \\leftarrow w - \\eta\\, \\hat m_t / (\\sqrt{\\hat v_t + \\epsilon_{root}} + \\epsilon)
 
     P-ALG-ADAM (002_0dd137535febb580.txt §7.6 eqs (11)–(14), corrected E-03 to Kingma & Ba),
     P-ALG-ADAM-002.
@@ -365,6 +415,24 @@ def adam(
             range (ε and ε_root must be ≥ 0 and not both 0).
         TypeError: naming the argument if it is not a number (a schedule for ``learning_rate``,
             a bool for ``bias_correction``).
+
+    Args:
+        learning_rate: η > 0, a number or an optax schedule of the step count.
+        b1: β₁ ∈ [0, 1), the first moment's decay.
+        b2: β₂ ∈ [0, 1), the second moment's decay.
+        eps: ε ≥ 0, added to the root.
+        eps_root: ε_root ≥ 0, added under the root.
+        bias_correction: divide the moments by 1 − β^t (Kingma & Ba), or not (002).
+
+    Returns:
+        An optax ``GradientTransformation`` (``init``, ``update``).
+
+    Examples:
+        >>> opt = jaxdnn.adam(1e-3)
+        >>> state = opt.init({"w": jnp.zeros(2)})
+        >>> updates, state = opt.update({"w": jnp.array([3.0, -0.5])}, state)
+        >>> print(updates["w"].round(6))  # the first step has magnitude ≈ η
+        [-0.001  0.001]
     """
     _check_learning_rate(learning_rate)
     _check_decay("b1", b1)
@@ -415,7 +483,7 @@ def adam(
 
 def ema(values: Sequence[ArrayLike] | ArrayLike, beta: float, debias: bool = False) -> Array:
     """Exponential moving average of a sequence g_1, …, g_N (stacked on the first axis):
-    EMA_0 = 0, EMA_n = β·EMA_{n−1} + (1 − β)·g_n, optionally debiased by 1/(1 − βⁿ).
+    $EMA_0 = 0$, $EMA_n = β·EMA_{n−1} + (1 − β)·g_n$, optionally debiased by $1/(1 − βⁿ)$.
 
     The weights (1 − β)β^{n−k} of EMA_n sum to 1 − βⁿ, hence the debiasing. Returns the
     sequence EMA_1, …, EMA_N. Equals ``optax.ema(β, debias=…)`` applied along the sequence.
@@ -424,6 +492,14 @@ def ema(values: Sequence[ArrayLike] | ArrayLike, beta: float, debias: bool = Fal
 
     Raises:
         ValueError: naming ``beta`` if it is not in [0, 1).
+
+    Args:
+        values: g_1, …, g_N stacked on the first axis.
+        beta: β ∈ [0, 1).
+        debias: divide EMA_n by 1 − βⁿ.
+
+    Returns:
+        EMA_1, …, EMA_N, of the shape of ``values``.
     """
     _check_decay("beta", beta)
     values = jnp.asarray(values)
@@ -463,6 +539,14 @@ def learning_rate_schedule(name: str, learning_rate: float, steps: int) -> Learn
 
     Raises:
         ValueError: naming ``name`` or ``steps`` if unknown or not a positive integer.
+
+    Args:
+        name: ``"constant"``, ``"cosine"`` or ``"step"``.
+        learning_rate: α, the initial step size.
+        steps: the number of updates of the run.
+
+    Returns:
+        α itself (constant), or an optax schedule of the step count.
     """
     if name not in SCHEDULES:
         raise ValueError(f"name must be one of {SCHEDULES}, got {name!r}")

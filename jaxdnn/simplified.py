@@ -38,10 +38,19 @@ __all__ = [
 def elementwise_backward(
     upstream_gradient: ArrayLike, z: ArrayLike, derivative: Callable[[Array], Array]
 ) -> Array:
-    """∇(F∘φ)(z) = ∇F(φ(z)) ⊙ φ′(z) for a coordinate-wise activation φ (no matrix product).
+    """$∇(F∘φ)(z) = ∇F(φ(z)) ⊙ φ′(z)$ for a coordinate-wise activation φ (no matrix product).
 
     P-SIMP-RELU-UPSTREAM (001_602cbf05fdb6a620.txt Prop 5.1 eq (11), generalised from ReLU to
     any element-wise φ, E-31).
+
+    Args:
+        upstream_gradient: ∇F at the layer's activation φ(z): ``(m,)``, or a batch ``(N, m)`` (one
+            row per sample).
+        z: the pre-activations, of the gradient's shape.
+        derivative: φ′, applied element-wise (e.g. ``jaxdnn.sigmoid_derivative``).
+
+    Returns:
+        ∇(F∘φ)(z), of z's shape.
     """
     g, z = jnp.asarray(upstream_gradient), jnp.asarray(z)
     check_same_shape("elementwise_backward", ("upstream_gradient", g), ("z", z))
@@ -50,16 +59,24 @@ def elementwise_backward(
 
 @jax.jit
 def relu_backward(upstream_gradient: ArrayLike, z: ArrayLike) -> Array:
-    """∇(F∘ReLU)(z) = ∇F(ReLU(z)) ⊙ 𝟙[z > 0].
+    """$∇(F∘ReLU)(z) = ∇F(ReLU(z)) ⊙ 𝟙[z > 0]$.
 
     P-SIMP-RELU-UPSTREAM (001_602cbf05fdb6a620.txt Prop 5.1 eq (11)).
+
+    Args:
+        upstream_gradient: ∇F at the layer's activation ReLU(z): ``(m,)``, or a batch ``(N, m)``
+            (one row per sample).
+        z: the pre-activations, of the gradient's shape.
+
+    Returns:
+        ∇(F∘ReLU)(z), of z's shape.
     """
     return elementwise_backward(upstream_gradient, z, relu_derivative)
 
 
 @jax.jit
 def dense_weight_gradient(upstream_gradient: ArrayLike, y: ArrayLike) -> Array:
-    """∇_W F(L(y, W, b)) = ∇F(z)ᵀ·y, the m×n outer product; batch: Σ_i ∇F(z_i)ᵀ·y_i = Gᵀ·Y.
+    """$∇_W F(L(y, W, b)) = ∇F(z)ᵀ·y$, the m×n outer product; batch: $Σ_i ∇F(z_i)ᵀ·y_i = Gᵀ·Y$.
 
     Row i* is ∇F(z)_{i*}·y (001_602cbf05fdb6a620.txt Prop 5.2 writes an undefined v for the
     layer input y, E-30). ``upstream_gradient`` is ∇F(z) of shape ``(m,)`` or ``(N, m)``,
@@ -67,6 +84,14 @@ def dense_weight_gradient(upstream_gradient: ArrayLike, y: ArrayLike) -> Array:
 
     P-SIMP-WEIGHT-OUTER (001_602cbf05fdb6a620.txt Prop 5.2 eq (12) and Note, corrected E-30;
     000_e9869ddaa8874969.txt §4).
+
+    Args:
+        upstream_gradient: ∇F at the layer's output z: ``(m,)``, or a batch ``(N, m)`` (one row per
+            sample).
+        y: the layer input: ``(n,)``, or ``(N, n)`` with a batch of gradients.
+
+    Returns:
+        The m×n gradient of W (summed over a batch).
     """
     g, y = jnp.asarray(upstream_gradient), jnp.asarray(y)
     if g.ndim not in (1, 2) or g.shape[:-1] != y.shape[:-1] or y.ndim != g.ndim:
@@ -79,10 +104,17 @@ def dense_weight_gradient(upstream_gradient: ArrayLike, y: ArrayLike) -> Array:
 
 @jax.jit
 def dense_bias_gradient(upstream_gradient: ArrayLike) -> Array:
-    """∇_b F(L(y, W, b)) = ∇F(z)·I_m = ∇F(z); batch: Σ_i ∇F(z_i).
+    """$∇_b F(L(y, W, b)) = ∇F(z)·I_m = ∇F(z)$; batch: $Σ_i ∇F(z_i)$.
 
     P-SIMP-BIAS (derived from 001_602cbf05fdb6a620.txt Prop 4.3 and Thm 1.3;
     003_4420902fd2b6113f.txt §4 bias formula).
+
+    Args:
+        upstream_gradient: ∇F at the layer's output z: ``(m,)``, or a batch ``(N, m)`` (one row per
+            sample).
+
+    Returns:
+        The ``(m,)`` gradient of b (summed over a batch).
     """
     g = jnp.asarray(upstream_gradient)
     return jnp.sum(g.reshape(-1, g.shape[-1]), axis=0)
@@ -90,10 +122,18 @@ def dense_bias_gradient(upstream_gradient: ArrayLike) -> Array:
 
 @jax.jit
 def dense_input_gradient(upstream_gradient: ArrayLike, W: ArrayLike) -> Array:
-    """∇_y F(L(y, W, b)) = ∇F(z)·W (a row of ℝⁿ); batch: G·W, one row per sample.
+    """$∇_y F(L(y, W, b)) = ∇F(z)·W$ (a row of ℝⁿ); batch: G·W, one row per sample.
 
     P-SIMP-INPUT (derived from 001_602cbf05fdb6a620.txt Prop 4.1 and Thm 1.3;
     003_4420902fd2b6113f.txt §4 input formula).
+
+    Args:
+        upstream_gradient: ∇F at the layer's output z: ``(m,)``, or a batch ``(N, m)`` (one row per
+            sample).
+        W: the weights, shape ``(m, n)``.
+
+    Returns:
+        ``(n,)``, or ``(N, n)`` for a batch: one row per sample.
     """
     g, W = jnp.asarray(upstream_gradient), jnp.asarray(W)
     if W.ndim != 2 or g.ndim not in (1, 2) or g.shape[-1] != W.shape[0]:
@@ -108,7 +148,7 @@ def dense_input_gradient(upstream_gradient: ArrayLike, W: ArrayLike) -> Array:
 def relu_dense_backward(
     upstream_gradient: ArrayLike, y: ArrayLike, W: ArrayLike, b: ArrayLike
 ) -> tuple[Array, Array, Array]:
-    """Gradients of F(ReLU(L(y, W, b))) with respect to y, W and b.
+    """Gradients of $F(ReLU(L(y, W, b)))$ with respect to y, W and b.
 
     With z = L(y, W, b) and g = ∇F(ReLU(z)) ⊙ 𝟙[z > 0]: ∇_y = g·W, ∇_W = gᵀ·y (row j' is
     g_{j'}·y), ∇_b = g. Units with z_j = 0 get 0 (Assumption 1). Returns ``(dy, dW, db)``.
@@ -116,6 +156,16 @@ def relu_dense_backward(
     P-SIMP-RELU-DENSE (003_4420902fd2b6113f.txt §4 proposition; 000_e9869ddaa8874969.txt §4,
     corrected E-22: the composite is scalar and its input gradient a row; E-23: one indicator,
     that of unit j, per weight row).
+
+    Args:
+        upstream_gradient: ∇F at the layer's output ReLU(L(y, W, b)): ``(m,)``, or a batch ``(N,
+            m)`` (one row per sample).
+        y: the layer input ``(n,)`` or ``(N, n)``.
+        W: the weights ``(m, n)``.
+        b: the bias ``(m,)``.
+
+    Returns:
+        ``(dy, dW, db)``: the gradients of y (per sample), W and b (summed over a batch).
     """
     g = relu_backward(upstream_gradient, dense(y, W, b))
     return dense_input_gradient(g, W), dense_weight_gradient(g, y), dense_bias_gradient(g)

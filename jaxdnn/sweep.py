@@ -45,6 +45,13 @@ class SweepResult(NamedTuple):
 
     P-ALG-BP-SGD (001_602cbf05fdb6a620.txt Def 6.7: each model is one run of backpropagation
     SGD).
+
+    Attributes:
+        settings: ``"seed"`` and each hyperparameter: arrays of shape (M,).
+        params: the trained networks, each leaf with a leading model axis.
+        opt_state: the optimizer states, likewise.
+        history: ``"epoch"`` (E,) and the curves, (M, E).
+        diverged: (M,), True where a model's training loss became NaN or infinite.
     """
 
     settings: dict[str, np.ndarray]
@@ -65,6 +72,12 @@ def model_keys(seed: int) -> tuple[Array, Array]:
 
     P-ALG-MINIBATCH (001_602cbf05fdb6a620.txt Note after Def 6.6: the batches are a random
     permutation; the key fixes it).
+
+    Args:
+        seed: the model's seed.
+
+    Returns:
+        ``(init_key, fit_key)``.
     """
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         raise ValueError(f"seeds must be integers in [0, 2**32), got {seed!r}")
@@ -217,6 +230,39 @@ def sweep(
     Raises:
         ValueError: naming the argument, for the settings of ``fit``, empty ``seeds`` or values,
             seeds outside [0, 2**32), hyperparameters the optimizer does not accept or rejects.
+
+    Args:
+        widths: the layer widths (m_0, …, m_p) of every model.
+        X: the training inputs ``(n, m_0)``.
+        Y: the targets, as for ``fit``.
+        optimizer: a function of the hyperparameters returning an optax transformation.
+        seeds: one model (its initialisation and batch order) per seed, for each grid point.
+        hyperparameters: ``{name: values}``, the grid (default: none, one model per seed).
+        epochs: the number of epochs.
+        batch_size: B, the mini-batch size.
+        loss: the head, as for ``fit``.
+        hidden: the hidden activations, as for ``fit``.
+        gradients: ``"autodiff"`` or ``"backprop"``.
+        X_val: optional validation inputs.
+        Y_val: their targets.
+        precision: None or ``"bfloat16"``, as for ``fit``.
+        dtype: the parameters' dtype (default JAX's default float).
+        weight_init: optional ``jax.nn.initializers`` function, as for ``init_params``.
+        callback: ``callback(epoch, params, opt_state, history)`` after every epoch; truthy stops.
+        l2: λ ≥ 0, the ridge penalty of every model.
+
+    Returns:
+        A :class:`SweepResult`.
+
+    Examples:
+        >>> X = jax.random.normal(jax.random.PRNGKey(1), (64, 4))
+        >>> labels = jnp.argmax(X[:, :3], axis=1)
+        >>> result = jaxdnn.sweep(
+        ...     (4, 8, 3), X, labels, jaxdnn.momentum, seeds=[0, 1],
+        ...     hyperparameters={"learning_rate": [0.05, 0.1], "beta": [0.9]}, epochs=3,
+        ... )
+        >>> result.settings["learning_rate"].tolist(), result.history["loss"].shape
+        ([0.05, 0.1, 0.05, 0.1], (4, 3))
     """
     widths = _check_widths(widths)
     dtype = jnp.zeros(()).dtype if dtype is None else jnp.dtype(dtype)

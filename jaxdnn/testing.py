@@ -66,7 +66,15 @@ ATOL = 1e-12
 
 
 def finite_floats(min_value: float, max_value: float) -> st.SearchStrategy[float]:
-    """Finite float64 values in [min_value, max_value]: no NaN, no infinity, no subnormal."""
+    """Finite float64 values in [min_value, max_value]: no NaN, no infinity, no subnormal.
+
+    Args:
+        min_value: the lower bound.
+        max_value: the upper bound.
+
+    Returns:
+        A hypothesis strategy of floats.
+    """
     return st.floats(
         min_value,
         max_value,
@@ -83,7 +91,14 @@ Few distinct shapes keep compilation, not mathematics, from dominating a test ru
 
 
 def sizes(choices: tuple[int, ...] = DEFAULT_SIZES) -> st.SearchStrategy[int]:
-    """Vector lengths drawn from ``choices`` (default 1, 2 and 5)."""
+    """Vector lengths drawn from ``choices`` (default 1, 2 and 5).
+
+    Args:
+        choices: the lengths to draw from.
+
+    Returns:
+        A hypothesis strategy of ints.
+    """
     return st.sampled_from(choices)
 
 
@@ -110,6 +125,13 @@ def vectors(
     """``st_vec``: entries in [−bound, bound] mixed with exact ``0.0`` and ``-0.0``.
 
     ``size`` fixes the shape (an int or a tuple); by default a length of ``DEFAULT_SIZES`` is drawn.
+
+    Args:
+        size: the shape: an int, a tuple, or None to draw a length from ``DEFAULT_SIZES``.
+        bound: the largest absolute value.
+
+    Returns:
+        A hypothesis strategy of float64 arrays.
     """
     elements = st.one_of(finite_floats(-bound, bound), st.sampled_from([0.0, -0.0]))
     return _array(elements, _shape(size))
@@ -122,6 +144,13 @@ def integer_valued_vectors(
 
     Sums of products of such values are exact, so pre-activations y·Wᵀ + b hit exactly 0
     often: the ReLU ties of Assumption 1 become reachable.
+
+    Args:
+        size: the shape: an int, a tuple, or None to draw a length from ``DEFAULT_SIZES``.
+        bound: the largest absolute value.
+
+    Returns:
+        A hypothesis strategy of float64 arrays.
     """
     return _array(st.integers(-bound, bound).map(float), _shape(size))
 
@@ -130,24 +159,54 @@ def logits(
     size: int | tuple[int, ...] | None = None, bound: float = 15.0
 ) -> st.SearchStrategy[np.ndarray]:
     """``st_logits``: entries in [−bound, bound]; with bound 15 every softmax entry lies
-    strictly inside ]0, 1[ in float64."""
+    strictly inside ]0, 1[ in float64.
+
+    Args:
+        size: the shape: an int, a tuple, or None to draw a length from ``DEFAULT_SIZES``.
+        bound: the largest absolute value.
+
+    Returns:
+        A hypothesis strategy of float64 arrays.
+    """
     return _array(finite_floats(-bound, bound), _shape(size))
 
 
 def probabilities(
     size: int | tuple[int, ...] | None = None, eps: float = 1e-6
 ) -> st.SearchStrategy[np.ndarray]:
-    """``st_prob``: entries in [eps, 1 − eps]."""
+    """``st_prob``: entries in [eps, 1 − eps].
+
+    Args:
+        size: the shape: an int, a tuple, or None to draw a length from ``DEFAULT_SIZES``.
+        eps: the distance kept from 0 and 1.
+
+    Returns:
+        A hypothesis strategy of float64 arrays.
+    """
     return _array(finite_floats(eps, 1 - eps), _shape(size))
 
 
 def simplex_points(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
-    """``st_simplex``: points of the open probability simplex (softmax of ``logits``)."""
+    """``st_simplex``: points of the open probability simplex (softmax of ``logits``).
+
+    Args:
+        size: the length (default drawn from ``DEFAULT_SIZES``).
+
+    Returns:
+        A hypothesis strategy of float64 arrays.
+    """
     return logits(size).map(lambda z: np.asarray(jax.nn.softmax(jnp.asarray(z))))
 
 
 def one_hot(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
-    """``st_onehot(K)``: a one-hot row of length K (drawn from ``DEFAULT_SIZES`` when not given)."""
+    """``st_onehot(K)``: a one-hot row of length K (drawn from ``DEFAULT_SIZES`` when not given).
+
+    Args:
+        size: K, the length (default drawn from ``DEFAULT_SIZES``).
+
+    Returns:
+        A hypothesis strategy of float64 arrays.
+    """
     size_strategy = sizes() if size is None else st.just(size)
     return size_strategy.flatmap(
         lambda k: st.integers(0, k - 1).map(lambda c: np.eye(k, dtype=np.float64)[c])
@@ -156,7 +215,15 @@ def one_hot(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
 
 def spd_matrices(n: int, bound: float = 3.0) -> st.SearchStrategy[np.ndarray]:
     """``st_spd(n)``: symmetric positive semi-definite BᵀB + μI with μ ∈ [0, 1] (possibly
-    singular when μ = 0)."""
+    singular when μ = 0).
+
+    Args:
+        n: the matrix size.
+        bound: the largest absolute entry of B.
+
+    Returns:
+        A hypothesis strategy of float64 arrays.
+    """
     return st.tuples(_array(finite_floats(-bound, bound), (n, n)), finite_floats(0.0, 1.0)).map(
         lambda bm: bm[0].T @ bm[0] + bm[1] * np.eye(n)
     )
@@ -169,6 +236,13 @@ def jax_settings(max_examples: int = 100, **overrides: Any) -> settings:
     longer than hypothesis's default 200 ms and would fail a correct property. The "too slow"
     and "data too large" health checks are off for the same reason (arrays are drawn element by
     element). ``overrides`` are passed on to ``hypothesis.settings``.
+
+    Args:
+        max_examples: the number of examples hypothesis draws.
+        **overrides: further ``hypothesis.settings`` arguments.
+
+    Returns:
+        The settings (a decorator).
     """
     options = {
         "deadline": None,
@@ -179,7 +253,17 @@ def jax_settings(max_examples: int = 100, **overrides: Any) -> settings:
 
 
 def assert_close(actual: Any, desired: Any, rtol: float = RTOL, atol: float = ATOL) -> None:
-    """``close(a, b)`` of catalogue §1.9: assert_allclose with rtol 1e-10, atol 1e-12."""
+    """``close(a, b)`` of catalogue §1.9: assert_allclose with rtol 1e-10, atol 1e-12.
+
+    Args:
+        actual: the value computed.
+        desired: the value expected.
+        rtol: the relative tolerance.
+        atol: the absolute tolerance.
+
+    Raises:
+        AssertionError: with the largest difference, when they differ.
+    """
     np.testing.assert_allclose(np.asarray(actual), np.asarray(desired), rtol=rtol, atol=atol)
 
 
@@ -192,6 +276,13 @@ def autodiff_jacobians(
 
     Cached per (f, argnums), so that hypothesis examples (and ``jaxdnn verify``) share compiled
     programs. P-DIFF-JACOBIAN, P-DIFF-UNIQUE (001_602cbf05fdb6a620.txt Def 1.2, Prop 1.1).
+
+    Args:
+        f: the function.
+        argnums: the argument to differentiate.
+
+    Returns:
+        The four Jacobian functions.
     """
     fwd, rev = jax.jacfwd(f, argnums=argnums), jax.jacrev(f, argnums=argnums)
     return (jax.jit(fwd), jax.jit(rev)), (fwd, rev)
@@ -218,6 +309,23 @@ def assert_jacobian_matches_autodiff(
     The jitted Jacobians are compared on every call; the eager (uncompiled) ones on the first
     call for each function and argument shapes, as re-tracing them costs milliseconds per call
     and they compute the same numbers. Shapes must agree exactly.
+
+    Args:
+        f: the function to differentiate.
+        closed_form: the closed form to check, called with the same arguments.
+        *args: the point: the arguments of both functions.
+        argnums: the argument to differentiate.
+        rtol: the relative tolerance.
+        atol: the absolute tolerance.
+
+    Raises:
+        AssertionError: with the largest difference, when they differ.
+
+    Examples:
+        >>> jaxdnn.testing.assert_jacobian_matches_autodiff(
+        ...     jaxdnn.softmax, jaxdnn.softmax_jacobian, jnp.array([0.5, -1.0, 2.0]),
+        ...     rtol=1e-5, atol=1e-6,
+        ... )
     """
     expected = np.asarray(closed_form(*args))
     jitted, eager = autodiff_jacobians(f, argnums)
@@ -239,7 +347,26 @@ def assert_gradient_matches_autodiff(
     atol: float = ATOL,
 ) -> None:
     """Assert that ``closed_form(*args)`` equals ``jax.grad(f)`` (jitted) and the forward- and
-    reverse-mode Jacobians of the scalar f with respect to ``args[argnums]``."""
+    reverse-mode Jacobians of the scalar f with respect to ``args[argnums]``.
+
+    Args:
+        f: a scalar function.
+        closed_form: the closed form to check, called with the same arguments.
+        *args: the point: the arguments of both functions.
+        argnums: the argument to differentiate.
+        rtol: the relative tolerance.
+        atol: the absolute tolerance.
+
+    Raises:
+        AssertionError: with the largest difference, when they differ.
+
+    Examples:
+        >>> z, y = jnp.array([2.0, 0.0, -1.0]), jnp.array([0.0, 1.0, 0.0])
+        >>> jaxdnn.testing.assert_gradient_matches_autodiff(
+        ...     jaxdnn.softmax_cross_entropy, jaxdnn.softmax_cross_entropy_gradient, z, y,
+        ...     rtol=1e-5, atol=1e-6,
+        ... )
+    """
     assert_jacobian_matches_autodiff(f, closed_form, *args, argnums=argnums, rtol=rtol, atol=atol)
     grad = _autodiff_gradient(f, argnums)
     np.testing.assert_allclose(
@@ -261,6 +388,15 @@ def optax_adam_002(learning_rate: float, b1: float, b2: float, eps_root: float) 
     Undoing optax's bias corrections turns m̂_t/√(v̂_t + ε̂) into m_t/√(v_t + ε) times η.
 
     P-ALG-ADAM-002 (002_0dd137535febb580.txt §7.6, corrected E-03).
+
+    Args:
+        learning_rate: η.
+        b1: β₁.
+        b2: β₂.
+        eps_root: ε, under the root.
+
+    Returns:
+        An optax transformation.
     """
     import optax
 

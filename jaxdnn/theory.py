@@ -76,7 +76,7 @@ def _check_learning_rate(lr: float) -> None:
 def gd_trajectory(
     grad_f: Callable[..., Array], x0: ArrayLike, lr: float, n_steps: int, args: tuple = ()
 ) -> Array:
-    """Gradient descent x^(n+1) = x^(n) − α∇f(x^(n)) for n = 0, …, n_steps − 1.
+    """Gradient descent $x^(n+1) = x^(n) − α∇f(x^(n))$ for n = 0, …, n_steps − 1.
 
     Returns the iterates x^(0), x^(1), …, x^(n_steps), shape ``(n_steps + 1, m)``. The recurrence
     holds from n = 0 (001 prints it for n ∈ ℕ* only, which never defines x^(1): E-06).
@@ -87,6 +87,16 @@ def gd_trajectory(
 
     Raises:
         ValueError: naming ``lr`` unless it is a finite number > 0, or ``n_steps`` if negative.
+
+    Args:
+        grad_f: ``grad_f(x, *args)``, the gradient of f.
+        x0: x^(0), a row vector ``(m,)``.
+        lr: α > 0, the step size.
+        n_steps: the number of steps (≥ 0).
+        args: extra arguments of ``grad_f`` (data).
+
+    Returns:
+        The iterates ``(n_steps + 1, m)``.
     """
     _check_learning_rate(lr)
     if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 0:
@@ -114,9 +124,18 @@ def _gd_scan(grad_f: Callable[..., Array], n_steps: int) -> Callable[..., Array]
 
 
 def convexity_gap(f: Scalar, x: ArrayLike, y: ArrayLike, tau: ArrayLike) -> Array:
-    """τf(x) + (1 − τ)f(y) − f(τx + (1 − τ)y): ≥ 0 for all x, y and τ ∈ [0, 1] iff f is convex.
+    """$τf(x) + (1 − τ)f(y) − f(τx + (1 − τ)y)$: ≥ 0 for all x, y and τ ∈ [0, 1] iff f is convex.
 
     P-OPT-CONVEX-DEF (001_602cbf05fdb6a620.txt Def 6.1 eq (15)).
+
+    Args:
+        f: a scalar function of one row vector.
+        x: a point, a row vector.
+        y: another point, of x's shape.
+        tau: τ ∈ [0, 1].
+
+    Returns:
+        The gap, a scalar.
     """
     x, y = _points("convexity_gap", x, y)
     tau = jnp.asarray(tau)
@@ -126,9 +145,17 @@ def convexity_gap(f: Scalar, x: ArrayLike, y: ArrayLike, tau: ArrayLike) -> Arra
 
 
 def first_order_convexity_gap(f: Scalar, x: ArrayLike, y: ArrayLike) -> Array:
-    """f(y) − f(x) − ∇f(x)·(y − x)ᵀ: ≥ 0 for all x, y iff the differentiable f is convex.
+    """$f(y) − f(x) − ∇f(x)·(y − x)ᵀ$: ≥ 0 for all x, y iff the differentiable f is convex.
 
     P-OPT-CONVEX-FOC (001_602cbf05fdb6a620.txt Prop 6.1 eq (16)).
+
+    Args:
+        f: a scalar function of one row vector.
+        x: a point, a row vector.
+        y: another point, of x's shape.
+
+    Returns:
+        The gap, a scalar.
     """
     x, y = _points("first_order_convexity_gap", x, y)
     value, slope = jax.jvp(f, (x,), (y - x,))
@@ -136,9 +163,17 @@ def first_order_convexity_gap(f: Scalar, x: ArrayLike, y: ArrayLike) -> Array:
 
 
 def lipschitz_ratio(grad_f: Gradient, x: ArrayLike, y: ArrayLike) -> Array:
-    """‖∇f(x) − ∇f(y)‖ / ‖x − y‖ (x ≠ y): f is L-smooth iff this never exceeds L.
+    """$‖∇f(x) − ∇f(y)‖ / ‖x − y‖$ (x ≠ y): f is L-smooth iff this never exceeds L.
 
     P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2 eq (17)).
+
+    Args:
+        grad_f: ∇f, a function of one row vector returning a row.
+        x: a point, a row vector.
+        y: another point, of x's shape. (x ≠ y)
+
+    Returns:
+        The ratio, a scalar.
     """
     x, y = _points("lipschitz_ratio", x, y)
     # row_norm is scaled: no underflow for the tiny differences of nearby points
@@ -146,9 +181,18 @@ def lipschitz_ratio(grad_f: Gradient, x: ArrayLike, y: ArrayLike) -> Array:
 
 
 def descent_lemma_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array:
-    """f(x) + ∇f(x)·(y − x)ᵀ + (L/2)‖y − x‖² − f(y): ≥ 0 when f is L-smooth (convex or not).
+    """$f(x) + ∇f(x)·(y − x)ᵀ + (L/2)‖y − x‖² − f(y)$: ≥ 0 when f is L-smooth (convex or not).
 
     P-OPT-DESCENT-LEMMA (001_602cbf05fdb6a620.txt Prop 6.2 eq (18)).
+
+    Args:
+        f: a scalar function of one row vector.
+        L: the smoothness constant L > 0.
+        x: a point, a row vector.
+        y: another point, of x's shape.
+
+    Returns:
+        The gap, a scalar.
     """
     x, y = _points("descent_lemma_gap", x, y)
     _check_smoothness(L, divides=False)
@@ -157,11 +201,20 @@ def descent_lemma_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: ArrayLike) -> Ar
 
 
 def cocoercivity_gap(grad_f: Gradient, L: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array:
-    """(∇f(y) − ∇f(x))·(y − x)ᵀ − (1/L)‖∇f(y) − ∇f(x)‖²: ≥ 0 when f is convex and L-smooth.
+    """$(∇f(y) − ∇f(x))·(y − x)ᵀ − (1/L)‖∇f(y) − ∇f(x)‖²$: ≥ 0 when f is convex and L-smooth.
 
-    Convexity is necessary: f = −½‖x‖² (L = 1) gives −2‖y − x‖².
+    Convexity is necessary: $f = −½‖x‖²$ (L = 1) gives −2‖y − x‖².
 
     P-OPT-COCOERCIVITY (001_602cbf05fdb6a620.txt Prop 6.3 eq (19)).
+
+    Args:
+        grad_f: ∇f, a function of one row vector returning a row.
+        L: the smoothness constant L > 0.
+        x: a point, a row vector.
+        y: another point, of x's shape.
+
+    Returns:
+        The gap, a scalar.
     """
     x, y = _points("cocoercivity_gap", x, y)
     _check_smoothness(L)
@@ -170,13 +223,22 @@ def cocoercivity_gap(grad_f: Gradient, L: ArrayLike, x: ArrayLike, y: ArrayLike)
 
 
 def cocoercivity_intermediate_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array:
-    """∇f(y)·(y − x)ᵀ − (1/(2L))‖∇f(y) − ∇f(x)‖² − (f(y) − f(x)): the intermediate inequality
+    """$∇f(y)·(y − x)ᵀ − (1/(2L))‖∇f(y) − ∇f(x)‖² − (f(y) − f(x))$: the intermediate inequality
     (a) of the co-coercivity proof, ≥ 0 when f is convex and L-smooth.
 
     It follows from f(y) − f(z) + f(z) − f(x) with z = x + (1/L)(∇f(y) − ∇f(x)); the proof
     prints z = x − (1/L)(…) (E-38), for which the bound no longer reduces to this expression.
 
     P-OPT-COCOERCIVITY (001_602cbf05fdb6a620.txt Prop 6.3, proof corrected E-38).
+
+    Args:
+        f: a scalar function of one row vector.
+        L: the smoothness constant L > 0.
+        x: a point, a row vector.
+        y: another point, of x's shape.
+
+    Returns:
+        The gap, a scalar.
     """
     x, y = _points("cocoercivity_intermediate_gap", x, y)
     _check_smoothness(L)
@@ -185,11 +247,17 @@ def cocoercivity_intermediate_gap(f: Scalar, L: ArrayLike, x: ArrayLike, y: Arra
 
 
 def quadratic_smoothness(A: ArrayLike) -> Array:
-    """Smoothness constant of f(x) = ½(x − c)·A·(x − c)ᵀ for symmetric A: L = max |λ_i(A)|
+    """Smoothness constant of $f(x) = ½(x − c)·A·(x − c)ᵀ$ for symmetric A: $L = max |λ_i(A)|$
     (the largest eigenvalue when A is positive semi-definite).
 
     ∇f(x) − ∇f(y) = (x − y)·A, whose norm is at most ‖A‖₂‖x − y‖ with equality along the top
     eigenvector. P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2; catalogue §2.J family).
+
+    Args:
+        A: a symmetric m×m matrix.
+
+    Returns:
+        L, a scalar.
     """
     A = jnp.asarray(A)
     _check_symmetric_square("A", A)
@@ -208,11 +276,18 @@ def _design(X: ArrayLike, reduction: str) -> Array:
 
 def logistic_smoothness(X: ArrayLike, reduction: str = "mean") -> Array:
     """Standard smoothness bound of logistic regression β ↦ Σ_i BCE(σ(x_i·βᵀ), y_i):
-    L = ¼·λ_max(XᵀX) for the sum, divided by n for the mean.
+    $L = ¼·λ_max(XᵀX)$ for the sum, divided by n for the mean.
 
     The Hessian is Xᵀ·diag(σ_i(1 − σ_i))·X and σ(1 − σ) ≤ ¼ (P-ACT-SIGMOID).
     P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2; the loss of 002_0dd137535febb580.txt
     §4.1 with the sigmoid of §5.2).
+
+    Args:
+        X: the design matrix ``(n, m)``.
+        reduction: ``"mean"`` (default) or ``"sum"``.
+
+    Returns:
+        L, a scalar.
     """
     X = _design(X, reduction)
     top = jnp.linalg.eigvalsh(X.T @ X)[-1] / 4
@@ -221,11 +296,18 @@ def logistic_smoothness(X: ArrayLike, reduction: str = "mean") -> Array:
 
 def softmax_regression_smoothness(X: ArrayLike, reduction: str = "mean") -> Array:
     """Standard smoothness bound of softmax regression W ↦ Σ_i ξ(S(x_i·Wᵀ), y*_i) with
-    Σ y*_i = 1: L = ½·λ_max(XᵀX) for the sum, divided by n for the mean.
+    Σ y*_i = 1: $L = ½·λ_max(XᵀX)$ for the sum, divided by n for the mean.
 
     In the logits the Hessian is J_S = diag(S) − SᵀS, whose eigenvalues lie in [0, ½]
     (P-ACT-SOFTMAX-JAC), and the logits are linear in W. Append a column of ones to X for
     biases. P-OPT-LSMOOTH-DEF (001_602cbf05fdb6a620.txt Def 6.2, Prop 5.3).
+
+    Args:
+        X: the design matrix ``(n, m)``.
+        reduction: ``"mean"`` (default) or ``"sum"``.
+
+    Returns:
+        L, a scalar.
     """
     X = _design(X, reduction)
     top = jnp.linalg.eigvalsh(X.T @ X)[-1] / 2
@@ -233,13 +315,20 @@ def softmax_regression_smoothness(X: ArrayLike, reduction: str = "mean") -> Arra
 
 
 def gd_rate_constant(lr: float, L: float) -> float:
-    """C = α − Lα²/2, positive exactly when 0 < α < 2/L.
+    """$C = α − Lα²/2$, positive exactly when 0 < α < 2/L.
 
     P-OPT-GD-RATE (001_602cbf05fdb6a620.txt Prop 6.5).
 
     Raises:
         ValueError: naming ``lr`` if it is not in ]0, 2/L[ (then C ≤ 0 and Prop 6.5 says
             nothing), or ``L`` if it is not a finite number > 0.
+
+    Args:
+        lr: α, the step size.
+        L: the smoothness constant.
+
+    Returns:
+        C, a float.
     """
     lr, L = float(lr), float(L)
     if not (math.isfinite(L) and L > 0):
@@ -252,7 +341,7 @@ def gd_rate_constant(lr: float, L: float) -> float:
 def gd_rate_bound(
     x0: ArrayLike, x_star: ArrayLike, lr: float, L: float, n: int | ArrayLike
 ) -> np.ndarray:
-    """‖x^(0) − x*‖² / (n·C), the bound of Prop 6.5 on f(x^(n)) − f(x*), for n ≥ 1.
+    """$‖x^(0) − x*‖² / (n·C)$, the bound of Prop 6.5 on f(x^(n)) − f(x*), for n ≥ 1.
 
     f convex and L-smooth with a minimiser x*, 0 < α < 2/L, C = α − Lα²/2: then for every
     n ≥ 1, f(x^(n)) − f(x*) ≤ ‖x^(0) − x*‖²/(nC), a rate O(1/n) (001 writes o_{n→0}(n⁻¹), E-39).
@@ -262,6 +351,16 @@ def gd_rate_bound(
 
     Raises:
         ValueError: as :func:`gd_rate_constant`, or naming ``n`` if some n < 1.
+
+    Args:
+        x0: the starting point x^(0).
+        x_star: a minimiser x*.
+        lr: α ∈ ]0, 2/L[.
+        L: the smoothness constant.
+        n: the step count n ≥ 1, or an array of them.
+
+    Returns:
+        The bound, of ``n``'s shape.
     """
     C = gd_rate_constant(lr, L)
     n = np.asarray(n, dtype=np.float64)

@@ -48,6 +48,10 @@ class TrainingDiverged(FloatingPointError):
 
     P-OPT-GD-RATE (001_602cbf05fdb6a620.txt Prop 6.5: gradient descent converges for α < 2/L;
     beyond, the iterates can grow without bound).
+
+    Args:
+        epoch: the epoch whose training loss was not finite.
+        loss: that loss (NaN or ±inf).
     """
 
     def __init__(self, epoch: int, loss: float):
@@ -74,6 +78,19 @@ def evaluate(
 
     P-NET-OBJECTIVE (001_602cbf05fdb6a620.txt Def 5.2, mean reduction), P-MET-ACCURACY
     (002_0dd137535febb580.txt §8.1), P-MET-RMSE (002 §8.3).
+
+    Args:
+        params: the network.
+        X: the inputs ``(n, m_0)``.
+        Y: the targets: the head's ``(n, m_p)`` rows (one-hot for softmax) or one value per sample
+            ``(n,)`` (class labels for softmax).
+        loss: the head: ``"softmax_cross_entropy"`` (default), ``"sigmoid_binary_cross_entropy"``
+            or ``"half_mean_squared_error"`` (regression).
+        hidden: the hidden layers' activation, or one per hidden layer (default ReLU).
+
+    Returns:
+        ``{"loss", "accuracy"}`` (and ``"label_accuracy"`` for several sigmoid outputs), or
+        ``{"loss", "rmse"}``.
     """
     widths = check_params(params)
     activations = hidden_activations(hidden, len(params))
@@ -164,6 +181,45 @@ def fit(
             ``hidden``, ``precision``, ``mesh``, ``unroll``, ``l2``, ``patience``).
         TypeError: naming ``params``, ``optimizer``, ``key`` or ``callback`` if it is not the
             kind of object expected.
+
+    Args:
+        params: the initial network (``jaxdnn.init_params``).
+        X: the training inputs ``(n, m_0)``.
+        Y: the targets: the head's ``(n, m_p)`` rows (one-hot for softmax) or one value per sample
+            ``(n,)`` (class labels for softmax).
+        optimizer: an optax ``GradientTransformation`` (``jaxdnn.momentum(0.05, 0.9)``,
+            ``optax.adam``…).
+        key: the PRNG key of the batch order.
+        epochs: the epoch to stop before (the total, when resuming).
+        batch_size: B, the mini-batch size.
+        loss: the head: ``"softmax_cross_entropy"`` (default), ``"sigmoid_binary_cross_entropy"``
+            or ``"half_mean_squared_error"`` (regression).
+        hidden: the hidden layers' activation, or one per hidden layer (default ReLU).
+        gradients: ``"autodiff"`` (``jax.grad``) or ``"backprop"`` (the hand-written equations).
+        X_val: optional validation inputs, evaluated after every epoch.
+        Y_val: their targets (required with ``X_val``).
+        callback: ``callback(epoch, params, opt_state, history)`` after every epoch; truthy stops.
+        opt_state: the optimizer state to resume from (default ``optimizer.init(params)``).
+        initial_epoch: the first epoch to run (to resume).
+        precision: None, or ``"bfloat16"`` for mixed precision.
+        mesh: a ``jax.sharding.Mesh`` to train data-parallel on.
+        unroll: steps per iteration of the compiled loop.
+        l2: λ ≥ 0, the ridge penalty of the weights.
+        patience: stop after this many epochs without a better validation loss (needs validation
+            data), and return the best epoch's parameters.
+
+    Returns:
+        ``(params, history)``: the trained parameters and a dict of per-epoch lists.
+
+    Examples:
+        >>> X = jax.random.normal(jax.random.PRNGKey(1), (64, 4))
+        >>> labels = jnp.argmax(X[:, :3], axis=1)
+        >>> params = jaxdnn.init_params(jax.random.PRNGKey(0), (4, 16, 3))
+        >>> params, history = jaxdnn.fit(
+        ...     params, X, labels, jaxdnn.adam(1e-2), key=jax.random.PRNGKey(2), epochs=20
+        ... )
+        >>> history["loss"][-1] < history["loss"][0]
+        True
     """
     all_widths = check_params(params)
     check_optimizer(optimizer)

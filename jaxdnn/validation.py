@@ -73,6 +73,17 @@ def check_dataset(
 
     Raises:
         ValueError: naming the argument, its shape and the first bad row.
+
+    Args:
+        X: the inputs.
+        Y: the targets.
+        loss: the loss head's name.
+        names: how the error messages name X and Y.
+        n_inputs: the network's input width m_0, or None.
+        n_outputs: its output width m_p, or None.
+
+    Returns:
+        ``(X, Y)``, Y as the head's ``(n, m_p)`` matrix.
     """
     x_name, y_name = names
     X, Y = (A if isinstance(A, jax.Array) else np.asarray(A) for A in (X, Y))

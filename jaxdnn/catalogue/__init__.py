@@ -76,7 +76,17 @@ __all__ = [
 
 
 def entry(id_: str) -> Entry:
-    """The catalogue entry with this ID; KeyError naming the ID when there is none."""
+    """The catalogue entry with this ID; KeyError naming the ID when there is none.
+
+    Args:
+        id_: the ID, e.g. ``"E-07"``.
+
+    Returns:
+        The :class:`Entry`.
+
+    Raises:
+        KeyError: naming the ID when there is none.
+    """
     for e in ENTRIES:
         if e.id == id_:
             return e

@@ -46,7 +46,12 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 
 class Erratum(NamedTuple):
-    """What an erratum's check returns: pairs for the corrected form and for the printed one."""
+    """What an erratum's check returns: pairs for the corrected form and for the printed one.
+
+    Attributes:
+        corrected: (actual, expected) pairs of the corrected statement.
+        printed: (printed value, expected) pairs of the printed form.
+    """
 
     corrected: list[Pair]
     printed: list[Pair]
@@ -61,7 +66,18 @@ class Entry:
     for an erratum (ID ``E-…``), the printed form and why it is wrong. ``without_formula`` says
     why an erratum's check cannot evaluate the printed form ("words": the document makes a
     claim; "shape": it prints a shape; "notation": it misuses notation), so that the check
-    asserts the corrected statement alone."""
+    asserts the corrected statement alone.
+
+    Attributes:
+        id: the ID (``P-…`` or ``E-…``).
+        kind: stated, corrected, derived or extension.
+        statement: the statement (for an erratum the corrected one), row-vector convention.
+        source: the document's file name and its own numbering.
+        check: the function that draws inputs and returns the pairs to compare.
+        printed: an erratum's printed form.
+        why: why the printed form is wrong.
+        without_formula: why an erratum's printed form cannot be evaluated, if it cannot.
+    """
 
     id: str
     kind: Kind
@@ -131,6 +147,13 @@ def relative_error(actual: Any, expected: Any) -> float:
 
     ``e ≤ RTOL`` is exactly the criterion |a − b| ≤ RTOL·|b| + ATOL of
     ``jaxdnn.testing.assert_close`` (rtol 1e-10, atol 1e-12). Equal infinities count as equal.
+
+    Args:
+        actual: the value computed.
+        expected: the value expected.
+
+    Returns:
+        The error, a float.
     """
     a = np.asarray(actual, dtype=np.float64)
     b = np.asarray(expected, dtype=np.float64)
@@ -146,12 +169,27 @@ def relative_error(actual: Any, expected: Any) -> float:
 
 
 def max_error(pairs: Sequence[Pair]) -> float:
-    """The largest :func:`relative_error` over a list of pairs (0 for none)."""
+    """The largest :func:`relative_error` over a list of pairs (0 for none).
+
+    Args:
+        pairs: (actual, expected) pairs.
+
+    Returns:
+        The largest relative error.
+    """
     return max((relative_error(a, b) for a, b in pairs), default=0.0)
 
 
 def evaluate(entry: Entry, draw: Draw) -> tuple[float, float | None]:
-    """Run an entry's check once: (error of the statement, error of the printed form or None)."""
+    """Run an entry's check once: (error of the statement, error of the printed form or None).
+
+    Args:
+        entry: the entry.
+        draw: ``draw(strategy)``, a value drawn from a hypothesis strategy.
+
+    Returns:
+        ``(error, printed error or None)``.
+    """
     outcome = entry.check(draw)
     if isinstance(outcome, Erratum):
         return max_error(outcome.corrected), max_error(outcome.printed)
@@ -160,6 +198,13 @@ def evaluate(entry: Entry, draw: Draw) -> tuple[float, float | None]:
 
 def select(pattern: str | None = None) -> Iterator[Entry]:
     """The entries whose ID matches the regular expression ``pattern`` (searched,
-    case-insensitive; all when None), in catalogue order."""
+    case-insensitive; all when None), in catalogue order.
+
+    Args:
+        pattern: a regular expression, or None for every entry.
+
+    Returns:
+        An iterator of entries.
+    """
     regex = re.compile(pattern, re.IGNORECASE) if pattern else None
     return (e for e in ENTRIES if regex is None or regex.search(e.id))
