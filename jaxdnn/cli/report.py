@@ -19,7 +19,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdnn import metrics as m
-from jaxdnn._extras import require
 from jaxdnn.data import Dataset
 from jaxdnn.model import Model, save_model, split_metrics
 from jaxdnn.network import forward_pass
@@ -167,98 +166,51 @@ def write_outputs(
     atomic_write(run_dir, "splits.npz", buffer.getvalue())
     atomic_write(run_dir, "history.json", _json_bytes(history, 2))
     atomic_write(run_dir, "history.csv", _csv_bytes(history))
-    _plots(run_dir, params, data, history)
+    _plots(run_dir, params, data, history, config)
     atomic_write(run_dir, "metrics.json", _json_bytes(results, 2))
 
 
-def _plots(run_dir: Path, params: Any, data: RunData, history: dict[str, list[float]]) -> None:
-    require("cli", "jaxdnn's plots", ("matplotlib",))
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _plots(
+    run_dir: Path,
+    params: Any,
+    data: RunData,
+    history: dict[str, list[float]],
+    config: dict[str, Any],
+) -> None:
+    from jaxdnn.cli import plots
 
     dataset, test, y_mean, y_std = data.dataset, data.parts["test"], data.y_mean, data.y_std
-    epochs = np.asarray(history["epoch"]) + 1
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(epochs, history["loss"], label="training")
-    ax.plot(epochs, history["val_loss"], label="validation")
-    ax.set(xlabel="epoch", ylabel="mean loss", title=f"{dataset.name}: loss", yscale="log")
-    ax.legend()
-    fig.tight_layout()
-    _save_figure(fig, run_dir, "loss.png")
-    plt.close(fig)
+    trained = plots.run_label(config)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    if not dataset.head.is_classifier:
-        ax.plot(epochs, np.asarray(history["val_rmse"]) * y_std)
-        ax.set(xlabel="epoch", ylabel="validation RMSE", title=f"{dataset.name}: RMSE")
-        name = "rmse.png"
+    def title(what: str) -> str:
+        return f"{dataset.name}: {what}\n{trained}"
+
+    figures = {"loss.png": plots.curves_figure(history, "loss", title("loss"))}
+    if dataset.head.is_classifier:
+        figures["accuracy.png"] = plots.curves_figure(history, "accuracy", title("accuracy"))
     else:
-        if "accuracy" in history:
-            ax.plot(epochs, history["accuracy"], label="training")
-        ax.plot(epochs, history["val_accuracy"], label="validation")
-        ax.set(xlabel="epoch", ylabel="accuracy", title=f"{dataset.name}: accuracy")
-        ax.legend()
-        name = "accuracy.png"
-    fig.tight_layout()
-    _save_figure(fig, run_dir, name)
-    plt.close(fig)
-
+        figures["rmse.png"] = plots.curves_figure(history, "rmse", title("RMSE"), scale=y_std)
     X, Y = test
     z = _logits(params, X)
-    fig, ax = plt.subplots(figsize=(5.5, 5))
     if not dataset.head.is_classifier:
         y, y_hat = Y[:, 0] * y_std + y_mean, z[:, 0] * y_std + y_mean
-        ax.scatter(y, y_hat, s=10)
-        lo, hi = float(min(y.min(), y_hat.min())), float(max(y.max(), y_hat.max()))
-        ax.plot([lo, hi], [lo, hi], color="gray", linewidth=1)
-        ax.set(xlabel="true", ylabel="predicted", title=f"{dataset.name}: test predictions")
-        name = "predicted_vs_true.png"
-    elif dataset.task == "binary":
-        precision, recall, _ = m.precision_recall_curve(Y[:, 0].astype(np.int64), z[:, 0])
-        ax.step(recall, precision, where="post")
-        ax.set(
-            xlabel="recall",
-            ylabel="precision",
-            xlim=(0, 1.02),
-            ylim=(0, 1.02),
-            title=f"{dataset.name}: test precision-recall",
+        target = dataset.target_name or "target"
+        figures["predicted_vs_true.png"] = plots.predicted_figure(
+            y, y_hat, target, title("test predictions")
         )
-        name = "precision_recall.png"
+    elif dataset.task == "binary":
+        positive = dataset.class_names[1] if len(dataset.class_names) == 2 else "1"
+        figures["precision_recall.png"] = plots.precision_recall_figure(
+            Y[:, 0].astype(np.int64), z[:, 0], positive, title("test precision–recall")
+        )
     else:
         truth, guess, k = dataset.head.labels(z, Y)
         cm = np.asarray(m.confusion_matrix(truth, guess, k))
-        ax.imshow(cm, cmap="Blues")
-        for i in range(k):
-            for j in range(k):
-                dark = cm[i, j] > cm.max() / 2
-                ax.text(
-                    j,
-                    i,
-                    str(cm[i, j]),
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if dark else "black",
-                )
-        names = dataset.class_names or tuple(str(c) for c in range(k))
-        ax.set(
-            xlabel="predicted class",
-            ylabel="true class",
-            title=f"{dataset.name}: test confusion matrix",
+        figures["confusion_matrix.png"] = plots.confusion_figure(
+            cm, dataset.class_names, title("test confusion matrix")
         )
-        ax.set_xticks(
-            range(k),
-            names,
-            rotation=45 if max(map(len, names)) > 3 else 0,
-            ha="right" if max(map(len, names)) > 3 else "center",
-        )
-        ax.set_yticks(range(k), names)
-        name = "confusion_matrix.png"
-    fig.tight_layout()
-    _save_figure(fig, run_dir, name)
-    plt.close(fig)
+    for name, fig in figures.items():
+        _save_figure(fig, run_dir, name)
 
 
 def write_sweep(
@@ -279,26 +231,17 @@ def write_sweep(
     atomic_write(run_dir, "sweep.json", _json_bytes(payload, 1))
     if summary is None or summary.get("best") is None:  # in progress, or every model diverged
         return
-    require("cli", "jaxdnn's plots", ("matplotlib",))
-    import matplotlib
+    from jaxdnn.cli import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    lr = np.asarray(settings["learning_rate"])
-    final = np.asarray(history["val_loss"])[:, -1]
-    others = [k for k in settings if k != "learning_rate"]
-    labels = [", ".join(f"{k} {settings[k][m]:g}" for k in others) for m in range(len(lr))]
-    for label in dict.fromkeys(labels):
-        rows = [m for m in range(len(lr)) if labels[m] == label]
-        ax.plot(lr[rows], final[rows], "o-", label=label)
-    ax.set(xscale="log", xlabel="learning rate", ylabel="final validation loss")
-    if len(set(labels)) <= 12:
-        ax.legend(fontsize=7)
-    fig.tight_layout()
+    score = summary["score"]
+    final = np.asarray(history[f"val_{score}"])[:, -1] * summary.get("score_scale", 1.0)
+    title = (
+        f"{Path(config['data']).stem if config.get('data') else config.get('dataset')}: "
+        f"{len(final)} models, ranked by "
+        f"validation {score}\n{plots.run_label(config)}"
+    )
+    fig = plots.sweep_figure(settings, final, score, summary["best_model"], title)
     _save_figure(fig, run_dir, "sweep.png", dpi=120)
-    plt.close(fig)
 
 
 def provenance_of(device: Any, epochs: int) -> dict[str, Any]:

@@ -697,6 +697,9 @@ def sweep_command(args: argparse.Namespace) -> int:
         rate = models * steps * (len(finished) - 1) / (finished[-1] - finished[0])
     summary = {
         "best": {n: float(settings[n][best]) for n in names},
+        "best_model": best,
+        "score": score,
+        "score_scale": y_std if lower_is_better else 1.0,  # rmse in the targets' units
         "best_test": test,
         "seconds": seconds,
         "first_epoch_seconds": compile_seconds,
