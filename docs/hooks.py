@@ -14,11 +14,19 @@
 
 from __future__ import annotations
 
+import os
+
+# The devices tutorial runs on a CPU split into 4 devices: set before JAX starts in this process.
+os.environ["XLA_FLAGS"] = (
+    os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4"
+).strip()
+
 import html
 import importlib
 import inspect
-import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -303,13 +311,19 @@ def catalogue_page(area: str, title: str, body: str, links: dict) -> str:
 _STATE: dict[str, Any] = {}
 
 
-def on_files(files: Files, config: Any) -> Files:
-    import jax
+def on_config(config: Any) -> Any:
+    """The tutorials run in an empty scratch directory (their files and run directories stay
+    out of the repository), which the build removes at its end."""
+    _STATE["home"] = os.getcwd()
+    _STATE["scratch"] = tempfile.mkdtemp(prefix="jaxdnn-docs-")
+    os.chdir(_STATE["scratch"])
+    return config
 
-    jax.config.update("jax_enable_x64", True)  # the catalogue's checks compare in float64
+
+def on_files(files: Files, config: Any) -> Files:
     names = public_names()
     problems = undocumented(names)
-    if problems and not os.environ.get("JAXDNN_DOCS_DRAFT"):
+    if problems:
         raise PluginError("arguments without a description:\n  " + "\n  ".join(problems))
     docs_dir = Path(config["docs_dir"])
     areas = catalogue_areas(docs_dir)
@@ -349,7 +363,18 @@ def on_page_content(page_html: str, page: Any, config: Any, files: Files) -> str
     return page_html
 
 
+def _leave_scratch() -> None:
+    if "scratch" in _STATE:
+        os.chdir(_STATE["home"])
+        shutil.rmtree(_STATE.pop("scratch"), ignore_errors=True)
+
+
+def on_build_error(error: Exception) -> None:
+    _leave_scratch()
+
+
 def on_post_build(config: Any) -> None:
+    _leave_scratch()
     site = Path(config["site_dir"])
     ids: set[str] = set()
     for page in (site / "api").rglob("index.html"):
@@ -362,3 +387,13 @@ def on_post_build(config: Any) -> None:
     ]
     if missing:
         raise PluginError("public names without a page: " + ", ".join(missing))
+    broken = []
+    for page in site.rglob("*.html"):
+        for target in re.findall(r'href="([^":]*#[^"]+)"', page.read_text()):
+            path, _, anchor = target.partition("#")
+            file = (page.parent / path).resolve() if path else page
+            file = file / "index.html" if file.is_dir() else file
+            if not file.is_file() or f'id="{anchor}"' not in file.read_text():
+                broken.append(f"{page.relative_to(site)}: {target}")
+    if broken:
+        raise PluginError("links to nowhere:\n  " + "\n  ".join(sorted(set(broken))[:20]))

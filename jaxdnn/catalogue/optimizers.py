@@ -411,7 +411,7 @@ def e03(draw: Draw) -> Erratum:
     )
 
 
-_X0 = f64([1.0, -2.0])
+_X0 = np.array([1.0, -2.0])  # float64 whatever the mode at import; f64() where it is used
 
 
 def _quadratic_13(x: jax.Array) -> jax.Array:
@@ -430,13 +430,14 @@ def _run(tx: optax.GradientTransformation, x0: jax.Array, steps: int) -> np.ndar
 
 def _momentum_closed_form() -> list[Pair]:
     """x^(1) = x^(0) − α(1 − β)∇f(x^(0)) ≠ x^(0); m^(n) = (1 − β) Σ_{k<n} β^{n−1−k} ∇f(x^(k))."""
-    xs = _run(jd.momentum(ALPHA, BETA), _X0, 6)
-    iterates = np.concatenate([np.asarray(_X0)[None], xs])
+    x0 = f64(_X0)
+    xs = _run(jd.momentum(ALPHA, BETA), x0, 6)
+    iterates = np.concatenate([np.asarray(x0)[None], xs])
     grads = [np.asarray(jax.grad(_quadratic_13)(f64(x))) for x in iterates[:-1]]
     m_6 = (1 - BETA) * sum(BETA ** (5 - k) * grads[k] for k in range(6))
     return [
-        (xs[0], _X0 - ALPHA * (1 - BETA) * jax.grad(_quadratic_13)(_X0)),
-        same(not np.array_equal(xs[0], _X0)),
+        (xs[0], x0 - ALPHA * (1 - BETA) * jax.grad(_quadratic_13)(x0)),
+        same(not np.array_equal(xs[0], x0)),
         (iterates[6], iterates[5] - ALPHA * m_6),
     ]
 
