@@ -64,6 +64,7 @@ MODULES = {
     "testing": "jaxdnn.testing: strategies and assertions",
     "devices": "jaxdnn.devices: devices and meshes",
     "catalogue": "jaxdnn.catalogue: the registry",
+    "catalogue.oracle": "jaxdnn.catalogue.oracle: exact values",
 }
 """Every module with public names, and the title of its API page."""
 
@@ -79,7 +80,7 @@ def public_names() -> dict[str, list[str]]:
         for name in module.__all__:
             obj = getattr(module, name)
             home = getattr(inspect.unwrap(obj), "__module__", module.__name__)
-            if home in (module.__name__, None) or not callable(obj) or module_name == "catalogue":
+            if home in (module.__name__, None) or not callable(obj) or "catalogue" in module_name:
                 own.append(name)
         names[module_name] = own
     return names
@@ -322,6 +323,17 @@ def on_config(config: Any) -> Any:
 
 def on_files(files: Files, config: Any) -> Files:
     names = public_names()
+    import jaxdnn
+
+    paged = {f"jaxdnn.{module}.{name}" for module, own in names.items() for name in own}
+    homeless = [
+        name
+        for name in jaxdnn.__all__
+        if callable(obj := getattr(jaxdnn, name))
+        and f"{getattr(inspect.unwrap(obj), '__module__', '')}.{name}" not in paged
+    ]
+    if homeless:  # a module with public names that MODULES does not list
+        raise PluginError("public names without a page: " + ", ".join(homeless))
     problems = undocumented(names)
     if problems:
         raise PluginError("arguments without a description:\n  " + "\n  ".join(problems))
@@ -346,8 +358,12 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+ROLE = re.compile(r":(?:func|class|mod|data|meth|attr|obj):(<code>)~?")
+"""A Sphinx role left in a docstring (``:func:`l2_penalty```): the name shows as code."""
+
+
 def on_page_content(page_html: str, page: Any, config: Any, files: Files) -> str:
-    page_html = render_math(page_html)
+    page_html = ROLE.sub(r"\1", render_math(page_html))
     if page.file.src_uri.startswith("api/"):
         area_of = _STATE["area_of"]
 

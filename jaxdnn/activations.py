@@ -201,7 +201,7 @@ def tanh(z: ArrayLike) -> Array:
 
     Returns:
         tanh(z), each entry in [−1, 1], of z's shape, in z's floating dtype (integers are
-        converted).
+            converted).
     """
     return jnp.tanh(jnp.asarray(z))
 
@@ -310,7 +310,7 @@ def softmax(z: ArrayLike) -> Array:
 
     Returns:
         S(z): each row non-negative and summing to 1, of z's shape, in z's floating dtype (integers
-        are converted).
+            are converted).
 
     Examples:
         >>> jaxdnn.softmax(jnp.array([[1.0, 1.0], [0.0, 0.0]])).tolist()

@@ -206,6 +206,11 @@ def backprop(
 ) -> Params:
     """Gradient of ``objective(params, X, Y, reduction, loss, hidden, sample_weights)`` by
     backpropagation: the gradients of ``loss_and_backprop``, with the structure of ``params``.
+    Row form, one row per sample, Δ^ℓ the rows of δ^ℓ and A^ℓ those of a^ℓ:
+
+    $$δ^L = ∇_{z^L} ξ,   δ^ℓ = (δ^{ℓ+1}·W^{ℓ+1}) ⊙ φ′(z^ℓ),$$
+
+    $$∂O/∂b^ℓ = Σ_i δ^ℓ_i,   ∂O/∂W^ℓ = (Δ^ℓ)ᵀ·A^{ℓ−1}$$
 
     P-BP-ALGO (004_6f61966887c71a84.txt the four equations; 001_602cbf05fdb6a620.txt Note to
     Def 5.2; 002_0dd137535febb580.txt §6), P-NET-OBJECTIVE-GRAD (001 Corollary to Def 5.2).
@@ -240,7 +245,7 @@ def layer_gradients_003(params: Params, X: ArrayLike, Y: ArrayLike, k: int) -> t
 
     For sample i: y^{down}_i is the input of layer k, z_i = L^k(y^{down}_i),
     F^{up}_i = ξ(·, y*_i)∘S∘L^p∘ReLU∘…∘L^{k+1} and g_i = ∇F^{up}_i(ReLU(z_i)) ⊙ 𝟙[z_i > 0];
-    then ∂O/∂W^k = Σ_i g_iᵀ·y^{down}_i and ∂O/∂b^k = Σ_i g_i. The factor is the gradient of the
+    then $∂O/∂W^k = Σ_i g_iᵀ·y^{down}_i$ and $∂O/∂b^k = Σ_i g_i$. The factor is the gradient of the
     upstream function, not its value (E-21), and the theorem holds for every hidden layer,
     k = 1 and k = p − 1 included (003 states k ∈ ⟦2, p−2⟧, E-20). ∇F^{up} is computed with
     ``jax.grad`` of the upstream map, as the theorem takes it as given. ReLU hidden layers,

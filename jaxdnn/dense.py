@@ -87,7 +87,7 @@ def dense_jacobian_input(y: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
 def dense_jacobian_weight_row(y: ArrayLike, W: ArrayLike, b: ArrayLike, i: ArrayLike) -> Array:
     """Jacobian of w ↦ L(y, W with row i replaced by w, b): the m×n matrix whose row i is y.
 
-    ∂L_i/∂W_{i,:} = y and ∂L_k/∂W_{i,:} = 0 for k ≠ i. ``i`` is 0-based (the document's i* − 1).
+    $∂L_i/∂W_{i,:} = y$ and $∂L_k/∂W_{i,:} = 0$ for k ≠ i. ``i`` is 0-based (the document's i* − 1).
 
     P-DENSE-JAC-WROW (001_602cbf05fdb6a620.txt Prop 4.2 eq (9); 000_e9869ddaa8874969.txt §4
     dL_j/dw = y).

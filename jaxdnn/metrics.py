@@ -465,8 +465,9 @@ def precision_recall_curve(
     y_true: ArrayLike, scores: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Precision–recall curve of binary labels (0/1) against scores: for each distinct score τ
-    (increasing), predict positive iff score ≥ τ; returns ``(precision, recall, thresholds)``
-    with the final point (precision 1, recall 0) appended, as scikit-learn does. Recall is
+    (increasing), predict positive iff score ≥ τ, giving $P(τ) = TP(τ)/(TP(τ) + FP(τ))$ and
+    $R(τ) = TP(τ)/(TP(τ) + FN(τ))$; returns ``(precision, recall, thresholds)`` with the final
+    point (precision 1, recall 0) appended, as scikit-learn does. Recall is
     non-increasing in τ. The counts are computed in JAX; the number of distinct scores depends
     on the data, so the result is compacted on the host (not jit-compatible).
 

@@ -531,7 +531,7 @@ SCHEDULES = ("constant", "cosine", "step")
 
 def learning_rate_schedule(name: str, learning_rate: float, steps: int) -> LearningRate:
     """The step size α_t over a run of ``steps`` updates, built from optax's schedules:
-    ``"constant"``: α (the number itself); ``"cosine"``: α·½(1 + cos(π·t/steps)), falling to 0
+    ``"constant"``: α (the number itself); ``"cosine"``: $α·½(1 + cos(π·t/steps))$, falling to 0
     at the last step (``optax.cosine_decay_schedule``); ``"step"``: α, then α/10 from half the
     steps and α/100 from three quarters (``optax.piecewise_constant_schedule``).
 

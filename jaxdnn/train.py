@@ -69,8 +69,8 @@ def evaluate(
     loss: str = "softmax_cross_entropy",
     hidden: Activation | Sequence[Activation] = relu,
 ) -> dict[str, float]:
-    """Mean loss on (X, Y), with the accuracy (classification heads: argmax, or logit > 0 for the
-    sigmoid head) or the RMSE (regression head).
+    """Mean loss $(1/n) Σ_i ξ(N(x_i), y*_i)$ on (X, Y), with the accuracy (classification heads:
+    argmax, or logit > 0 for the sigmoid head) or the RMSE (regression head).
 
     A sigmoid head of several outputs predicts one binary label per output: its ``accuracy`` is
     the share of samples with every label right (exact match, scikit-learn's subset accuracy),
@@ -90,7 +90,7 @@ def evaluate(
 
     Returns:
         ``{"loss", "accuracy"}`` (and ``"label_accuracy"`` for several sigmoid outputs), or
-        ``{"loss", "rmse"}``.
+            ``{"loss", "rmse"}``.
     """
     widths = check_params(params)
     activations = hidden_activations(hidden, len(params))
@@ -125,7 +125,11 @@ def fit(
     patience: int | None = None,
 ) -> tuple[Params, History]:
     """Train by mini-batch gradient descent with ``optimizer`` for epochs ``initial_epoch`` …
-    ``epochs − 1``; returns ``(params, history)``.
+    ``epochs − 1``; returns ``(params, history)``. Step t applies the optimizer to
+
+    $$g_t = ∇_θ [(1/|B_t|) Σ_{i ∈ B_t} ξ(N(x_i), y*_i) + (λ/2)·Σ_k ‖W^(k)‖²_F]$$
+
+    over the samples B_t of its mini-batch (λ = ``l2``, 0 by default).
 
     Each epoch is one jitted ``lax.scan`` over ⌈n/B⌉ batches of a fresh permutation drawn from
     ``jax.random.fold_in(key, epoch)``; each step applies the optimizer to the gradient of the

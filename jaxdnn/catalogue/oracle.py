@@ -50,7 +50,15 @@ PROBABILITIES = np.concatenate(
 class Accuracy:
     """One function against the oracle: how many values were compared, the worst relative error
     over the normal exact values in units of ε, and the values beyond :data:`ULPS` (each named
-    by its call, with the exact value)."""
+    by its call, with the exact value).
+
+    Attributes:
+        id: the catalogue ID of the oracle.
+        function: the name of the jaxdnn function compared.
+        points: how many values were compared.
+        worst_ulps: the worst relative error over the normal exact values, in units of ε.
+        failures: the values beyond ``ULPS``, each named by its call and exact value.
+    """
 
     id: str
     function: str
@@ -360,13 +368,25 @@ ORACLES: tuple[tuple[str, str, Builder], ...] = (
 
 
 def oracle_ids() -> set[str]:
-    """The catalogue IDs that have oracles."""
+    """The catalogue IDs that have oracles.
+
+    Returns:
+        The set of IDs.
+    """
     return {id_ for id_, _, _ in ORACLES}
 
 
 def measure(id_: str | None = None, function: str | None = None) -> list[Accuracy]:
     """Run the oracles of catalogue ID ``id_`` (all when None), or only the one of ``function``;
-    needs float64 (``jax_enable_x64``)."""
+    needs float64 (``jax_enable_x64``).
+
+    Args:
+        id_: a catalogue ID, or None for every oracle.
+        function: the name of one jaxdnn function, or None.
+
+    Returns:
+        One :class:`Accuracy` per function compared.
+    """
     import jaxdnn as jd
 
     return [
@@ -383,6 +403,22 @@ def compare(function: str, implementation: Callable) -> Accuracy:
 
     Raises:
         ValueError: naming ``function`` if no oracle has that name.
+        RuntimeError: if ``jax_enable_x64`` is off.
+
+    Args:
+        function: the name of the jaxdnn function whose oracle to use (e.g. ``"sigmoid"``).
+        implementation: your function, taking and returning what that jaxdnn function does.
+
+    Returns:
+        Its :class:`Accuracy`.
+
+    Examples:
+        >>> from jaxdnn.catalogue.oracle import compare
+        >>> jax.config.update("jax_enable_x64", True)
+        >>> result = compare("sigmoid", jaxdnn.sigmoid)
+        >>> result.passed, result.worst_ulps <= 8
+        (True, True)
+        >>> jax.config.update("jax_enable_x64", False)
     """
     import jax
     import mpmath
