@@ -9,7 +9,7 @@
   LaTeX and rendered to MathML when the site is built (no script, no network: the pages read
   offline).
 - **Checks that fail the build.** A public name without a page, an argument without a
-  description under ``Args:``, or a formula that does not translate.
+  description under ``Args:``, a formula that does not translate, a link to a missing anchor.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import importlib
 import inspect
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -220,13 +221,13 @@ def to_latex(formula: str) -> str:
             out.append(c + "{(" + to_latex(formula[i + 2 : end - 1]) + ")}")
             i = end
         elif c in "_^" and (m := re.match(r"[A-Za-z0-9α-ω*]+", formula[i + 1 :])):
-            out.append(c + "{" + _words(m.group(0), script=True) + "}")
+            out.append(c + "{" + _word(m.group(0)) + "}")
             i += 1 + len(m.group(0))
         elif m := re.match(r"\\[A-Za-z]+|  +", formula[i:]):
             out.append(m.group(0) if m.group(0)[0] == "\\" else r"\quad ")
             i += len(m.group(0))
         elif m := re.match(r"[A-Za-z]+", formula[i:]):
-            out.append(_words(m.group(0)))
+            out.append(_word(m.group(0)))
             i += len(m.group(0))
         else:
             out.append(SYMBOLS.get(c, c))
@@ -234,12 +235,9 @@ def to_latex(formula: str) -> str:
     return "".join(out)
 
 
-def _words(word: str, script: bool = False) -> str:
-    if word == "*":
-        return "*"
-    if len(word) >= 3 or word in OPERATORS:
-        return r"\operatorname{" + word + "}"
-    return word if script else word
+def _word(word: str) -> str:
+    """A word of three letters or more (max, diag, ReLU), or a two-letter operator, upright."""
+    return r"\operatorname{" + word + "}" if len(word) >= 3 or word in OPERATORS else word
 
 
 MATH = re.compile(r'<(span|div) class="arithmatex">\\[(\[](.*?)\\[)\]]</\1>', re.S)
@@ -314,7 +312,11 @@ _STATE: dict[str, Any] = {}
 
 def on_config(config: Any) -> Any:
     """The tutorials run in an empty scratch directory (their files and run directories stay
-    out of the repository), which the build removes at its end."""
+    out of the repository), which the build removes at its end, with this environment's
+    commands first on the PATH."""
+    # the tutorials' commands (jaxdnn, python) are those of the environment building the site
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
     _STATE["home"] = os.getcwd()
     _STATE["scratch"] = tempfile.mkdtemp(prefix="jaxdnn-docs-")
     os.chdir(_STATE["scratch"])

@@ -148,25 +148,12 @@ def figure(results, steps):
                 continue
             shown += [bound, finite]
             twin = next((s for s in drawn if np.allclose(drawn[s], bound, rtol=1e-12)), None)
+            label, offset = f"bound, α = {r}·2/L", 0
             if twin is None:
                 drawn[r] = bound
-                ax.loglog(
-                    n,
-                    bound,
-                    color=color,
-                    linestyle=(0, (4, 4)),
-                    linewidth=1.2,
-                    label=f"bound, α = {r}·2/L",
-                )
             else:  # the same bound: dashes in the gaps of the first one's
-                ax.loglog(
-                    n,
-                    bound,
-                    color=color,
-                    linestyle=(4, (4, 4)),
-                    linewidth=1.2,
-                    label=f"bound, α = {r}·2/L (= bound of {twin}·2/L)",
-                )
+                label, offset = f"{label} (= bound of {twin}·2/L)", 4
+            ax.loglog(n, bound, color=color, linestyle=(offset, (4, 4)), linewidth=1.2, label=label)
         values = np.concatenate([v[np.isfinite(v)] for v in shown])
         ax.set_ylim(values.min() / 3, values.max() * 3)
         ax.set(
