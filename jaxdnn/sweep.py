@@ -214,7 +214,7 @@ def sweep(
     fixing the others); ``hyperparameters`` maps each name to its values, e.g.
     ``{"learning_rate": [0.01, 0.1], "beta": [0.5, 0.9]}``. M = len(seeds) · Π len(values)
     models of widths (m_0, …, m_p) are trained for ``epochs`` epochs with ``jax.vmap`` over the
-    models: one compiled program serves the whole grid. Model m equals
+    models: one compiled program serves the whole grid. Model m equals, to rounding,
     ``fit(init_params(k_init, widths, weight_init, dtype), X, Y, optimizer(**h_m),
     key=k_fit, ...)`` with ``(k_init, k_fit) = model_keys(seed_m)`` and the same remaining
     arguments (``precision`` and ``l2`` as in ``fit``; ``dtype`` defaults to JAX's default
