@@ -133,9 +133,8 @@ def undocumented(names: dict[str, list[str]]) -> list[str]:
             obj = getattr(module, name)
             if not (inspect.isroutine(inspect.unwrap(obj)) or inspect.isclass(obj)):
                 continue
-            missing = [
-                p for p in _parameters(obj) if p not in _described(inspect.getdoc(obj) or "")
-            ]
+            described = _described(inspect.getdoc(obj) or "")
+            missing = [p for p in _parameters(obj) if p not in described]
             if missing:
                 problems.append(f"jaxdnn.{module_name}.{name}: {', '.join(missing)}")
     return problems

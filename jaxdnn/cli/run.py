@@ -659,6 +659,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     final = result.history[f"val_{score}"][:, -1]
     # a diverged model (or a NaN score) is never ranked above a finite one
     lower_is_better = score == "rmse"
+    scale = y_std if lower_is_better else 1.0  # rmse in the targets' units
     ranked = np.where(np.isfinite(final), final * (1 if lower_is_better else -1), np.inf)
     order = sorted(range(models), key=lambda m: (bool(result.diverged[m]), ranked[m]))
     diverged_in = {  # the epoch (counted from 1) whose training loss was not finite
@@ -679,7 +680,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     rows = {
         "loss": result.history["loss"][:, -1],
         "val_loss": result.history["val_loss"][:, -1],
-        score: final * y_std if lower_is_better else final,  # rmse in target units
+        score: final * scale,
     }
     notes = {m: f"diverged in epoch {e}" for m, e in diverged_in.items()}
     print_sweep(names, settings, order, rows, score, notes)
@@ -699,7 +700,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         "best": {n: float(settings[n][best]) for n in names},
         "best_model": best,
         "score": score,
-        "score_scale": y_std if lower_is_better else 1.0,  # rmse in the targets' units
+        "score_scale": scale,
         "best_test": test,
         "seconds": seconds,
         "first_epoch_seconds": compile_seconds,
