@@ -1,8 +1,9 @@
 """The command line: ``jaxdnn train``, ``sweep``, ``predict`` and ``verify``.
 
 The command line is parsed and checked by :mod:`jaxdnn.cli.parse`, run by
-:mod:`jaxdnn.cli.run`, and reported by :mod:`jaxdnn.cli.tables` (what it prints) and
-:mod:`jaxdnn.cli.report` (what it writes into the run directory).
+:mod:`jaxdnn.cli.run` (train, sweep) and :mod:`jaxdnn.cli.use` (predict, verify), and reported
+by :mod:`jaxdnn.cli.tables` (what it prints) and :mod:`jaxdnn.cli.report` (what it writes into
+the run directory).
 
 ``jaxdnn train`` trains a network on a data set that ships with scikit-learn or on a CSV or NPZ
 file, shows a progress bar, checkpoints after every epoch (``--resume`` continues exactly where a
@@ -44,14 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         require("testing" if args.command == "verify" else "cli", f"jaxdnn {args.command}")
         if args.command in ("train", "sweep"):
             fill_defaults(args)
-        from jaxdnn.cli import run
+        if args.command in ("train", "sweep"):
+            from jaxdnn.cli import run
 
-        command = {
-            "train": run.train_command,
-            "sweep": run.sweep_command,
-            "predict": run.predict_command,
-            "verify": run.verify_command,
-        }[args.command]
+            command = run.train_command if args.command == "train" else run.sweep_command
+        else:
+            from jaxdnn.cli import use
+
+            command = use.predict_command if args.command == "predict" else use.verify_command
         return command(args)
     except UsageError as error:
         print(f"jaxdnn: error: {error}", file=sys.stderr)
