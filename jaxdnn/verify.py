@@ -170,47 +170,20 @@ either way."""
 def configure(cache: Path | None = None) -> None:
     """Turn on float64 and, unless ``XLA_FLAGS`` sets them already, the :data:`FAST_COMPILE`
     flags (they act only if JAX's CPU backend has not started yet). With ``cache``, compiled
-    programs are kept in that directory (JAX's persistent compilation cache), so that a
-    repeated run loads what an earlier one compiled; worker processes inherit the setting."""
+    programs are kept in that directory (:func:`jaxdnn.devices.use_compilation_cache`), so that
+    a repeated run loads what an earlier one compiled; worker processes inherit the setting."""
     flags = os.environ.get("XLA_FLAGS", "")
     for flag in FAST_COMPILE:
         if flag.split("=")[0] not in flags:
             flags = f"{flags} {flag}".strip()
     os.environ["XLA_FLAGS"] = flags
-    if cache is not None:
-        os.environ["JAX_COMPILATION_CACHE_DIR"] = str(cache)
-        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
     import jax
+
+    from jaxdnn.devices import use_compilation_cache
 
     jax.config.update("jax_enable_x64", True)
     if cache is not None:
-        jax.config.update("jax_compilation_cache_dir", str(cache))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-
-
-CACHE_BYTES = 64 * 2**20
-"""The compilation cache's size limit: beyond it the oldest programs are removed at the start of
-a run (one run of the catalogue keeps about 9 MiB)."""
-
-
-def default_cache() -> Path | None:
-    """``$XDG_CACHE_HOME/jaxdnn/xla`` (``~/.cache/jaxdnn/xla``), its oldest files removed
-    beyond :data:`CACHE_BYTES`; None when it cannot be created (a read-only home: verify then
-    compiles everything, as without a cache)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    path = Path(base) / "jaxdnn" / "xla"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        files = sorted((s.st_mtime, s.st_size, f) for f in path.iterdir() for s in [f.stat()])
-        total = sum(size for _, size, _ in files)
-        for _, size, oldest in files:
-            if total <= CACHE_BYTES:
-                break
-            oldest.unlink(missing_ok=True)
-            total -= size
-    except OSError:
-        return None
-    return path if os.access(path, os.W_OK) else None
+        use_compilation_cache(cache)
 
 
 # --- the catalogue as Markdown ------------------------------------------------------------------

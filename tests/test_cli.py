@@ -384,3 +384,32 @@ def test_sweep_never_ranks_a_diverged_model_best_and_writes_strict_json(tmp_path
     assert every.returncode == 1
     assert every.stderr.strip().splitlines()[-1].startswith("jaxdnn: every model diverged")
     assert _strict_json(tmp_path / "every" / "sweep.json")["summary"]["best"] is None
+
+
+def test_a_repeated_training_run_loads_its_compiled_programs_and_trains_the_same_model(tmp_path):
+    """train keeps its compiled programs under $XDG_CACHE_HOME/jaxdnn/xla; a second run of the
+    same network loads them (no new file) and writes the same model, byte for byte, as a run
+    with --no-cache, which writes nothing there."""
+    env = {k: v for k, v in ENV.items() if not k.startswith("JAX_")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "home-cache")
+    cache = tmp_path / "home-cache" / "jaxdnn" / "xla"
+    argv = [SCRIPT, "train", "--dataset", "iris", "--epochs", "2", "--hidden", "8"]
+
+    def train(name: str, *extra: str) -> bytes:
+        run_dir = tmp_path / name
+        subprocess.run(
+            [*argv, "--run-dir", str(run_dir), *extra],
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=600,
+        )
+        return (run_dir / "model.msgpack").read_bytes()
+
+    fresh = train("fresh", "--no-cache")
+    assert not cache.exists()
+    assert train("first") == fresh
+    written = sorted(p.name for p in cache.iterdir())
+    assert len(written) > 5
+    assert train("second") == fresh
+    assert sorted(p.name for p in cache.iterdir()) == written

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jaxdnn import catalogue, cli, verify
+from jaxdnn import catalogue, cli, devices, verify
 from jaxdnn.catalogue import ENTRIES
 from jaxdnn.cli import tables
 
@@ -158,18 +158,18 @@ def test_the_cache_keeps_its_newest_programs_within_its_size_limit(tmp_path, mon
     """Beyond CACHE_BYTES the oldest files of the cache are removed when a run starts; an
     unwritable cache location means no cache."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(verify, "CACHE_BYTES", 250)
+    monkeypatch.setattr(devices, "CACHE_BYTES", 250)
     cache = tmp_path / "jaxdnn" / "xla"
     cache.mkdir(parents=True)
     for age in range(5):  # 5 files of 100 bytes, file 0 the newest
         path = cache / f"program-{age}"
         path.write_bytes(b"x" * 100)
         os.utime(path, (1e9 - age, 1e9 - age))
-    assert verify.default_cache() == cache
+    assert devices.compilation_cache_dir() == cache
     assert sorted(p.name for p in cache.iterdir()) == ["program-0", "program-1"]
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "program-0-is-a-file" / "x"))
     (tmp_path / "program-0-is-a-file").write_text("")
-    assert verify.default_cache() is None
+    assert devices.compilation_cache_dir() is None
 
 
 def test_worker_processes_give_the_results_of_one_process():

@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the predictions as CSV (default RUN_DIR/predictions.csv; - for "
         "standard output)",
     )
+    predict.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile every program afresh instead of loading those an earlier run compiled "
+        "(kept in ~/.cache/jaxdnn/xla)",
+    )
 
     verify = commands.add_parser(
         "verify", help="check the catalogue's closed forms numerically at random points"
@@ -171,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--no-cache",
         action="store_true",
-        help="compile every check afresh instead of reusing the programs an earlier run compiled "
+        help="compile every program afresh instead of loading those an earlier run compiled "
         "(kept in ~/.cache/jaxdnn/xla)",
     )
     verify.add_argument(
@@ -246,6 +252,12 @@ def _add_run_arguments(
     )
     parser.add_argument(
         "--device", default=None, choices=DEVICES, help="the device (default: JAX's default)"
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile every program afresh instead of loading those an earlier run compiled "
+        "(kept in ~/.cache/jaxdnn/xla)",
     )
     parser.add_argument(
         "--run-dir", default=None, help=f"output directory (default {default_run_dir})"

@@ -81,11 +81,11 @@ COORDINATOR = "JAXDNN_COORDINATOR"
 coordinator's address."""
 
 
-def start_device(platform: str | None, n_devices: int = 1, processes: int = 1):
+def start_device(platform: str | None, n_devices: int = 1, processes: int = 1, cache: bool = True):
     """Start JAX on the chosen platform (and, on a CPU, split into ``n_devices`` devices, or
     into ``n_devices / processes`` in each of the processes ``--processes`` started, which then
-    join one distributed run): returns ``(device, mesh or None)``; the mesh spans the devices
-    of every process."""
+    join one distributed run), with the compilation cache unless ``cache`` is False: returns
+    ``(device, mesh or None)``; the mesh spans the devices of every process."""
     flags = os.environ.get("XLA_FLAGS", "")
     if PROCESS_ID in os.environ:  # exactly this process's share, whatever was inherited
         flags = re.sub(r"--xla_force_host_platform_device_count=\S*", "", flags)
@@ -94,7 +94,15 @@ def start_device(platform: str | None, n_devices: int = 1, processes: int = 1):
     elif n_devices > 1 and "xla_force_host_platform_device_count" not in flags:
         # must reach XLA before JAX starts; it only affects the CPU backend
         os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n_devices}"
-    from jaxdnn.devices import data_parallel_mesh, select_device, start_processes
+    from jaxdnn.devices import (
+        compilation_cache_dir,
+        data_parallel_mesh,
+        select_device,
+        start_processes,
+        use_compilation_cache,
+    )
+
+    use_compilation_cache(compilation_cache_dir() if cache else None)
 
     if PROCESS_ID in os.environ:
         start_processes(os.environ[COORDINATOR], processes, int(os.environ[PROCESS_ID]))
@@ -315,7 +323,7 @@ def train_command(args: argparse.Namespace) -> int:
         prepare_run_dir(run_dir)  # the lock is held by the command that starts the processes
         if args.processes > 1:
             return launch_processes(args)
-    device, mesh = start_device(args.device, args.devices, args.processes)
+    device, mesh = start_device(args.device, args.devices, args.processes, not args.no_cache)
     writer = not started or os.environ[PROCESS_ID] == "0"  # who writes the run directory
 
     import jax
@@ -583,7 +591,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     name = Path(args.data).stem if args.data is not None else args.dataset
     run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / f"sweep-{name}")
     prepare_run_dir(run_dir)
-    device, _ = start_device(args.device)
+    device, _ = start_device(args.device, cache=not args.no_cache)
 
     import jax
     import jax.numpy as jnp

@@ -22,9 +22,11 @@ def predict_command(args: argparse.Namespace) -> int:
 
     from jaxdnn.cli.tables import print_metrics
     from jaxdnn.datafile import DataFileError, as_floats, read_features
+    from jaxdnn.devices import compilation_cache_dir, use_compilation_cache
     from jaxdnn.model import load_model
     from jaxdnn.rundir import atomic_write
 
+    use_compilation_cache(None if args.no_cache else compilation_cache_dir())
     run_dir = Path(args.run_dir)
     try:
         model = load_model(run_dir)
@@ -88,11 +90,12 @@ def verify_command(args: argparse.Namespace) -> int:
     import secrets
 
     from jaxdnn.cli.tables import print_verify_list, print_verify_table
-    from jaxdnn.verify import configure, default_cache, run_entries, write_markdown
+    from jaxdnn.devices import compilation_cache_dir
+    from jaxdnn.verify import configure, run_entries, write_markdown
 
     check_verify_args(args)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
-    configure(None if args.no_cache or args.list else default_cache())
+    configure(None if args.no_cache or args.list else compilation_cache_dir())
     from jaxdnn.catalogue import select
 
     selected = list(select(args.only))
