@@ -131,19 +131,55 @@ def load_dataset(name: str) -> Dataset:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     require("cli", "load_dataset (the data sets ship with scikit-learn)", ("scikit-learn",))
-    import sklearn.datasets
-
-    loader, task = DATASETS[name]
-    bunch = getattr(sklearn.datasets, loader)()
-    X = np.asarray(bunch.data, dtype=np.float64)
-    target = np.asarray(bunch.target)
-    features = tuple(str(f) for f in bunch.feature_names)
+    task = DATASETS[name][1]
+    X, target, features, names = _bundled(name)
     head = HEADS[task]
     if not head.is_classifier:
         return Dataset(name, task, X, head.targets(target, 0), (), features, "target")
-    names = tuple(str(c) for c in bunch.target_names)
     Y = head.targets(target.astype(np.int64), len(names))
     return Dataset(name, task, X, Y, names, features, "target")
+
+
+def _bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
+    """``(X, target, feature names, class names)`` of a scikit-learn data set, as its loader
+    returns them. The first load keeps them in ``$XDG_CACHE_HOME/jaxdnn/data`` (one file per
+    data set and scikit-learn version), so that later commands need not import scikit-learn
+    (about a second); a damaged or unwritable cache is passed over."""
+    import importlib.metadata
+    import io
+    import os
+    from pathlib import Path
+
+    version = importlib.metadata.version("scikit-learn")
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    path = Path(base) / "jaxdnn" / "data" / f"{name}-scikit-learn-{version}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return (
+                saved["X"],
+                saved["target"],
+                tuple(map(str, saved["features"])),
+                tuple(map(str, saved["names"])),
+            )
+    except Exception:  # absent or damaged (a killed write leaves no partial file, but a user may)
+        pass
+    import sklearn.datasets
+
+    bunch = getattr(sklearn.datasets, DATASETS[name][0])()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    target = np.asarray(bunch.target)
+    features = tuple(str(f) for f in bunch.feature_names)
+    names = tuple(str(c) for c in getattr(bunch, "target_names", ()))
+    buffer = io.BytesIO()
+    np.savez(buffer, X=X, target=target, features=np.array(features), names=np.array(names))
+    try:
+        from jaxdnn.rundir import atomic_write
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path.parent, path.name, buffer.getvalue())
+    except OSError:
+        pass
+    return X, target, features, names
 
 
 def fit_standardizer(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -108,3 +108,33 @@ def test_split_does_not_depend_on_float_precision():
         jax.config.update("jax_enable_x64", True)
     for a, b in zip(with_x64, without_x64, strict=True):
         np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_a_bundled_data_set_loads_from_the_cache_as_scikit_learn_gives_it(tmp_path, monkeypatch):
+    """The first load keeps the data set under $XDG_CACHE_HOME/jaxdnn/data; later loads read
+    it without scikit-learn and give the same arrays and names; a damaged file is replaced."""
+    import sklearn.datasets
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = {name: load_dataset(name) for name in DATASETS}
+    files = sorted((tmp_path / "jaxdnn" / "data").iterdir())
+    assert len(files) == len(DATASETS)
+    for _, loader_task in DATASETS.items():
+        monkeypatch.setattr(sklearn.datasets, loader_task[0], None)  # calling it would fail
+    for name, dataset in first.items():
+        again = load_dataset(name)
+        for field in ("X", "Y"):
+            np.testing.assert_array_equal(getattr(again, field), getattr(dataset, field))
+        assert again.X.dtype == dataset.X.dtype and again.Y.dtype == dataset.Y.dtype
+        assert (again.class_names, again.feature_names) == (
+            dataset.class_names,
+            dataset.feature_names,
+        )
+    assert first["digits"].feature_names[:2] == ("pixel_0_0", "pixel_0_1")
+    assert first["diabetes"].class_names == () and first["iris"].class_names[0] == "setosa"
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    damaged = next(f for f in files if f.name.startswith("wine-"))
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    np.testing.assert_array_equal(load_dataset("wine").X, first["wine"].X)
+    assert damaged.stat().st_size > 1000  # written again whole
