@@ -1,10 +1,12 @@
 """Sweeps: many models at once under jax.vmap, each equal to its fit alone."""
 
 import functools
+import importlib
 import logging
 
 import chex
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
@@ -13,6 +15,8 @@ from sklearn.datasets import load_digits
 import jaxdnn as jd
 import jaxdnn.testing as jt
 from jaxdnn.sweep import _make_sweep_epoch
+
+sweep_module = importlib.import_module("jaxdnn.sweep")  # the name jaxdnn.sweep is the function
 
 _digits = load_digits()
 X = _digits.data[:200] / 16.0
@@ -27,11 +31,17 @@ def _alone(seed, optimizer, **kwargs):
     return jd.fit(params, kwargs.pop("X", X), kwargs.pop("Y", Y), optimizer, key=fit_key, **kwargs)
 
 
-def test_sweep_equals_each_model_trained_alone(caplog):
+@pytest.mark.parametrize("chunk_bytes", [None, 1], ids=["all-at-once", "in-chunks"])
+def test_sweep_equals_each_model_trained_alone(caplog, monkeypatch, chunk_bytes):
     """A grid of 2 seeds × 2 learning rates × 2 momentum β (8 models, float64,
     2 epochs of B = 32 with a short last batch, a ridge penalty) is one compiled program, and
     each model's parameters and history (training accuracy included) equal fit with
-    model_keys(seed), that optimizer and the same penalty alone."""
+    model_keys(seed), that optimizer and the same penalty alone: with every model at once, and
+    trained one model of each seed at a time (the chunks of a sweep too large for the cache)."""
+    if chunk_bytes is not None:
+        monkeypatch.setattr(sweep_module, "CHUNK_BYTES", chunk_bytes)
+        stacked = [{"W": jnp.zeros((8, 3))}]  # 8 models of 2 seeds: one of each seed a chunk
+        assert sweep_module._chunk(stacked, 2, jnp.zeros(1)) == 1
     grid = {"learning_rate": [0.05, 0.2], "beta": [0.5, 0.9]}
     with jax.log_compiles(), caplog.at_level(logging.WARNING):
         result = jd.sweep(
