@@ -150,19 +150,23 @@ def _bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[
     import os
     from pathlib import Path
 
-    version = importlib.metadata.version("scikit-learn")
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    path = Path(base) / "jaxdnn" / "data" / f"{name}-scikit-learn-{version}.npz"
     try:
-        with np.load(path, allow_pickle=False) as saved:
-            return (
-                saved["X"],
-                saved["target"],
-                tuple(map(str, saved["features"])),
-                tuple(map(str, saved["names"])),
-            )
-    except Exception:  # absent or damaged (a killed write leaves no partial file, but a user may)
-        pass
+        version = importlib.metadata.version("scikit-learn")
+        path: Path | None = Path(base) / "jaxdnn" / "data" / f"{name}-scikit-learn-{version}.npz"
+    except importlib.metadata.PackageNotFoundError:  # installed without its metadata
+        path = None
+    if path is not None and path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                return (
+                    saved["X"],
+                    saved["target"],
+                    tuple(map(str, saved["features"])),
+                    tuple(map(str, saved["names"])),
+                )
+        except Exception:  # damaged (a killed write leaves no partial file, but a user may)
+            pass
     import sklearn.datasets
 
     bunch = getattr(sklearn.datasets, DATASETS[name][0])()
@@ -170,15 +174,16 @@ def _bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[
     target = np.asarray(bunch.target)
     features = tuple(str(f) for f in bunch.feature_names)
     names = tuple(str(c) for c in getattr(bunch, "target_names", ()))
-    buffer = io.BytesIO()
-    np.savez(buffer, X=X, target=target, features=np.array(features), names=np.array(names))
-    try:
-        from jaxdnn.rundir import atomic_write
+    if path is not None:
+        buffer = io.BytesIO()
+        np.savez(buffer, X=X, target=target, features=np.array(features), names=np.array(names))
+        try:
+            from jaxdnn.rundir import atomic_write
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path.parent, path.name, buffer.getvalue())
-    except OSError:
-        pass
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path.parent, path.name, buffer.getvalue())
+        except OSError:
+            pass
     return X, target, features, names
 
 
