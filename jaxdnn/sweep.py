@@ -38,7 +38,7 @@ CHUNK_BYTES = 4 * 2**20
 """On a CPU, a sweep whose parameters exceed this many bytes trains its models in chunks: each
 chunk runs the whole epoch before the next starts, so that its parameters, optimizer state and
 gradients stay in the processor's cache for all the epoch's steps instead of streaming through
-memory at every step (256 models of 64-128-10 on 2 cores: about 1.5× the model-steps per
+memory at every step (256 models of 64-128-10 on 2 cores: 1.3–1.9× the model-steps per
 second of one vmap over every model; ``experiments/bench.py``). The models and their results are the
 same; on other devices every model runs at once."""
 
