@@ -11,9 +11,13 @@ command line does this for ``--device cpu --devices N``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import os
 import sys
+import zlib
 from pathlib import Path
+from typing import Any
 
 import jax
 import numpy as np
@@ -194,6 +198,7 @@ def compilation_cache_dir() -> Path | None:
     path = Path(base) / "jaxdnn" / "xla"
     try:
         path.mkdir(parents=True, exist_ok=True)
+        _drop_damaged(path)
         files = sorted((s.st_mtime, s.st_size, f) for f in path.iterdir() for s in [f.stat()])
         total = sum(size for _, size, _ in files)
         for _, size, oldest in files:
@@ -204,6 +209,42 @@ def compilation_cache_dir() -> Path | None:
     except OSError:
         return None
     return path if os.access(path, os.W_OK) else None
+
+
+CHECKED = ".checked"
+"""The file whose time says up to when the cache's programs were found whole."""
+
+
+def _drop_damaged(path: Path) -> None:
+    """Remove the programs written since the last check that do not decompress whole. JAX
+    writes a program in place: a process killed meanwhile leaves it truncated, and JAX would
+    then warn about it in every later run and never write it again."""
+    stamp = path / CHECKED
+    since = stamp.stat().st_mtime if stamp.exists() else -math.inf
+    stamp.touch()
+    for entry in path.iterdir():
+        if entry.name != CHECKED and entry.stat().st_mtime >= since:
+            if not _decompresses(entry.read_bytes()):
+                entry.unlink(missing_ok=True)
+
+
+def _decompresses(data: bytes) -> bool:
+    """True when one of the codecs JAX may have used (zlib, or zstd where installed) decodes
+    ``data`` to its end."""
+    decoders: list[Any] = [zlib.decompress]
+    with contextlib.suppress(ImportError):
+        from compression import zstd  # type: ignore[import-not-found]  # Python 3.14
+
+        decoders.append(zstd.decompress)
+    with contextlib.suppress(ImportError):
+        import zstandard  # type: ignore[import-not-found]
+
+        decoders.append(zstandard.ZstdDecompressor().decompress)
+    for decode in decoders:
+        with contextlib.suppress(Exception):
+            decode(data)
+            return True
+    return False
 
 
 def use_compilation_cache(path: Path | None) -> None:

@@ -389,7 +389,8 @@ def test_sweep_never_ranks_a_diverged_model_best_and_writes_strict_json(tmp_path
 def test_a_repeated_training_run_loads_its_compiled_programs_and_trains_the_same_model(tmp_path):
     """train keeps its compiled programs under $XDG_CACHE_HOME/jaxdnn/xla; a second run of the
     same network loads them (no new file) and writes the same model, byte for byte, as a run
-    with --no-cache, which writes nothing there."""
+    with --no-cache, which writes nothing there. Programs left truncated (a process killed
+    while writing them) are removed and compiled again, without a warning."""
     env = {k: v for k, v in ENV.items() if not k.startswith("JAX_")}
     env["XDG_CACHE_HOME"] = str(tmp_path / "home-cache")
     cache = tmp_path / "home-cache" / "jaxdnn" / "xla"
@@ -397,13 +398,15 @@ def test_a_repeated_training_run_loads_its_compiled_programs_and_trains_the_same
 
     def train(name: str, *extra: str) -> bytes:
         run_dir = tmp_path / name
-        subprocess.run(
+        done = subprocess.run(
             [*argv, "--run-dir", str(run_dir), *extra],
             env=env,
             capture_output=True,
+            text=True,
             check=True,
             timeout=600,
         )
+        assert "Warning" not in done.stderr, done.stderr
         return (run_dir / "model.msgpack").read_bytes()
 
     fresh = train("fresh", "--no-cache")
@@ -412,4 +415,8 @@ def test_a_repeated_training_run_loads_its_compiled_programs_and_trains_the_same
     written = sorted(p.name for p in cache.iterdir())
     assert len(written) > 5
     assert train("second") == fresh
+    assert sorted(p.name for p in cache.iterdir()) == written
+    for program in cache.glob("*-cache"):
+        program.write_bytes(program.read_bytes()[:100])
+    assert train("third") == fresh
     assert sorted(p.name for p in cache.iterdir()) == written

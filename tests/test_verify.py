@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -155,18 +156,24 @@ def test_a_second_run_loads_the_compiled_programs_of_the_first(tmp_path):
 
 
 def test_the_cache_keeps_its_newest_programs_within_its_size_limit(tmp_path, monkeypatch):
-    """Beyond CACHE_BYTES the oldest files of the cache are removed when a run starts; an
-    unwritable cache location means no cache."""
+    """Beyond CACHE_BYTES the oldest files of the cache are removed when a run starts, and so
+    is a program written since the last start that does not decompress whole (truncated by a
+    kill); an unwritable cache location means no cache."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(devices, "CACHE_BYTES", 250)
+    program = zlib.compress(bytes(range(200)))  # a compressed executable, as JAX writes them
+    monkeypatch.setattr(devices, "CACHE_BYTES", 2.5 * len(program))
     cache = tmp_path / "jaxdnn" / "xla"
     cache.mkdir(parents=True)
-    for age in range(5):  # 5 files of 100 bytes, file 0 the newest
+    for age in range(5):  # 5 programs, program 0 the newest
         path = cache / f"program-{age}"
-        path.write_bytes(b"x" * 100)
+        path.write_bytes(program)
         os.utime(path, (1e9 - age, 1e9 - age))
+    (cache / "program-truncated").write_bytes(program[:-5])
     assert devices.compilation_cache_dir() == cache
-    assert sorted(p.name for p in cache.iterdir()) == ["program-0", "program-1"]
+    assert sorted(p.name for p in cache.glob("program-*")) == ["program-0", "program-1"]
+    (cache / "program-new-truncated").write_bytes(program[:-5])  # after the check: checked next
+    assert devices.compilation_cache_dir() == cache
+    assert sorted(p.name for p in cache.glob("program-*")) == ["program-0", "program-1"]
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "program-0-is-a-file" / "x"))
     (tmp_path / "program-0-is-a-file").write_text("")
     assert devices.compilation_cache_dir() is None
