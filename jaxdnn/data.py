@@ -147,13 +147,13 @@ def _bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[
     (about a second); a damaged or unwritable cache is passed over."""
     import importlib.metadata
     import io
-    import os
     from pathlib import Path
 
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    from jaxdnn.rundir import atomic_write, user_cache
+
     try:
         version = importlib.metadata.version("scikit-learn")
-        path: Path | None = Path(base) / "jaxdnn" / "data" / f"{name}-scikit-learn-{version}.npz"
+        path: Path | None = user_cache("data") / f"{name}-scikit-learn-{version}.npz"
     except importlib.metadata.PackageNotFoundError:  # installed without its metadata
         path = None
     if path is not None and path.is_file():
@@ -178,8 +178,6 @@ def _bundled(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[
         buffer = io.BytesIO()
         np.savez(buffer, X=X, target=target, features=np.array(features), names=np.array(names))
         try:
-            from jaxdnn.rundir import atomic_write
-
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path.parent, path.name, buffer.getvalue())
         except OSError:

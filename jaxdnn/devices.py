@@ -194,8 +194,9 @@ def compilation_cache_dir() -> Path | None:
         The directory, or None when it cannot be created or written (a read-only home: the
         commands then compile everything, as without a cache).
     """
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    path = Path(base) / "jaxdnn" / "xla"
+    from jaxdnn.rundir import user_cache
+
+    path = user_cache("xla")
     try:
         path.mkdir(parents=True, exist_ok=True)
         _drop_damaged(path)
@@ -222,15 +223,15 @@ def _drop_damaged(path: Path) -> None:
     stamp = path / CHECKED
     since = stamp.stat().st_mtime if stamp.exists() else -math.inf
     stamp.touch()
+    decoders = _decoders()
     for entry in path.iterdir():
         if entry.name != CHECKED and entry.stat().st_mtime >= since:
-            if not _decompresses(entry.read_bytes()):
+            if not _decompresses(entry.read_bytes(), decoders):
                 entry.unlink(missing_ok=True)
 
 
-def _decompresses(data: bytes) -> bool:
-    """True when one of the codecs JAX may have used (zlib, or zstd where installed) decodes
-    ``data`` to its end."""
+def _decoders() -> list[Any]:
+    """The codecs JAX may have compressed its programs with: zlib, and zstd where installed."""
     decoders: list[Any] = [zlib.decompress]
     with contextlib.suppress(ImportError):
         from compression import zstd  # type: ignore[import-not-found]  # Python 3.14
@@ -240,6 +241,11 @@ def _decompresses(data: bytes) -> bool:
         import zstandard  # type: ignore[import-not-found]
 
         decoders.append(zstandard.ZstdDecompressor().decompress)
+    return decoders
+
+
+def _decompresses(data: bytes, decoders: list[Any]) -> bool:
+    """True when one of ``decoders`` decodes ``data`` to its end."""
     for decode in decoders:
         with contextlib.suppress(Exception):
             decode(data)

@@ -30,6 +30,13 @@ KILL_AT_VARIABLE = "JAXDNN_KILL_AT"
 _reached: dict[str, int] = {}
 
 
+def user_cache(name: str) -> Path:
+    """``$XDG_CACHE_HOME/jaxdnn/NAME`` (``~/.cache/jaxdnn/NAME``), not created: where jaxdnn
+    keeps what a later command can reuse (compiled programs, loaded data sets)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "jaxdnn" / name
+
+
 def kill_point(event: str) -> None:
     """Test hook for the kill-and-resume tests: SIGKILL this process the ``n``-th time it
     reaches ``event`` when the environment variable ``JAXDNN_KILL_AT`` is ``"event#n"``. The

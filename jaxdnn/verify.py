@@ -182,8 +182,7 @@ def configure(cache: Path | None = None) -> None:
     from jaxdnn.devices import use_compilation_cache
 
     jax.config.update("jax_enable_x64", True)
-    if cache is not None:
-        use_compilation_cache(cache)
+    use_compilation_cache(cache)
 
 
 # --- the catalogue as Markdown ------------------------------------------------------------------

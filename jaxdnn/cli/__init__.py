@@ -45,7 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         require("testing" if args.command == "verify" else "cli", f"jaxdnn {args.command}")
         if args.command in ("train", "sweep"):
             fill_defaults(args)
-        if args.command in ("train", "sweep"):
             from jaxdnn.cli import run
 
             command = run.train_command if args.command == "train" else run.sweep_command
