@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from jaxdnn._extras import require
 
@@ -65,6 +65,26 @@ ATOL = 1e-12
 """Absolute tolerance of closed form versus autodiff in float64 (catalogue §1.9)."""
 
 
+_Builder = TypeVar("_Builder", bound=Callable[..., Any])
+
+
+def _shared(builder: _Builder) -> _Builder:
+    """Build each strategy once per arguments: hypothesis validates a new strategy object on its
+    first draw, which costs more than drawing from it; a strategy is immutable, so one object per
+    arguments serves every caller (unhashable arguments build a fresh one)."""
+    cached = functools.cache(builder)
+
+    @functools.wraps(builder)
+    def build(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return cached(*args, **kwargs)
+        except TypeError:  # an unhashable argument, such as a list for a shape
+            return builder(*args, **kwargs)
+
+    return cast(_Builder, build)
+
+
+@_shared
 def finite_floats(min_value: float, max_value: float) -> st.SearchStrategy[float]:
     """Finite float64 values in [min_value, max_value]: no NaN, no infinity, no subnormal.
 
@@ -90,6 +110,7 @@ DEFAULT_SIZES = (1, 2, 5)
 Few distinct shapes keep compilation, not mathematics, from dominating a test run."""
 
 
+@_shared
 def sizes(choices: tuple[int, ...] = DEFAULT_SIZES) -> st.SearchStrategy[int]:
     """Vector lengths drawn from ``choices`` (default 1, 2 and 5).
 
@@ -102,6 +123,7 @@ def sizes(choices: tuple[int, ...] = DEFAULT_SIZES) -> st.SearchStrategy[int]:
     return st.sampled_from(choices)
 
 
+@_shared
 def _array(elements: st.SearchStrategy[float], shape: Any) -> st.SearchStrategy[np.ndarray]:
     """A float64 array of ``shape`` (an int, a tuple or a strategy of lengths) with entries from
     ``elements``: a fixed-length list, which hypothesis draws and shrinks about twice as fast as
@@ -119,6 +141,7 @@ def _shape(size: int | tuple[int, ...] | None) -> Any:
     return sizes() if size is None else size
 
 
+@_shared
 def vectors(
     size: int | tuple[int, ...] | None = None, bound: float = 10.0
 ) -> st.SearchStrategy[np.ndarray]:
@@ -137,6 +160,7 @@ def vectors(
     return _array(elements, _shape(size))
 
 
+@_shared
 def integer_valued_vectors(
     size: int | tuple[int, ...] | None = None, bound: int = 3
 ) -> st.SearchStrategy[np.ndarray]:
@@ -155,6 +179,7 @@ def integer_valued_vectors(
     return _array(st.integers(-bound, bound).map(float), _shape(size))
 
 
+@_shared
 def logits(
     size: int | tuple[int, ...] | None = None, bound: float = 15.0
 ) -> st.SearchStrategy[np.ndarray]:
@@ -171,6 +196,7 @@ def logits(
     return _array(finite_floats(-bound, bound), _shape(size))
 
 
+@_shared
 def probabilities(
     size: int | tuple[int, ...] | None = None, eps: float = 1e-6
 ) -> st.SearchStrategy[np.ndarray]:
@@ -186,6 +212,7 @@ def probabilities(
     return _array(finite_floats(eps, 1 - eps), _shape(size))
 
 
+@_shared
 def simplex_points(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
     """``st_simplex``: points of the open probability simplex (softmax of ``logits``).
 
@@ -198,6 +225,7 @@ def simplex_points(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
     return logits(size).map(lambda z: np.asarray(jax.nn.softmax(jnp.asarray(z))))
 
 
+@_shared
 def one_hot(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
     """``st_onehot(K)``: a one-hot row of length K (drawn from ``DEFAULT_SIZES`` when not given).
 
@@ -213,6 +241,7 @@ def one_hot(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
     )
 
 
+@_shared
 def spd_matrices(n: int, bound: float = 3.0) -> st.SearchStrategy[np.ndarray]:
     """``st_spd(n)``: symmetric positive semi-definite BᵀB + μI with μ ∈ [0, 1] (possibly
     singular when μ = 0).

@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jaxdnn.catalogue import Entry
@@ -116,42 +116,117 @@ def run_entries(
     """Run every entry whose ID matches ``pattern`` (a regular expression, searched,
     case-insensitive; all when None), yielding results in catalogue order.
 
-    With ``jobs`` > 1 the entries are shared among that many worker processes (each compiles its
-    own programs, so two cores nearly halve the time); the results are the same as with one.
+    With ``jobs`` > 1 this process and ``jobs`` − 1 spawned workers share the entries
+    (:class:`_Claims`); the results are the same as with one process.
     """
     from jaxdnn.catalogue import select
 
     selected = list(select(pattern))
-    if min(jobs, len(selected)) <= 1:
+    jobs = min(jobs, len(selected))
+    if jobs <= 1:
         for entry_ in selected:
             yield run_entry(entry_, examples, seed)
         return
-    import functools
     import multiprocessing
+    import queue
 
-    work = functools.partial(_run_in_worker, examples=examples, seed=seed)
     context = multiprocessing.get_context("spawn")  # JAX's runtime does not survive a fork
     ids = [e.id for e in selected]
-    # Ctrl-C raises here, so that leaving the pool's context stops the workers and frees the
-    # pool's semaphores (the command line's own handler would exit at once and orphan them)
+    claims = _Claims(context.Array("b", len(ids)))
+    done: multiprocessing.Queue = context.Queue()
+    workers = [
+        context.Process(
+            target=_work, args=(ids, claims, k * len(ids) // jobs, examples, seed, done)
+        )
+        for k in range(1, jobs)
+    ]
+    results: dict[int, Result] = {}
+    # Ctrl-C raises here, so that the workers are stopped on the way out (the command line's
+    # own handler would exit at once and orphan them)
     handler = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with context.Pool(min(jobs, len(ids)), initializer=_start_worker) as pool:
-            # runs of 8 neighbouring entries (mostly one area's, which share programs) per task
-            for entry_, fields in zip(selected, pool.imap(work, ids, chunksize=8), strict=True):
-                yield Result(entry_, *fields)
+        for worker in workers:
+            worker.start()
+        cursor, shown = 0, 0
+        while shown < len(ids):
+            while True:  # what the workers finished
+                try:
+                    i, fields = done.get_nowait()
+                except queue.Empty:
+                    break
+                results[i] = Result(selected[i], *fields)
+            while shown in results:
+                yield results.pop(shown)
+                shown += 1
+            i = claims.claim(cursor)
+            if i is not None:  # this process works too, while the workers start and after
+                results[i] = run_entry(selected[i], examples, seed)
+                cursor = i + 1
+                continue
+            try:  # everything is claimed: wait for the workers' last entries
+                i, fields = done.get(timeout=0.5)
+                results[i] = Result(selected[i], *fields)
+            except queue.Empty:
+                if not any(w.is_alive() for w in workers):  # a worker died: its entries here
+                    missing = [i for i in range(shown, len(ids)) if i not in results]
+                    for i in missing:
+                        results[i] = run_entry(selected[i], examples, seed)
     finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, handler)
 
 
-def _run_in_worker(id_: str, examples: int, seed: int) -> tuple:
+class _Claims:
+    """Which entries a process has taken, shared by the processes of :func:`run_entries`.
+
+    Process k of n starts at entry k·N/n and works forward through neighbouring entries (mostly
+    one area's, which share compiled programs); a process that reaches a taken entry or the end
+    continues from the middle of the longest run of free entries, so that none idles while
+    another has more than one entry left.
+    """
+
+    def __init__(self, taken: Any) -> None:
+        self.taken = taken
+
+    def claim(self, cursor: int) -> int | None:
+        """Take entry ``cursor`` if it is free, else the middle of the longest free run; None
+        when every entry is taken."""
+        with self.taken.get_lock():
+            taken = self.taken.get_obj()
+            if cursor >= len(taken) or taken[cursor]:
+                runs, start = [], None
+                for i, t in enumerate([*taken, 1]):
+                    if not t and start is None:
+                        start = i
+                    elif t and start is not None:
+                        runs.append((i - start, start))
+                        start = None
+                if not runs:
+                    return None
+                length, start = max(runs)
+                cursor = start + length // 2
+            taken[cursor] = 1
+            return cursor
+
+
+def _work(
+    ids: list[str], claims: _Claims, cursor: int, examples: int, seed: int, done: Any
+) -> None:
+    """A worker process of :func:`run_entries`: runs the entries it claims, sending each result's
+    fields to ``done``."""
     from jaxdnn.catalogue import entry
 
-    result = run_entry(entry(id_), examples, seed)
-    return tuple(getattr(result, f.name) for f in dataclasses.fields(result))[1:]
+    _start_worker()
+    while (i := claims.claim(cursor)) is not None:
+        result = run_entry(entry(ids[i]), examples, seed)
+        done.put((i, tuple(getattr(result, f.name) for f in dataclasses.fields(result))[1:]))
+        cursor = i + 1
 
 
 def _start_worker() -> None:

@@ -5,6 +5,7 @@ layer, a network with its data, and a random design matrix.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -103,6 +104,7 @@ def draw_network(
     return params, X, Y
 
 
+@functools.cache
 def generic_arrays(shape: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
     """Entries of magnitude in [0.15, 2.1] with either sign, scaled by distinct factors: no zero
     and no two equal entries even at hypothesis's simplest draw, so that the points distinguish

@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         default=min(8, usable_cores()),
-        help="worker processes (default: the usable cores, at most 8)",
+        help="processes sharing the checks, this one included (default: usable cores, at most 8)",
     )
     verify.add_argument(
         "--no-cache",
