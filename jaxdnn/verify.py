@@ -197,7 +197,11 @@ class _Claims:
     def claim(self, cursor: int) -> int | None:
         """Take entry ``cursor`` if it is free, else the middle of the longest free run; None
         when every entry is taken."""
-        with self.taken.get_lock():
+        lock = self.taken.get_lock()
+        # a worker killed inside this section leaves the lock taken: go on without it (at worst
+        # an entry runs twice, with the same result)
+        locked = lock.acquire(timeout=5)
+        try:
             taken = self.taken.get_obj()
             if cursor >= len(taken) or taken[cursor]:
                 runs, start = [], None
@@ -213,6 +217,9 @@ class _Claims:
                 cursor = start + length // 2
             taken[cursor] = 1
             return cursor
+        finally:
+            if locked:
+                lock.release()
 
 
 def _work(

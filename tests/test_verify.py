@@ -202,6 +202,21 @@ def test_worker_processes_give_the_results_of_one_process():
     assert one == two
 
 
+def test_processes_take_neighbouring_entries_then_the_middle_of_the_longest_free_run():
+    """Each entry is claimed once; a process continues after its last entry while that is free,
+    and otherwise takes the middle of the longest run of free entries."""
+    import multiprocessing
+
+    claims = verify._Claims(multiprocessing.get_context("spawn").Array("b", 10))
+    assert [claims.claim(0), claims.claim(1), claims.claim(5)] == [0, 1, 5]
+    assert claims.claim(6) == 6  # the second process goes on from its start
+    assert claims.claim(1) == 8  # taken: the middle of the longest free run, 7 8 9
+    assert claims.claim(9) == 9
+    taken = [claims.claim(10) for _ in range(4)]  # free: 2 3 4 and 7
+    assert sorted(taken) == [2, 3, 4, 7] and taken[0] == 3
+    assert claims.claim(0) is None and claims.claim(10) is None
+
+
 RUN_ENTRIES = """
 import sys
 from jaxdnn import verify
