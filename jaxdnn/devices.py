@@ -199,8 +199,7 @@ def compilation_cache_dir() -> Path | None:
     path = user_cache("xla")
     try:
         path.mkdir(parents=True, exist_ok=True)
-        _drop_damaged(path)
-        files = sorted((s.st_mtime, s.st_size, f) for f in path.iterdir() for s in [f.stat()])
+        files = sorted(_drop_damaged(path))
         total = sum(size for _, size, _ in files)
         for _, size, oldest in files:
             if total <= CACHE_BYTES:
@@ -216,18 +215,24 @@ CHECKED = ".checked"
 """The file whose time says up to when the cache's programs were found whole."""
 
 
-def _drop_damaged(path: Path) -> None:
-    """Remove the programs written since the last check that do not decompress whole. JAX
-    writes a program in place: a process killed meanwhile leaves it truncated, and JAX would
-    then warn about it in every later run and never write it again."""
+def _drop_damaged(path: Path) -> list[tuple[float, int, Path]]:
+    """Remove the programs written since the last check that do not decompress whole, and
+    return ``(time, size, path)`` of every file kept. JAX writes a program in place: a process
+    killed meanwhile leaves it truncated, and JAX would then warn about it in every later run
+    and never write it again."""
     stamp = path / CHECKED
     since = stamp.stat().st_mtime if stamp.exists() else -math.inf
     stamp.touch()
     decoders = _decoders()
+    kept = []
     for entry in path.iterdir():
-        if entry.name != CHECKED and entry.stat().st_mtime >= since:
+        status = entry.stat()
+        if entry.name != CHECKED and status.st_mtime >= since:
             if not _decompresses(entry.read_bytes(), decoders):
                 entry.unlink(missing_ok=True)
+                continue
+        kept.append((status.st_mtime, status.st_size, entry))
+    return kept
 
 
 def _decoders() -> list[Any]:

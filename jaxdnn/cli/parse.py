@@ -149,12 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the predictions as CSV (default RUN_DIR/predictions.csv; - for "
         "standard output)",
     )
-    predict.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="compile every program afresh instead of loading those an earlier run compiled "
-        "(kept in ~/.cache/jaxdnn/xla)",
-    )
+    _add_no_cache(predict)
 
     verify = commands.add_parser(
         "verify", help="check the catalogue's closed forms numerically at random points"
@@ -174,12 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=min(8, usable_cores()),
         help="processes sharing the checks, this one included (default: usable cores, at most 8)",
     )
-    verify.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="compile every program afresh instead of loading those an earlier run compiled "
-        "(kept in ~/.cache/jaxdnn/xla)",
-    )
+    _add_no_cache(verify)
     verify.add_argument(
         "--wide",
         action="store_true",
@@ -253,12 +243,7 @@ def _add_run_arguments(
     parser.add_argument(
         "--device", default=None, choices=DEVICES, help="the device (default: JAX's default)"
     )
-    parser.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="compile every program afresh instead of loading those an earlier run compiled "
-        "(kept in ~/.cache/jaxdnn/xla)",
-    )
+    _add_no_cache(parser)
     parser.add_argument(
         "--run-dir", default=None, help=f"output directory (default {default_run_dir})"
     )
@@ -474,3 +459,13 @@ def usable_cores() -> int:
     if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def _add_no_cache(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``, which every command that compiles programs takes."""
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile every program afresh instead of loading those an earlier run compiled "
+        "(kept in ~/.cache/jaxdnn/xla)",
+    )
