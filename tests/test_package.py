@@ -65,6 +65,39 @@ EXTRAS_BLOCKED = (
 )
 
 
+def test_the_namespace_loads_on_first_use_and_argument_errors_need_no_jax():
+    """``import jaxdnn`` and the command line's argument checks start no JAX; a submodule
+    imported first leaves ``jaxdnn.dense`` (and the other shadowed names) the function."""
+    script = (
+        "import sys\n"
+        "import jaxdnn, jaxdnn.cli\n"
+        "from jaxdnn.cli import main\n"
+        "codes = [main(a) for a in (['train', '--lr', '0'], ['sweep', '--epochs', '0'],\n"
+        "                           ['verify', '--jobs', '0'])]\n"
+        "print(codes, 'jax' in sys.modules)\n"
+        "import jaxdnn.dense, jaxdnn.sweep, jaxdnn.backprop, jaxdnn.neuron\n"
+        "from jaxdnn import metrics\n"
+        "print([callable(getattr(jaxdnn, n)) for n in sorted(jaxdnn.SHADOWED)],\n"
+        "      metrics.__name__, jaxdnn.testing.__name__, len(jaxdnn.__all__) > 100)\n"
+        "try:\n"
+        "    jaxdnn.no_such_name\n"
+        "except AttributeError as error:\n"
+        "    print(error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "[2, 2, 2] False",
+        "[True, True, True, True] jaxdnn.metrics jaxdnn.testing True",
+        "module 'jaxdnn' has no attribute 'no_such_name'",
+    ]
+    assert out.stderr.splitlines() == [
+        "jaxdnn: error: --lr must be a finite number > 0, got 0.0",
+        "jaxdnn: error: --epochs must lie in [1, 2147483647], got 0",
+        "jaxdnn: error: --jobs must be at least 1, got 0",
+    ]
+
+
 def test_the_functional_api_imports_without_the_extras_and_each_command_names_its_own():
     """Without scikit-learn, matplotlib, tqdm, hypothesis and mpmath, ``import jaxdnn`` and a
     gradient work; jaxdnn train and jaxdnn verify stop with one line naming the pip install of

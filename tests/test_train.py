@@ -485,9 +485,10 @@ def test_learning_rate_schedules_follow_their_formulas():
     step = jd.learning_rate_schedule("step", lr, T)
     rates = [float(step(jnp.asarray(t))) for t in (0, 49, 50, 74, 75, 99)]
     np.testing.assert_allclose(rates, [lr, lr, lr / 10, lr / 10, lr / 100, lr / 100], rtol=1e-6)
-    from jaxdnn.cli.parse import SCHEDULES  # the command line's choices, kept free of JAX
+    from jaxdnn.cli.parse import DATASETS, SCHEDULES  # the command line's, kept free of JAX
 
     assert SCHEDULES == jd.optim.SCHEDULES
+    assert DATASETS == tuple(jd.data.DATASETS)
     with pytest.raises(ValueError, match="name must be one of"):
         jd.learning_rate_schedule("linear", lr, T)
     with pytest.raises(ValueError, match="steps must be a positive integer, got 0"):

@@ -27,6 +27,8 @@ DEVICES = ("cpu", "gpu")
 GRADIENTS = ("autodiff", "backprop")
 TASKS = ("multiclass", "binary", "regression")
 SCHEDULES = ("constant", "cosine", "step")
+DATASETS = ("digits", "breast_cancer", "diabetes", "iris", "wine")
+"""The bundled data sets (``jaxdnn.data.DATASETS``), named here so that parsing needs no JAX."""
 
 
 class UsageError(Exception):
@@ -195,8 +197,6 @@ def _add_run_arguments(
 ) -> None:
     """The arguments train and sweep share. Options default to None, filled in by
     ``fill_defaults``, so that a resume can tell which ones were given."""
-    from jaxdnn.data import DATASETS
-
     parser.add_argument(
         "--dataset", default=None, choices=DATASETS, help="a bundled data set (default digits)"
     )
@@ -377,15 +377,9 @@ def _is_real(value: Any) -> bool:
     return _is_int(value) or isinstance(value, float)
 
 
-def _dataset_names() -> tuple[str, ...]:
-    from jaxdnn.data import DATASETS
-
-    return tuple(DATASETS)
-
-
 RESUMABLE: dict[str, tuple[str, Any, Any]] = {
     # config key: (option, value in checkpoints older than the option, check of a value)
-    "dataset": ("--dataset", None, lambda v: v is None or v in _dataset_names()),
+    "dataset": ("--dataset", None, lambda v: v is None or v in DATASETS),
     "data": ("--data", None, lambda v: v is None or isinstance(v, str)),
     "data_sha256": ("--data", None, lambda v: v is None or isinstance(v, str)),
     "target": ("--target", None, lambda v: v is None or isinstance(v, str)),

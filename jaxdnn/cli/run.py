@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jaxdnn.cli.parse import (
     DEFAULT_SWEEP_LR,
@@ -30,7 +30,9 @@ from jaxdnn.cli.parse import (
     config_from_args,
     resumed_config,
 )
-from jaxdnn.cli.report import RunData
+
+if TYPE_CHECKING:  # the run's modules import JAX: loaded once the arguments are checked
+    from jaxdnn.cli.report import RunData
 
 __all__ = ["train_command", "sweep_command"]
 
@@ -191,6 +193,7 @@ def load_run_data(config: dict[str, Any]) -> RunData:
     import numpy as np
 
     import jaxdnn as jd
+    from jaxdnn.cli.report import RunData
 
     if config.get("data") is not None:
         dataset = read_data_file(config["data"], config.get("target"), config.get("task"))

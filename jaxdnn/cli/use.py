@@ -87,13 +87,13 @@ def predict_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     """``jaxdnn verify``: run, list or write the catalogue; return the exit status."""
+    check_verify_args(args)
     import secrets
 
     from jaxdnn.cli.tables import print_verify_list, print_verify_table
     from jaxdnn.devices import compilation_cache_dir
     from jaxdnn.verify import configure, run_entries, write_markdown
 
-    check_verify_args(args)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
     configure(None if args.no_cache or args.list else compilation_cache_dir())
     from jaxdnn.catalogue import select
