@@ -65,6 +65,13 @@ EXTRAS_BLOCKED = (
 )
 
 
+def test_every_submodule_named_like_a_public_name_is_declared_shadowed():
+    import pkgutil
+
+    submodules = {info.name for info in pkgutil.iter_modules(jd.__path__)}
+    assert submodules & set(jd.__all__) == jd.SHADOWED
+
+
 def test_the_namespace_loads_on_first_use_and_argument_errors_need_no_jax():
     """``import jaxdnn`` and the command line's argument checks start no JAX; a submodule
     imported first leaves ``jaxdnn.dense`` (and the other shadowed names) the function."""
