@@ -138,7 +138,10 @@ def test_a_failing_check_gives_exit_1_and_a_fail_row(monkeypatch, capsys):
 def test_a_second_run_loads_the_compiled_programs_of_the_first(tmp_path):
     """The compilation cache (under $XDG_CACHE_HOME/jaxdnn/xla) is filled by a first run and
     read by a second, which prints the same rows; --no-cache writes nothing there."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    # without the user's own cache settings (JAX_COMPILATION_CACHE_DIR would take the place of
+    # jaxdnn's directory)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
     argv = ["jaxdnn", "verify", "--only", "^(P-ACT-RELU|E-03)$", "--examples", "2", "--seed", "0"]
 
     def rows(*extra: str) -> list[str]:
