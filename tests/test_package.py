@@ -65,6 +65,13 @@ EXTRAS_BLOCKED = (
 )
 
 
+def _python(script: str) -> tuple[list[str], list[str]]:
+    """Run ``script`` in a fresh interpreter; its stdout and stderr lines (exit status 0)."""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines(), out.stderr.splitlines()
+
+
 def test_every_submodule_named_like_a_public_name_is_declared_shadowed():
     import pkgutil
 
@@ -91,14 +98,13 @@ def test_the_namespace_loads_on_first_use_and_argument_errors_need_no_jax():
         "except AttributeError as error:\n"
         "    print(error)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == [
+    stdout, stderr = _python(script)
+    assert stdout == [
         "[2, 2, 2] False",
         "[True, True, True, True] jaxdnn.metrics jaxdnn.testing True",
         "module 'jaxdnn' has no attribute 'no_such_name'",
     ]
-    assert out.stderr.splitlines() == [
+    assert stderr == [
         "jaxdnn: error: --lr must be a finite number > 0, got 0.0",
         "jaxdnn: error: --epochs must lie in [1, 2147483647], got 0",
         "jaxdnn: error: --jobs must be at least 1, got 0",
@@ -120,14 +126,13 @@ def test_the_functional_api_imports_without_the_extras_and_each_command_names_it
         "from jaxdnn import cli\n"
         "print(cli.main(['train']), cli.main(['verify', '--list']))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == [
+    stdout, stderr = _python(script)
+    assert stdout == [
         "load_dataset (the data sets ship with scikit-learn) needs scikit-learn (not installed): "
         "pip install 'jaxdnn[cli]'",
         "1 1",
     ]
-    assert out.stderr.splitlines() == [
+    assert stderr == [
         "jaxdnn: error: jaxdnn train needs scikit-learn, matplotlib, tqdm (not installed): "
         "pip install 'jaxdnn[cli]'",
         "jaxdnn: error: jaxdnn verify needs hypothesis, mpmath, scikit-learn (not installed): "
