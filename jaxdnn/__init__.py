@@ -90,13 +90,14 @@ def _load() -> None:
 def __getattr__(name: str) -> Any:
     """A submodule (``jaxdnn.metrics``, ``from jaxdnn import testing``) loads alone; any other
     name loads the namespace."""
-    if name in SHADOWED or not name.startswith("__") or name == "__all__":
-        if name not in SHADOWED and importlib.util.find_spec(f"{__name__}.{name}") is not None:
-            return importlib.import_module(f"{__name__}.{name}")
-        if "_MODULES" not in globals():
-            _load()
-            if name in globals():
-                return globals()[name]
+    if name.startswith("__") and name != "__all__":  # __path__, __file__, … are set
+        raise AttributeError(f"module 'jaxdnn' has no attribute {name!r}")
+    if name not in SHADOWED and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
+    if "_MODULES" not in globals():
+        _load()
+        if name in globals():
+            return globals()[name]
     raise AttributeError(f"module 'jaxdnn' has no attribute {name!r}")
 
 
