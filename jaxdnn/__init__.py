@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # the namespace as it is once loaded, for type checkers
     from jaxdnn.validation import *  # noqa: F403
     from jaxdnn.worked_examples import *  # noqa: F403
 
-MODULE_NAMES = (
+_MODULE_NAMES = (
     "activations",
     "calculus",
     "matrices",
@@ -71,14 +71,14 @@ MODULE_NAMES = (
 )
 """The modules whose public names (their ``__all__``) make up the top-level namespace."""
 
-SHADOWED = frozenset({"backprop", "dense", "neuron", "sweep"})
+_SHADOWED = frozenset({"backprop", "dense", "neuron", "sweep"})
 """Module names that are also names of functions: ``jaxdnn.dense`` is the function."""
 
 
 def _load() -> None:
-    """Import every module of :data:`MODULE_NAMES` and bind its public names here."""
+    """Import every module of :data:`_MODULE_NAMES` and bind its public names here."""
     namespace = globals()
-    modules = tuple(importlib.import_module(f"jaxdnn.{name}") for name in MODULE_NAMES)
+    modules = tuple(importlib.import_module(f"jaxdnn.{name}") for name in _MODULE_NAMES)
     for module in modules:
         namespace.update({name: getattr(module, name) for name in module.__all__})
     # module objects under private names: `dense`, `backprop`, `neuron` and `sweep` are also
@@ -92,7 +92,7 @@ def __getattr__(name: str) -> Any:
     name loads the namespace."""
     if name.startswith("__") and name != "__all__":  # __path__, __file__, … are set
         raise AttributeError(f"module 'jaxdnn' has no attribute {name!r}")
-    if name not in SHADOWED and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+    if name not in _SHADOWED and importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")
     if "_MODULES" not in globals():
         _load()
@@ -108,11 +108,11 @@ def __dir__() -> list[str]:
 
 
 class _Namespace(types.ModuleType):
-    """Importing ``jaxdnn.dense`` (or another of :data:`SHADOWED`) before the namespace loads
+    """Importing ``jaxdnn.dense`` (or another of :data:`_SHADOWED`) before the namespace loads
     would make ``jaxdnn.dense`` that module; the function's name is kept for the function."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in SHADOWED and isinstance(value, types.ModuleType):
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 

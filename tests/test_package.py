@@ -76,7 +76,7 @@ def test_every_submodule_named_like_a_public_name_is_declared_shadowed():
     import pkgutil
 
     submodules = {info.name for info in pkgutil.iter_modules(jd.__path__)}
-    assert submodules & set(jd.__all__) == jd.SHADOWED
+    assert submodules & set(jd.__all__) == jd._SHADOWED
 
 
 def test_the_namespace_loads_on_first_use_and_argument_errors_need_no_jax():
@@ -91,7 +91,7 @@ def test_the_namespace_loads_on_first_use_and_argument_errors_need_no_jax():
         "print(codes, 'jax' in sys.modules)\n"
         "import jaxdnn.dense, jaxdnn.sweep, jaxdnn.backprop, jaxdnn.neuron\n"
         "from jaxdnn import metrics\n"
-        "print([callable(getattr(jaxdnn, n)) for n in sorted(jaxdnn.SHADOWED)],\n"
+        "print([callable(getattr(jaxdnn, n)) for n in sorted(jaxdnn._SHADOWED)],\n"
         "      metrics.__name__, jaxdnn.testing.__name__, len(jaxdnn.__all__) > 100)\n"
         "try:\n"
         "    jaxdnn.no_such_name\n"
