@@ -3,9 +3,11 @@ temporary files cleaned up, and one writer at a time.
 
 Every file jaxdnn writes into a run directory goes through ``atomic_write``: the bytes go to a
 fresh temporary file in the same directory, created with an unpredictable name and ``O_EXCL``
-(``tempfile.mkstemp``, so a link planted under any name is never followed), flushed to disk,
-then moved over the destination with ``os.replace``, which replaces a link planted there rather
-than writing through it. A reader therefore sees the old file or the new one, never a torn one.
+(``tempfile.mkstemp``, so a link planted under any name is never followed), given the
+permissions ``open()`` would give a new file (0o666 less the umask; mkstemp's are 0o600),
+flushed to disk, then moved over the destination with ``os.replace``, which replaces a link
+planted there rather than writing through it. A reader therefore sees the old file or the new
+one, never a torn one.
 
 ``RunLock`` holds an exclusive ``flock`` on ``run_dir/.lock`` while a process uses the
 directory. The kernel drops the lock when its process ends, also by SIGKILL, so a crash never
@@ -54,8 +56,24 @@ class RunDirectoryBusy(RuntimeError):
     """Another live process holds the run directory's lock."""
 
 
+def _umask() -> int:
+    """The process's file-creation mask: read from ``/proc/self/status`` where the system
+    has it (it stays untouched), else set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(run_dir: str | os.PathLike, name: str, data: bytes) -> Path:
-    """Replace ``run_dir/name`` by ``data`` atomically and durably; returns the path.
+    """Replace ``run_dir/name`` by ``data`` atomically and durably; returns the path. The file
+    gets the permissions ``open()`` gives a new file (0o666 less the umask).
 
     Raises:
         OSError: when the disk is full or the directory not writable; the temporary file is
@@ -70,6 +88,7 @@ def atomic_write(run_dir: str | os.PathLike, name: str, data: bytes) -> Path:
         raise OSError(error.errno, error.strerror, str(path)) from error
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp's file is private (0o600)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

@@ -3,9 +3,11 @@
 import csv
 import json
 import math
+import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -44,6 +46,10 @@ ANNOUNCED = {
     "breast_cancer": "float32, device cpu",
     "diabetes": "float32, device cpu",
 }
+
+
+UMASK = os.umask(0o022)
+os.umask(UMASK)
 
 
 def test_every_dataset_trains_and_writes_its_files(tmp_path):
@@ -89,6 +95,8 @@ def test_every_dataset_trains_and_writes_its_files(tmp_path):
         assert "Traceback" not in err
         files = {p.name for p in (tmp_path / name).iterdir()}
         assert {"metrics.json", "history.json", "checkpoint.msgpack"} | plots[name] <= files
+        for path in (tmp_path / name).iterdir():  # as open() creates files: 0o666 less the umask
+            assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~UMASK, path
         history = json.loads((tmp_path / name / "history.json").read_text())
         with open(tmp_path / name / "history.csv", newline="") as file:
             rows = list(csv.reader(file))

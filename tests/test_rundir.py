@@ -1,9 +1,11 @@
 """Run-directory files: atomic replacement that never follows links, and the run lock."""
 
 import os
+import stat
 
 import pytest
 
+from jaxdnn import rundir
 from jaxdnn.rundir import RunDirectoryBusy, RunLock, atomic_write, remove_stale_temporaries
 
 
@@ -24,6 +26,38 @@ def test_atomic_write_that_fails_removes_its_temporary_file_and_keeps_the_old_fi
         atomic_write(tmp_path, "history.json", "not bytes")  # the write itself fails
     assert (tmp_path / "history.json").read_text() == "old"
     assert sorted(os.listdir(tmp_path)) == ["history.json"]
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002], ids=oct)
+def test_atomic_write_gives_the_permissions_a_plain_write_would(tmp_path, mask):
+    """A file written anew or replaced is readable as the umask allows (0o666 & ~umask, as
+    open() creates a file), not private to its owner as the temporary file it was written to."""
+    (tmp_path / "metrics.json").write_bytes(b"old")
+    os.chmod(tmp_path / "metrics.json", 0o600)
+    previous = os.umask(mask)
+    try:
+        written = [
+            atomic_write(tmp_path, name, b"{}\n") for name in ("model.msgpack", "metrics.json")
+        ]
+    finally:
+        os.umask(previous)
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path.name
+
+
+def test_the_umask_is_read_without_proc_too(monkeypatch):
+    """Where /proc/self/status is missing, the umask is set and restored, unchanged."""
+
+    def no_proc(*args, **kwargs):
+        raise FileNotFoundError("/proc/self/status")
+
+    previous = os.umask(0o027)
+    try:
+        monkeypatch.setattr(rundir, "open", no_proc, raising=False)
+        assert rundir._umask() == 0o027
+        assert os.umask(0o027) == 0o027  # left as it was
+    finally:
+        os.umask(previous)
 
 
 def test_remove_stale_temporaries_removes_links_without_following_them(tmp_path):
