@@ -48,7 +48,7 @@ ANNOUNCED = {
 }
 
 
-UMASK = os.umask(0o022)
+UMASK = os.umask(0o022)  # this process's umask (read by setting it), which the runs inherit
 os.umask(UMASK)
 
 
