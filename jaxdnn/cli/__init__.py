@@ -132,7 +132,25 @@ def entry_point() -> None:
 
     SIGINT is handled by ``_stop_on_interrupt`` rather than as a ``KeyboardInterrupt``, which
     code inside JAX, tqdm or matplotlib could catch (the run went on) or turn into a traceback.
+    A finished command ends as an interrupted one does, with ``os._exit`` once its output is
+    flushed, except in a process of a distributed run.
     """
     signal.signal(signal.SIGINT, _stop_on_interrupt)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.exit(main())
+    status = main()
+    run = sys.modules.get("jaxdnn.cli.run")
+    if run is not None and run.PROCESS_ID in os.environ:
+        sys.exit(status)  # jax.distributed's exit handler disconnects from the other processes
+    _exit_at_once(status)
+
+
+def _exit_at_once(status: int) -> None:
+    """End a finished command once its output is flushed, without the interpreter's teardown:
+    every file it wrote is closed and its worker processes are joined, so what remains is JAX
+    freeing its compiled programs one by one (0.4 s after a train, about 1 s after verify)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader is gone (`jaxdnn … | head`): nothing to lose
+            pass
+    os._exit(status)
