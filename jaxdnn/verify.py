@@ -235,8 +235,8 @@ def _work(
         done.put((i, tuple(getattr(result, f.name) for f in dataclasses.fields(result))[1:]))
         cursor = i + 1
     # Every result is through the pipe once the queue's feeder thread is joined; exiting now
-    # skips the interpreter's teardown (JAX freeing each compiled program, about a second),
-    # which the parent would wait for.
+    # skips the interpreter's teardown (JAX freeing each compiled program), which the parent
+    # waits for when this worker finishes last.
     done.close()
     done.join_thread()
     os._exit(0)
