@@ -175,6 +175,8 @@ def run_entries(
                         results[i] = run_entry(selected[i], examples, seed)
     finally:
         for worker in workers:
+            if worker.pid is None:  # not started: starting one flushes stdout, which can fail
+                continue
             if worker.is_alive():
                 worker.terminate()
             worker.join()

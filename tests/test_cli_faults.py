@@ -342,6 +342,34 @@ def test_a_closed_stdout_stops_quietly_after_writing_the_run(tmp_path):
     assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_output_is_one_line_exit_1(tmp_path):
+    """`jaxdnn … > file` on a full disk (here /dev/full): one line and exit status 1, whether
+    the output fails while printed (unbuffered, and verify starting its workers) or when it is
+    flushed at the end (a train's run directory is complete by then)."""
+    verify = [SCRIPT, "verify", "--only", "P-ACT-(RELU|TANH)$", "--jobs", "2"]
+    commands = {
+        "list": ([SCRIPT, "verify", "--list"], "1"),
+        "verify": (verify, ""),
+        "train": ([SCRIPT, *TRAIN, "--epochs", "1", "--run-dir", str(tmp_path)], ""),
+    }
+    for name, (command, unbuffered) in commands.items():
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                command,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**SUBPROCESS_ENV, "PYTHONUNBUFFERED": unbuffered},
+                timeout=600,
+            )
+        assert done.returncode == 1, (name, done.stderr)
+        assert done.stderr.splitlines() == [
+            "jaxdnn: error: cannot write the output: No space left on device"
+        ], name
+    assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
+
+
 def test_sweep_help_offers_no_resume(capsys):
     """sweep has no --resume, and its help does not mention one."""
     with pytest.raises(SystemExit):

@@ -66,10 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     except OSError as error:  # a full disk, a read-only or vanished run directory
-        where = error.filename or "the run directory"
+        if error.filename is None:  # every file write names its file: this is the output
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop the rest
+            print(f"jaxdnn: error: cannot write the output: {error.strerror}", file=sys.stderr)
+            return EXIT_FAILED
         print(
-            f"jaxdnn: error: cannot write {where}: {error.strerror or error}; every finished "
-            "epoch is kept (free space or fix the directory, then --resume)",
+            f"jaxdnn: error: cannot write {error.filename}: {error.strerror or error}; every "
+            "finished epoch is kept (free space or fix the directory, then --resume)",
             file=sys.stderr,
         )
         return EXIT_FAILED
@@ -153,4 +156,10 @@ def _exit_at_once(status: int) -> None:
             stream.flush()
         except BrokenPipeError:  # the reader is gone (`jaxdnn … | head`): nothing to lose
             pass
+        except OSError as error:  # a full disk under `jaxdnn … > file`
+            status = status or EXIT_FAILED
+            try:
+                os.write(2, f"jaxdnn: error: cannot write the output: {error.strerror}\n".encode())
+            except OSError:
+                pass
     os._exit(status)
