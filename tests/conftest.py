@@ -52,6 +52,6 @@ settings.load_profile("jaxdnn")
 
 # A pytest-xdist worker has reported every result by the time the interpreter exits; what is
 # left is freeing the thousands of programs it compiled, one by one (about 4 s on 2 cores, while
-# the whole run waits). It ends at its first exit handler instead.
+# the whole run waits). It ends in an exit handler instead (those registered later run first).
 if os.environ.get("PYTEST_XDIST_WORKER"):
     atexit.register(os._exit, 0)

@@ -68,7 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:  # a full disk, a read-only or vanished run directory
         if error.filename is None:  # every file write names its file: this is the output
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop the rest
-            print(f"jaxdnn: error: cannot write the output: {error.strerror}", file=sys.stderr)
+            print(
+                f"jaxdnn: error: cannot write the output: {error.strerror or error}",
+                file=sys.stderr,
+            )
             return EXIT_FAILED
         print(
             f"jaxdnn: error: cannot write {error.filename}: {error.strerror or error}; every "
@@ -159,7 +162,8 @@ def _exit_at_once(status: int) -> None:
         except OSError as error:  # a full disk under `jaxdnn … > file`
             status = status or EXIT_FAILED
             try:
-                os.write(2, f"jaxdnn: error: cannot write the output: {error.strerror}\n".encode())
+                message = f"jaxdnn: error: cannot write the output: {error.strerror or error}\n"
+                os.write(2, message.encode())
             except OSError:
                 pass
     os._exit(status)
