@@ -346,10 +346,13 @@ def test_a_closed_stdout_stops_quietly_after_writing_the_run(tmp_path):
 def test_a_full_output_is_one_line_exit_1(tmp_path):
     """`jaxdnn … > file` on a full disk (here /dev/full): one line and exit status 1, whether
     the output fails while printed (unbuffered, and verify starting its workers) or when it is
-    flushed at the end (a train's run directory is complete by then)."""
+    flushed at the end (a train's run directory is complete by then), --help and --version
+    included."""
     verify = [SCRIPT, "verify", "--only", "P-ACT-(RELU|TANH)$", "--jobs", "2"]
     commands = {
         "list": ([SCRIPT, "verify", "--list"], "1"),
+        "help": ([SCRIPT, "train", "--help"], ""),  # argparse's own printing
+        "version": ([SCRIPT, "--version"], ""),
         "verify": (verify, ""),
         "train": ([SCRIPT, *TRAIN, "--epochs", "1", "--run-dir", str(tmp_path)], ""),
     }
@@ -367,6 +370,21 @@ def test_a_full_output_is_one_line_exit_1(tmp_path):
         assert done.stderr.splitlines() == [
             "jaxdnn: error: cannot write the output: No space left on device"
         ], name
+    assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
+    for args in (["--version"], ["verify", "--list"]):  # started with stdout closed: `>&-`
+        closed = ["bash", "-c", 'exec "$@" >&-', "bash", SCRIPT, *args]
+        done = subprocess.run(closed, capture_output=True, text=True, env=SUBPROCESS_ENV)
+        assert done.returncode == 1, (args, done.stderr)
+        assert done.stderr.splitlines() == [
+            "jaxdnn: error: cannot write the output: standard output is closed"
+        ], args
+
+
+def test_a_run_started_with_stderr_closed_trains_without_a_progress_bar(tmp_path, monkeypatch):
+    """`jaxdnn train 2>&-` (sys.stderr is None): the run trains and writes its directory."""
+    monkeypatch.setattr(sys, "stderr", None)
+    argv = ["train", "--dataset", "iris", "--hidden", "16", "--epochs", "1"]
+    assert cli.main([*argv, "--run-dir", str(tmp_path)]) == 0
     assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
 
 

@@ -16,6 +16,7 @@ one line on stderr and exit status 2; a diverged run exits with status 1.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import signal
@@ -40,7 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _RUNNING
     args = None
     try:
-        args = _RUNNING = build_parser().parse_args(argv)
+        try:
+            args = _RUNNING = build_parser().parse_args(argv)
+        except SystemExit:  # --help or --version, printed
+            _flush_stdout()  # output that cannot be written fails here, and is reported below
+            raise
         args.argv = list(sys.argv[1:] if argv is None else argv)
         require("testing" if args.command == "verify" else "cli", f"jaxdnn {args.command}")
         if args.command in ("train", "sweep"):
@@ -53,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             command = use.predict_command if args.command == "predict" else use.verify_command
         status = command(args)
-        sys.stdout.flush()  # output that cannot be written fails here, and is reported below
+        _flush_stdout()  # output that cannot be written fails here, and is reported below
         return status
     except UsageError as error:
         print(f"jaxdnn: error: {error}", file=sys.stderr)
@@ -65,11 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_interrupted_message(args).strip(), file=sys.stderr)
         return 130
     except BrokenPipeError:  # stdout was closed (`jaxdnn … | head`): stop quietly, as cat does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         return 128 + signal.SIGPIPE
     except OSError as error:  # a full disk, a read-only or vanished run directory
         if error.filename is None:  # every file write names its file: this is the output
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop the rest
+            _discard_stdout()
             print(
                 f"jaxdnn: error: cannot write the output: {error.strerror or error}",
                 file=sys.stderr,
@@ -93,6 +98,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     finally:
         _release()
+
+
+def _flush_stdout() -> None:
+    """Flush stdout: OSError when the output cannot be written (a full disk, a reader gone, a
+    standard output closed from the start, ``jaxdnn … >&-``)."""
+    if sys.stdout is None:
+        raise OSError(errno.EBADF, "standard output is closed")
+    sys.stdout.flush()
+
+
+def _discard_stdout() -> None:
+    """Send the rest of stdout to /dev/null, so that the final flush cannot fail again."""
+    if sys.stdout is not None:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _network_size() -> str:
@@ -156,6 +175,7 @@ def _flush_output() -> None:
     gone, a full disk) was reported, if at all, where it failed."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: closed from the start
+                stream.flush()
         except (OSError, ValueError):
             pass

@@ -39,6 +39,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2, as every other usage error
         raise UsageError(message)
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # --help and --version: argparse ignores an output that cannot be written; here it is
+        # reported as any other command's output is (jaxdnn.cli.main: one line, exit status 1)
+        if message and file is not None:  # None: standard output closed, reported by main
+            file.write(message)
+
 
 def build_parser() -> argparse.ArgumentParser:
 

@@ -441,7 +441,8 @@ def train_command(args: argparse.Namespace) -> int:
         )
 
     progress = None
-    if not args.no_progress and writer and initial_epoch < last_epoch:
+    # no bar when stderr is closed (`2>&-`): nothing could be shown, and tqdm would fail
+    if not args.no_progress and writer and initial_epoch < last_epoch and sys.stderr is not None:
         from tqdm import tqdm
 
         progress = tqdm(  # smoothing 0: the rate is epochs / time since the clock was last reset
@@ -628,7 +629,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         f"{args.precision}, device {describe_device(device)}"
     )
     progress = None
-    if not args.no_progress:
+    if not args.no_progress and sys.stderr is not None:  # None: closed (`2>&-`)
         from tqdm import tqdm
 
         progress = tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True)

@@ -52,7 +52,7 @@ def predict_command(args: argparse.Namespace) -> int:
         writer.writerow([model.target or "predicted"])
         writer.writerows([repr(float(v))] for v in predicted)
     if args.out == "-":
-        sys.stdout.write(buffer.getvalue())
+        print(buffer.getvalue(), end="")  # a closed stdout is reported by main
         out = "standard output"
     else:
         path = Path(args.out) if args.out is not None else run_dir / "predictions.csv"
