@@ -355,7 +355,8 @@ def write_markdown(path: Path, only: str | None, examples: int, seed: int, jobs:
     note = f"{MEASURED} {examples} random points per check, seed {seed}, float64."
     path.parent.mkdir(parents=True, exist_ok=True)
     rundir.atomic_write(path.parent, path.name, markdown(results, note).encode())
-    print(f"wrote {path}: {len(results)} entries measured, {len(failed)} failed")
+    entries = "entry" if len(results) == 1 else "entries"
+    print(f"wrote {path}: {len(results)} {entries} measured, {len(failed)} failed")
     if failed:
         print(f"jaxdnn verify: FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -93,7 +93,8 @@ def print_verify_table(
     """Print the verify table, a row as each result arrives; returns the IDs that failed."""
     wrap = _print_wrapped if not wide else print
     wrap(
-        f"jaxdnn verify: {len(selected)} checks, {examples} random points each, float64, "
+        f"jaxdnn verify: {len(selected)} check{'s' * (len(selected) != 1)}, {examples} random "
+        f"point{'s' * (examples != 1)} each, float64, "
         f"seed {seed}; error = max |a − b| / (|b| + 0.01), pass at ≤ 1e-10"
     )
     numbers = f"{'max error':>9} {'printed':>9} {'ulps':>5}  result"
