@@ -192,6 +192,10 @@ def fit_standardizer(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10: validation and test rows are never used for
     fitting, so the statistics come from the training split alone).
 
+    Raises:
+        ValueError: naming ``X`` if it is not a matrix, or a column whose mean or standard
+            deviation overflows float64.
+
     Args:
         X: the training features ``(n, m)``.
 
@@ -201,7 +205,15 @@ def fit_standardizer(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must be a matrix (n, m) with at least one row, got shape {X.shape}")
-    mean, std = X.mean(axis=0), X.std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = X.mean(axis=0), X.std(axis=0)
+    overflows = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))
+    if overflows.size:
+        j = int(overflows[0])
+        raise ValueError(
+            f"X column {j}: its mean or standard deviation overflows float64 (values up to "
+            f"{np.max(np.abs(X[:, j])):.3g}); rescale it first (for example take its logarithm)"
+        )
     return mean, np.where(std > 0, std, 1.0)
 
 
@@ -225,6 +237,23 @@ def standardize(X: ArrayLike, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
             f"{std.shape}"
         )
     return (X - mean) / std
+
+
+def out_of_range(Z: np.ndarray, dtype: np.dtype | type = np.float32) -> tuple[int, int] | None:
+    """The first ``(row, column)`` of the standardised matrix ``Z`` whose value ``dtype`` cannot
+    hold (beyond its largest finite number, or not finite), or None. A feature far out in its
+    tail (``1e39`` among values near 1) would become ``inf`` in float32, and the network's
+    outputs NaN.
+
+    Args:
+        Z: a matrix ``(n, m)``.
+        dtype: the floating-point type the values are cast to.
+
+    Returns:
+        The first offending ``(row, column)``, or None.
+    """
+    bad = np.argwhere(~(np.abs(np.asarray(Z, np.float64)) <= float(np.finfo(dtype).max)))
+    return (int(bad[0][0]), int(bad[0][1])) if bad.size else None
 
 
 def _class_of_rows(Y: np.ndarray) -> np.ndarray | None:

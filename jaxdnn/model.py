@@ -22,7 +22,7 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from jaxdnn.checkpoint import packb, params_problem, stored_params, to_state_dict, unpackb
-from jaxdnn.data import standardize
+from jaxdnn.data import out_of_range, standardize
 from jaxdnn.datafile import class_indices
 from jaxdnn.heads import HEADS, Head
 from jaxdnn.network import Params, forward_pass
@@ -109,7 +109,8 @@ class Model:
         """Raw features (n, m) standardised as in training, in the parameters' dtype.
 
         Raises:
-            ValueError: naming ``X`` if it is not a finite matrix of the model's m columns.
+            ValueError: naming ``X`` if it is not a finite matrix of the model's m columns, or
+                if a standardised value lies beyond the parameters' dtype.
         """
         X = np.asarray(X, dtype=np.float64)
         m = len(self.mean)
@@ -119,7 +120,16 @@ class Model:
         if bad.size:
             row, column = bad[0]
             raise ValueError(f"X must be finite; X[{row}, {column}] = {X[row, column]}")
-        return jnp.asarray(standardize(X, self.mean, self.std), self.params[0]["W"].dtype)
+        dtype = self.params[0]["W"].dtype
+        Z = standardize(X, self.mean, self.std)
+        beyond = out_of_range(Z, dtype)
+        if beyond is not None:
+            row, column = beyond
+            raise ValueError(
+                f"X[{row}, {column}] = {X[row, column]:.6g} lies {abs(Z[row, column]):.3g} "
+                f"training standard deviations from its training mean, beyond {dtype}'s range"
+            )
+        return jnp.asarray(Z, dtype)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predictions for raw features X (n, m): class names (n,) for a classifier (the most

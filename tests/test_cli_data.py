@@ -179,7 +179,19 @@ def test_bad_files_and_runs_for_predict_are_one_line(tmp_path, capsys):
     categorical.write_text("a,b,y\n1,red,0\n2,blue,1\n3,red,0\n4,red,1\n")
     missing = tmp_path / "missing.csv"
     missing.write_text("a,b,y\n1,2,0\n3,,1\n5,6,0\n7,8,1\n")
+    # values float32 (or float64's statistics) cannot hold: one line, not NaN metrics
+    spread = tmp_path / "spread.csv"
+    spread.write_text("a,b,y\n" + "".join(f"{(-1) ** i * 1e308},{i},{i % 2}\n" for i in range(20)))
+    far_target = tmp_path / "far_target.csv"
+    far_target.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{1e39 if i == 2 else i / 2}\n"
+                                               for i in range(20)))  # fmt: skip
+    far_test = tmp_path / "far_test.npz"  # 1e39 where the training rows lie within ±1.5
+    X_test = np.array([[0.0, 0.0], [0.0, 1e39]])
+    np.savez(far_test, X=features, y=np.arange(40) % 2, X_test=X_test, y_test=np.array([0, 1]))
     cases = [
+        (["train", "--data", str(spread)], "the mean or standard deviation of 'a' overflows"),
+        (["train", "--data", str(far_target)], "the target 'y' in row 3 is 1e+39, beyond float32"),
+        (["train", "--data", str(far_test)], "in row 2 of the given test split lies"),
         (["train", "--data", str(categorical)], "column 'b' is not numeric ('red' in row 1)"),
         (["train", "--data", str(missing)], "missing value in row 2 (line 3), column 'b'"),
         (["train", "--data", str(tiny)], "tiny has 5 rows: too few for a validation split"),
@@ -191,6 +203,8 @@ def test_bad_files_and_runs_for_predict_are_one_line(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], err
     assert cli.main(["train", "--data", str(path), "--run-dir", str(tmp_path / "run"), *QUICK]) == 0
+    with pytest.raises(ValueError, match=r"X\[1, 1\] = 1e\+39 lies .* beyond float32's range"):
+        jd.load_model(tmp_path / "run").predict(X_test)
     other = tmp_path / "other.csv"
     other.write_text("a,c\n1,2\n")
     argv = ["predict", "--run-dir", str(tmp_path / "run"), "--data", str(other)]
@@ -266,3 +280,27 @@ def test_resume_refuses_a_changed_data_file_and_new_epochs_under_a_schedule(tmp_
     path.write_text(path.read_text().replace("5.1", "5.2", 1))
     assert cli.main(resume) == 2
     assert "changed since the run started" in capsys.readouterr().err
+
+
+def test_metrics_in_large_units_keep_the_table_aligned(capsys):
+    """Targets in large units (10⁵ and up) print with 4 significant digits, so that every row
+    of the metrics table stays as wide as its header, a space between the columns."""
+    from jaxdnn.cli.tables import print_metrics
+    from jaxdnn.heads import HEADS
+
+    rows = {
+        "train": {"loss": 0.5, "rmse": 1.5e10, "mae": 999999.5},
+        "test": {"loss": 0.25, "rmse": 12.0, "mae": -3.0e6},
+    }
+    print_metrics(rows, HEADS["regression"])
+    lines = capsys.readouterr().out.splitlines()
+    assert len({len(line) for line in lines}) == 1, lines
+    assert lines[1].split()[1:] == ["0.5000", "1.5e+10", "1e+06"]
+    assert lines[2].split()[1:] == ["0.2500", "12.0000", "-3e+06"]
+    rows = {"test": {"loss": 1.0, "rmse": 99999.5, "mae": -9999.5}}  # the widest 4 decimals
+    print_metrics(rows, HEADS["regression"])
+    assert capsys.readouterr().out.splitlines()[1].split()[1:] == [
+        "1.0000",
+        "99999.5000",
+        "-9999.5000",
+    ]

@@ -86,6 +86,17 @@ def test_standardizer_uses_training_statistics():
     np.testing.assert_array_equal(standardize(np.array([[5.0, 6.0]]), mean, std), [[3.0, 1.0]])
 
 
+def test_a_feature_whose_statistics_overflow_is_named():
+    """A column whose standard deviation overflows float64 cannot be standardised: a
+    ValueError naming it, not a column of zeros and a RuntimeWarning."""
+    X = np.array([[0.0, 1e308], [1.0, -1e308], [2.0, 1e308]])
+    with pytest.raises(ValueError, match="X column 1: its mean or standard deviation overflows"):
+        fit_standardizer(X)
+    assert jd.data.out_of_range(X[:, :1]) is None
+    assert jd.data.out_of_range(X) == (0, 1)  # beyond float32
+    assert jd.data.out_of_range(X, np.float64) is None
+
+
 def test_load_splits_standardises_with_training_statistics():
     """The training features have mean 0 and standard deviation 1 (or 0 for
     constant columns); the other parts use the same training statistics."""

@@ -199,8 +199,13 @@ def load_run_data(config: dict[str, Any]) -> RunData:
         dataset = read_data_file(config["data"], config.get("target"), config.get("task"))
     else:
         dataset = jd.load_dataset(config["dataset"])
+    source = config.get("data") or dataset.name
+    _check_raw(source, dataset)
     key_split = jax.random.split(jax.random.PRNGKey(config["seed"]), 3)[0]
-    splits = jd.load_splits(dataset, key_split)
+    try:
+        splits = jd.load_splits(dataset, key_split)
+    except ValueError as error:  # a feature of the training split whose statistics overflow
+        raise UsageError(f"{source}: {error}") from None
     parts = {"train": splits.train, "validation": splits.val, "test": splits.test}
     empty = [name for name, (X, _) in parts.items() if X.shape[0] == 0]
     if empty:
@@ -214,9 +219,68 @@ def load_run_data(config: dict[str, Any]) -> RunData:
         if y_std == 0:
             raise UsageError(f"the target of {dataset.name} is constant on the training split")
         parts = {name: (X, (Y - y_mean) / y_std) for name, (X, Y) in parts.items()}
-    parts = {name: (X.astype(np.float32), Y.astype(np.float32)) for name, (X, Y) in parts.items()}
     rows = splits.rows or {}
+    _check_standardized(source, splits.dataset, parts, rows)
+    parts = {name: (X.astype(np.float32), Y.astype(np.float32)) for name, (X, Y) in parts.items()}
     return RunData(splits.dataset, parts, splits.mean, splits.std, y_mean, y_std, rows)
+
+
+def _check_raw(source: str, dataset: Any) -> None:
+    """A usage error naming a feature whose mean or spread overflows float64 (it cannot be
+    standardised), or a regression target float32 cannot hold (the run reports its metrics in
+    the targets' own units, in float32)."""
+    import numpy as np
+
+    from jaxdnn.data import out_of_range
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.isfinite(dataset.X.mean(axis=0)) & np.isfinite(dataset.X.std(axis=0))
+    if not spread.all():
+        j = int(np.flatnonzero(~spread)[0])
+        name = dataset.feature_names[j] if j < len(dataset.feature_names) else f"column {j}"
+        raise UsageError(
+            f"{source}: the mean or standard deviation of {name!r} overflows float64 (values "
+            f"up to {np.max(np.abs(dataset.X[:, j])):.3g}); rescale it first (for example "
+            "take its logarithm)"
+        )
+    if dataset.head.is_classifier:
+        return
+    given = [(dataset.Y, "")]
+    if dataset.test is not None:
+        given.append((dataset.test[1], " of the given test split"))
+    for Y, where in given:
+        beyond = out_of_range(Y)
+        if beyond is not None:
+            i = beyond[0]
+            raise UsageError(
+                f"{source}: the target {dataset.target_name!r} in row {i + 1}{where} is "
+                f"{Y[i, 0]:.6g}, beyond float32's range, in which the run reports the "
+                "targets' units; rescale it first (for example take its logarithm)"
+            )
+
+
+def _check_standardized(
+    source: str, dataset: Any, parts: dict[str, Any], rows: dict[str, Any]
+) -> None:
+    """A usage error naming the feature (or target) and row whose standardised value float32
+    cannot hold: trained on, it would make every loss and metric NaN."""
+    from jaxdnn.data import out_of_range
+
+    for part, (X, Y) in parts.items():
+        for Z, names in ((X, dataset.feature_names), (Y, (dataset.target_name,))):
+            beyond = None if Z is Y and dataset.head.is_classifier else out_of_range(Z)
+            if beyond is None:
+                continue
+            i, j = beyond
+            where = f"row {int(rows[part][i]) + 1 if part in rows else i + 1}"
+            if part == "test" and dataset.test is not None:
+                where += " of the given test split"
+            name = names[j] if j < len(names) else f"column {j}"
+            raise UsageError(
+                f"{source}: {name!r} in {where} lies {abs(Z[i, j]):.3g} training standard "
+                "deviations from its training mean, beyond float32's range; rescale it first "
+                "(for example take its logarithm)"
+            )
 
 
 def optimizer_family(name: str):

@@ -28,7 +28,14 @@ def print_metrics(results: dict[str, dict[str, float]], head: Head, file: Any = 
     width = max(12, *(len(split) + 2 for split in results))
     print(f"{'split':{width}s}" + "".join(f"{c:>11s}" for c in head.columns), file=file)
     for split, row in results.items():
-        print(f"{split:{width}s}" + "".join(f"{row[c]:11.4f}" for c in head.columns), file=file)
+        print(f"{split:{width}s}" + "".join(_cell(row[c]) for c in head.columns), file=file)
+
+
+def _cell(value: float) -> str:
+    """A metric in an 11-character column: 4 decimals, or 4 significant digits where those
+    would not leave a space before it (targets in large units), so that the columns align."""
+    text = f"{value:.4f}"
+    return f"{text if len(text) <= 10 else f'{value:.4g}':>11s}"
 
 
 def print_per_class(scores: dict[str, dict[str, float]], split: str = "test") -> None:
@@ -39,7 +46,7 @@ def print_per_class(scores: dict[str, dict[str, float]], split: str = "test") ->
     columns = ("precision", "recall", "f1", "support")
     print(f"{split + ' class':{width}s}" + "".join(f"{c:>11s}" for c in columns))
     for name, row in scores.items():
-        cells = "".join(f"{row[c]:11.4f}" for c in columns[:3]) + f"{row['support']:11d}"
+        cells = "".join(_cell(row[c]) for c in columns[:3]) + f"{row['support']:11d}"
         print(f"{name:{width}s}" + cells)
 
 
