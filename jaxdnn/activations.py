@@ -20,6 +20,7 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from jaxdnn.matrices import as_floating, indicator_positive
+from jaxdnn.validation import check_has_last_axis
 
 __all__ = [
     "relu",
@@ -316,6 +317,7 @@ def softmax(z: ArrayLike) -> Array:
         >>> jaxdnn.softmax(jnp.array([[1.0, 1.0], [0.0, 0.0]])).tolist()
         [[0.5, 0.5], [0.5, 0.5]]
     """
+    check_has_last_axis("softmax", "z", z)
     return jax.nn.softmax(as_floating(z), axis=-1)  # JAX's max of integers warns
 
 

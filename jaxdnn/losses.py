@@ -14,6 +14,8 @@ of ±1e3, and a −inf logit whose target is 0 contributes nothing. Nothing is c
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from jax import Array
@@ -21,7 +23,7 @@ from jax.typing import ArrayLike
 
 from jaxdnn.activations import sigmoid, softmax
 from jaxdnn.matrices import as_floating
-from jaxdnn.validation import check_class_labels, check_same_shape
+from jaxdnn.validation import check_class_labels, check_has_last_axis, check_same_shape
 
 __all__ = [
     "categorical_cross_entropy",
@@ -38,6 +40,12 @@ __all__ = [
     "half_mean_squared_error",
     "half_mean_squared_error_gradient",
 ]
+
+
+def _check_pair(function: str, first: tuple[str, Any], second: tuple[str, Any]) -> None:
+    """A loss's two arguments: one vector (m,) or a batch (n, m), of one shape (static)."""
+    check_has_last_axis(function, *first)
+    check_same_shape(function, first, second)
 
 
 def _weighted_log(weight: Array, log_value: Array) -> Array:
@@ -69,7 +77,7 @@ def categorical_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array
         ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y, y_star = jnp.asarray(prediction), jnp.asarray(target)
-    check_same_shape("categorical_cross_entropy", ("prediction", y), ("target", y_star))
+    _check_pair("categorical_cross_entropy", ("prediction", y), ("target", y_star))
     safe_y = jnp.where(y_star == 0, 1.0, y)
     return -jnp.sum(_weighted_log(y_star, jnp.log(safe_y)), axis=-1)
 
@@ -92,7 +100,7 @@ def categorical_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike)
         ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y, y_star = jnp.asarray(prediction), jnp.asarray(target)
-    check_same_shape("categorical_cross_entropy_gradient", ("prediction", y), ("target", y_star))
+    _check_pair("categorical_cross_entropy_gradient", ("prediction", y), ("target", y_star))
     safe_y = jnp.where(y_star == 0, 1.0, y)
     return jnp.where(y_star == 0, 0.0, -y_star / safe_y)
 
@@ -175,10 +183,11 @@ def softmax_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
 def _softmax_target(function: str, z: Array, target: ArrayLike) -> Array:
     """y* of z's shape: integer class labels of shape z.shape[:-1] become one-hot rows."""
     y = jnp.asarray(target)
-    if z.ndim >= 1 and y.shape == z.shape[:-1]:  # one value per sample: class labels
+    check_has_last_axis(function, "logits", z)
+    if y.shape == z.shape[:-1]:  # one value per sample: class labels
         check_class_labels("target", y, z.shape[-1], f"{function}: ")
         return jax.nn.one_hot(y, z.shape[-1], dtype=as_floating(z).dtype)
-    check_same_shape(function, ("logits", z), ("target", y))
+    _check_pair(function, ("logits", z), ("target", y))
     return y
 
 
@@ -270,7 +279,7 @@ def binary_cross_entropy(prediction: ArrayLike, target: ArrayLike) -> Array:
         ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     p, y = jnp.asarray(prediction), jnp.asarray(target)
-    check_same_shape("binary_cross_entropy", ("prediction", p), ("target", y))
+    _check_pair("binary_cross_entropy", ("prediction", p), ("target", y))
     safe_p = jnp.where(y == 0, 0.5, p)
     safe_q = jnp.where(y == 1, 0.5, p)
     return -jnp.sum(
@@ -300,7 +309,7 @@ def binary_cross_entropy_gradient(prediction: ArrayLike, target: ArrayLike) -> A
         ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     p, y = as_floating(prediction), as_floating(target)
-    check_same_shape("binary_cross_entropy_gradient", ("prediction", p), ("target", y))
+    _check_pair("binary_cross_entropy_gradient", ("prediction", p), ("target", y))
     gradient = (p - y) / (p * (1 - p))
     gradient = jnp.where((p == 1) & (y == 1), -1.0, gradient)
     return jnp.where((p == 0) & (y == 0), 1.0, gradient)
@@ -322,7 +331,7 @@ def sigmoid_binary_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Array:
         The loss: a scalar for one vector, one value per row ``(n,)`` for a batch.
     """
     z, y = jnp.asarray(logits), jnp.asarray(target)
-    check_same_shape("sigmoid_binary_cross_entropy", ("logits", z), ("target", y))
+    _check_pair("sigmoid_binary_cross_entropy", ("logits", z), ("target", y))
     return -jnp.sum(
         _weighted_log(y, jax.nn.log_sigmoid(z)) + _weighted_log(1 - y, jax.nn.log_sigmoid(-z)),
         axis=-1,
@@ -346,7 +355,7 @@ def sigmoid_binary_cross_entropy_gradient(logits: ArrayLike, target: ArrayLike) 
         The gradient with respect to the first argument, of its shape.
     """
     z, y = jnp.asarray(logits), jnp.asarray(target)
-    check_same_shape("sigmoid_binary_cross_entropy_gradient", ("logits", z), ("target", y))
+    _check_pair("sigmoid_binary_cross_entropy_gradient", ("logits", z), ("target", y))
     return (1 - y) * sigmoid(z) - y * sigmoid(-z)
 
 
@@ -370,7 +379,7 @@ def squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
         ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
-    check_same_shape("squared_error", ("prediction", y_hat), ("target", y))
+    _check_pair("squared_error", ("prediction", y_hat), ("target", y))
     d = y - y_hat
     return jnp.sum(d * d, axis=-1)
 
@@ -392,7 +401,7 @@ def squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -> Array:
         ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
-    check_same_shape("squared_error_gradient", ("prediction", y_hat), ("target", y))
+    _check_pair("squared_error_gradient", ("prediction", y_hat), ("target", y))
     return 2 * (y_hat - y)
 
 
@@ -416,7 +425,7 @@ def half_mean_squared_error(prediction: ArrayLike, target: ArrayLike) -> Array:
         ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
-    check_same_shape("half_mean_squared_error", ("prediction", y_hat), ("target", y))
+    _check_pair("half_mean_squared_error", ("prediction", y_hat), ("target", y))
     d = y - y_hat
     return 0.5 * jnp.mean(d * d, axis=-1)
 
@@ -438,5 +447,5 @@ def half_mean_squared_error_gradient(prediction: ArrayLike, target: ArrayLike) -
         ValueError: naming ``prediction`` or ``target`` when their shapes differ.
     """
     y_hat, y = jnp.asarray(prediction), jnp.asarray(target)
-    check_same_shape("half_mean_squared_error_gradient", ("prediction", y_hat), ("target", y))
+    _check_pair("half_mean_squared_error_gradient", ("prediction", y_hat), ("target", y))
     return (y_hat - y) / y_hat.shape[-1]

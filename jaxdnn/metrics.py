@@ -30,7 +30,7 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
-from jaxdnn.validation import check_finite
+from jaxdnn.validation import check_finite, check_has_last_axis
 
 __all__ = [
     "predict_class",
@@ -174,6 +174,7 @@ def predict_class(probabilities: ArrayLike) -> Array:
     Returns:
         The ``(n,)`` predicted classes.
     """
+    check_has_last_axis("predict_class", "probabilities", probabilities)
     return jnp.argmax(jnp.asarray(probabilities), axis=-1)
 
 

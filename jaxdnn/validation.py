@@ -205,6 +205,19 @@ def check_same_shape(function: str, first: tuple[str, Any], second: tuple[str, A
         )
 
 
+def check_has_last_axis(function: str, name: str, value: Any) -> None:
+    """``value`` must be one vector ``(m,)`` or a batch ``(n, m)``: a scalar has no last axis for
+    ``function`` to work along (static).
+
+    Raises:
+        ValueError: naming the argument.
+    """
+    if len(_shape_of(value)) == 0:
+        raise ValueError(
+            f"{function}: {name} must be one vector (m,) or a batch (n, m), got a scalar"
+        )
+
+
 def _dtype_of(value: Any) -> np.dtype:
     dtype = getattr(value, "dtype", None)
     return np.dtype(dtype) if dtype is not None else np.asarray(value).dtype

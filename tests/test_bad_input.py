@@ -181,6 +181,32 @@ CASES = {
         ValueError,
         r"logits and target",
     ),
+    # a scalar has no last axis to reduce over: the argument is named, not JAX's axis error
+    **{
+        f"{function.__name__} of scalars": (
+            lambda function=function: function(np.float32(0.3), np.float32(1.0)),
+            ValueError,
+            rf"{function.__name__}: {first} must be one vector \(m,\) or a batch \(n, m\), got a "
+            "scalar",
+        )
+        for function, first in [
+            (jd.softmax_cross_entropy, "logits"),
+            (jd.softmax_cross_entropy_gradient, "logits"),
+            (jd.categorical_cross_entropy, "prediction"),
+            (jd.categorical_cross_entropy_gradient, "prediction"),
+            (jd.binary_cross_entropy, "prediction"),
+            (jd.sigmoid_binary_cross_entropy, "logits"),
+            (jd.squared_error, "prediction"),
+            (jd.half_mean_squared_error, "prediction"),
+            (jd.half_mean_squared_error_gradient, "prediction"),
+        ]
+    },
+    "softmax of a scalar": (lambda: jd.softmax(np.float32(2.0)), ValueError, r"softmax: z must"),
+    "predict_class of a scalar": (
+        lambda: jd.predict_class(np.float32(2.0)),
+        ValueError,
+        r"predict_class: probabilities must be one vector",
+    ),
     "half_mean_squared_error (4, 1) against (4,)": (
         lambda: jd.half_mean_squared_error(np.zeros((4, 1)), np.zeros(4)),
         ValueError,
