@@ -95,6 +95,20 @@ def test_string_labels_train_predict_and_reproduce_the_report(tmp_path, capsys):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-6)
     assert np.mean(predicted == names[test_rows]) == summary["metrics"]["test"]["accuracy"]
 
+    # a class the model does not know: one line before anything is written, stdout included
+    unknown = export_csv(tmp_path / "new.csv", data.X[:3], np.array(["barolo", "nebbiolo", "x"]),
+                         features, "cultivar")  # fmt: skip
+    for out in (tmp_path / "not-written.csv", "-"):
+        argv = ["predict", "--run-dir", str(run_dir), "--data", str(unknown), "--out", str(out)]
+        assert cli.main(argv) == 2
+        printed = capsys.readouterr()
+        assert printed.out == "" and printed.err.splitlines() == [
+            f"jaxdnn: error: {unknown}: column 'cultivar' holds the class 'nebbiolo', which is "
+            "not one of the model's classes 'barbera', 'barolo', 'grignolino'; drop the column "
+            "to predict without metrics"
+        ]
+    assert not (tmp_path / "not-written.csv").exists()
+
     model = jd.load_model(run_dir)
     assert model.class_names == ("barbera", "barolo", "grignolino")
     assert model.metrics(data.X[test_rows], names[test_rows]) == summary["metrics"]["test"]

@@ -21,7 +21,7 @@ def predict_command(args: argparse.Namespace) -> int:
     import io
 
     from jaxdnn.cli.tables import print_metrics
-    from jaxdnn.datafile import DataFileError, as_floats, read_features
+    from jaxdnn.datafile import DataFileError, as_floats, class_indices, read_features
     from jaxdnn.devices import compilation_cache_dir, use_compilation_cache
     from jaxdnn.model import load_model
     from jaxdnn.rundir import atomic_write
@@ -38,6 +38,29 @@ def predict_command(args: argparse.Namespace) -> int:
         X, labels = read_features(args.data, model.feature_names, model.target)
     except DataFileError as error:
         raise UsageError(str(error)) from None
+    results = None  # the metrics, when the file holds the target: checked before any output
+    if labels is not None:
+        targets = labels
+        if not model.head.is_classifier:
+            numbers = as_floats(labels)
+            if numbers is None:
+                row = next(k for k, v in enumerate(labels) if as_floats(labels[k : k + 1]) is None)
+                raise UsageError(
+                    f"{args.data}: row {row + 1}, column {model.target!r}: {str(labels[row])!r} "
+                    "is not a finite number"
+                )
+            targets = numbers
+        else:
+            try:
+                class_indices(labels, model.class_names, f"column {model.target!r}")
+            except ValueError as error:
+                raise UsageError(
+                    f"{args.data}: {error}; drop the column to predict without metrics"
+                ) from None
+        try:
+            results = model.metrics(X, targets)
+        except ValueError as error:
+            raise UsageError(f"{args.data}: {error}") from None
     predicted = model.predict(X)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -62,24 +85,11 @@ def predict_command(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write --out {path}: {error.strerror}") from None
         out = str(path)
     print(
-        f"predicted {len(predicted)} rows of {args.data} with {run_dir}; wrote {out}",
+        f"predicted {len(predicted)} row{'s' * (len(predicted) != 1)} of {args.data} with "
+        f"{run_dir}; wrote {out}",
         file=sys.stderr if args.out == "-" else sys.stdout,
     )
-    if labels is not None:
-        targets = labels
-        if not model.head.is_classifier:
-            numbers = as_floats(labels)
-            if numbers is None:
-                row = next(k for k, v in enumerate(labels) if as_floats(labels[k : k + 1]) is None)
-                raise UsageError(
-                    f"{args.data}: row {row + 1}, column {model.target!r}: {str(labels[row])!r} "
-                    "is not a finite number"
-                )
-            targets = numbers
-        try:
-            results = model.metrics(X, targets)
-        except ValueError as error:
-            raise UsageError(f"{args.data}: {error}") from None
+    if results is not None:
         shown = sys.stderr if args.out == "-" else None  # standard output holds the CSV
         print_metrics({Path(args.data).name: results}, model.head, file=shown)
     return 0
