@@ -393,3 +393,18 @@ def test_sweep_help_offers_no_resume(capsys):
     with pytest.raises(SystemExit):
         cli.main(["sweep", "--help"])
     assert "--resume" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--lr", "0.1", "0.1"], "--lr lists 0.1 twice, got [0.1, 0.1]"),
+        (["--seeds", "1", "2", "1"], "--seeds lists 1 twice, got [1, 2, 1]"),
+        (["--beta", "0.9", "0.90"], "--beta lists 0.9 twice, got [0.9, 0.9]"),
+    ],
+)
+def test_a_sweep_grid_listing_a_value_twice_is_refused(argv, message, tmp_path, capsys):
+    """A grid value given twice would train the same model twice: one line, exit status 2."""
+    assert cli.main(["sweep", *argv, "--run-dir", str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"jaxdnn: error: {message}"]
+    assert not (tmp_path / "run").exists()

@@ -357,6 +357,10 @@ def check_sweep_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--beta values must lie in [0, 1), got {args.beta}")
     if not all(0 <= seed < 2**32 for seed in args.seeds):
         raise UsageError(f"--seeds must lie in [0, 2**32), got {args.seeds}")
+    for option, values in (("--lr", args.lr or []), ("--beta", args.beta), ("--seeds", args.seeds)):
+        repeated = next((v for k, v in enumerate(values) if v in values[:k]), None)
+        if repeated is not None:  # the grid would train the same model twice
+            raise UsageError(f"{option} lists {repeated} twice, got {values}")
 
 
 def check_verify_args(args: argparse.Namespace) -> None:
