@@ -230,6 +230,7 @@ def sweep(
     weight_init: Callable[..., Array] | None = None,
     callback: Callable[[int, Params, Any, dict[str, np.ndarray]], Any] | None = None,
     l2: float = 0.0,
+    start: SweepResult | None = None,
 ) -> SweepResult:
     """Train one model per point of the grid ``seeds × hyperparameters`` at once.
 
@@ -248,12 +249,18 @@ def sweep(
     train on (each model is independent). After each epoch ``callback(epoch, params, opt_state,
     history)`` is called with the stacked state; a truthy return stops the sweep.
 
+    ``start`` continues a sweep of the same grid and settings from a state it reached (a
+    :class:`SweepResult` after E₀ epochs, as ``callback`` saw it or a checkpoint kept it): the
+    epochs E₀ … ``epochs`` − 1 are trained, and the result equals, bit for bit, the
+    uninterrupted sweep's.
+
     P-ALG-BP-SGD, P-ALG-MINIBATCH (001_602cbf05fdb6a620.txt Note after Def 6.6 and Def 6.7;
     002_0dd137535febb580.txt §7.1–7.3, §7.5 for momentum's β).
 
     Raises:
         ValueError: naming the argument, for the settings of ``fit``, empty ``seeds`` or values,
-            seeds outside [0, 2**32), hyperparameters the optimizer does not accept or rejects.
+            seeds outside [0, 2**32), hyperparameters the optimizer does not accept or rejects,
+            or a ``start`` of another grid, other widths or optimizer, or more epochs.
 
     Args:
         widths: the layer widths (m_0, …, m_p) of every model.
@@ -274,6 +281,7 @@ def sweep(
         weight_init: optional ``jax.nn.initializers`` function, as for ``init_params``.
         callback: ``callback(epoch, params, opt_state, history)`` after every epoch; truthy stops.
         l2: λ ≥ 0, the ridge penalty of every model.
+        start: the state of this sweep after some epochs, to continue from (default: none).
 
     Returns:
         A :class:`SweepResult`.
@@ -329,7 +337,11 @@ def sweep(
     models = len(grid["seed"])
     diverged = np.zeros(models, dtype=bool)
     history: dict[str, Any] = {"epoch": [], "loss": []}
-    for epoch in range(epochs):
+    if start is not None:
+        params, opt_state, history, diverged = _continued(
+            start, grid, params, opt_state, epochs, setup.validation is not None
+        )
+    for epoch in range(len(history["epoch"]), epochs):
         params, opt_state, train_metrics = epoch_fn(
             params, opt_state, values, fit_keys, setup.X, setup.Y, epoch, setup.l2
         )
@@ -345,6 +357,52 @@ def sweep(
         if callback is not None and callback(epoch, params, opt_state, _stacked(history, models)):
             break
     return SweepResult(grid, params, opt_state, _stacked(history, models), diverged)
+
+
+def _continued(
+    start: SweepResult,
+    grid: dict[str, np.ndarray],
+    params: Params,
+    opt_state: Any,
+    epochs: int,
+    validation: bool,
+) -> tuple[Params, Any, dict[str, list], np.ndarray]:
+    """The state a sweep continues from, checked against the fresh one of its arguments:
+    (parameters, optimizer state, per-epoch history lists, diverged)."""
+    if not isinstance(start, SweepResult):
+        raise TypeError(f"start must be a SweepResult, got {type(start).__name__}")
+    settings = {k: np.asarray(v) for k, v in start.settings.items()}
+    if settings.keys() != grid.keys() or not all(
+        np.array_equal(settings[k], grid[k]) for k in grid
+    ):
+        raise ValueError("start is a sweep of another grid than seeds × hyperparameters")
+    pairs = {"params": (params, start.params), "opt_state": (opt_state, start.opt_state)}
+    for name, (fresh, given) in pairs.items():
+        a_leaves, b_leaves = (jax.tree_util.tree_flatten_with_path(t)[0] for t in (fresh, given))
+        if [p for p, _ in a_leaves] != [p for p, _ in b_leaves] or any(
+            np.shape(a) != np.shape(b) or _dtype(a) != _dtype(b)
+            for (_, a), (_, b) in zip(a_leaves, b_leaves, strict=True)
+        ):
+            raise ValueError(
+                f"start.{name} does not match this sweep's widths, optimizer and dtype"
+            )
+    done = len(start.history["epoch"])
+    if done > epochs:
+        raise ValueError(f"start has trained {done} epochs, more than epochs={epochs}")
+    if ("val_loss" in start.history) != validation and done:
+        raise ValueError("start was trained with a validation set exactly when this one is")
+    history: dict[str, list] = {"epoch": list(range(done))}
+    for name, curve in start.history.items():
+        if name != "epoch":
+            history[name] = [np.asarray(curve)[:, e] for e in range(done)]
+    history.setdefault("loss", [])
+    diverged = ~np.isfinite(np.asarray(start.history["loss"]).reshape(len(grid["seed"]), -1))
+    on_device = jax.tree.map(jnp.asarray, (start.params, start.opt_state))
+    return *on_device, history, diverged.any(axis=1)
+
+
+def _dtype(leaf: Any) -> np.dtype:
+    return np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else np.asarray(leaf).dtype
 
 
 def _chunk(params: Params, seeds: int, X: Array) -> int | None:

@@ -19,7 +19,7 @@ from conftest import SUBPROCESS_ENV
 
 import jaxdnn as jd
 from jaxdnn import cli
-from jaxdnn.checkpoint import CheckpointError, load_training_state, save_checkpoint
+from jaxdnn.checkpoint import CheckpointError, load_training_state, save_checkpoint, unpackb
 
 SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
 TRAIN = ["train", "--dataset", "iris", "--hidden", "16", "--batch-size", "8", "--no-progress"]
@@ -388,11 +388,55 @@ def test_a_run_started_with_stderr_closed_trains_without_a_progress_bar(tmp_path
     assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
 
 
-def test_sweep_help_offers_no_resume(capsys):
-    """sweep has no --resume, and its help does not mention one."""
-    with pytest.raises(SystemExit):
-        cli.main(["sweep", "--help"])
-    assert "--resume" not in capsys.readouterr().out
+def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, capsys):
+    """A sweep stopped after its second epoch (its checkpoint written, then Ctrl-C while its
+    curves are written) and continued with --resume ends with every model's parameters,
+    optimizer state and curves, and the report, equal bit for bit to an uninterrupted sweep's.
+    A finished sweep resumed says so and rewrites nothing; an option that would change the
+    sweep, fewer epochs than it trained, or a run directory without a checkpoint are refused."""
+    import jaxdnn.cli.report as report
+
+    grid = ["--lr", "0.05", "0.1", "--seeds", "0", "1"]
+    common = ["sweep", "--dataset", "iris", "--epochs", "4", "--hidden", "8", *grid]
+    assert cli.main([*common, "--no-progress", "--run-dir", str(tmp_path / "whole")]) == 0
+    write_sweep, calls = report.write_sweep, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        write_sweep(*args, **kwargs)
+
+    monkeypatch.setattr(report, "write_sweep", interrupted)
+    assert cli.main([*common, "--no-progress", "--run-dir", str(tmp_path / "cut")]) == 130
+    monkeypatch.setattr(report, "write_sweep", write_sweep)
+    resume = ["sweep", "--resume", "--run-dir", str(tmp_path / "cut")]
+    capsys.readouterr()
+    assert cli.main(resume) == 0  # with the progress bar, on stderr
+    assert "resuming after epoch 2" in capsys.readouterr().out
+    whole, cut = (json.loads((tmp_path / d / "sweep.json").read_text()) for d in ("whole", "cut"))
+    assert cut["history"] == whole["history"] and len(cut["history"]["epoch"]) == 4
+    assert cut["summary"]["best"] == whole["summary"]["best"]
+    assert cut["summary"]["best_test"] == whole["summary"]["best_test"]
+    states = [
+        unpackb((tmp_path / d / "sweep-checkpoint.msgpack").read_bytes()) for d in ("whole", "cut")
+    ]
+    chex.assert_trees_all_equal(*((s["params"], s["opt_state"]) for s in states))
+
+    report_bytes = (tmp_path / "cut" / "sweep.json").read_bytes()
+    assert cli.main(resume) == 0
+    assert "the sweep in" in capsys.readouterr().out  # is complete (4 epochs); nothing to do
+    assert (tmp_path / "cut" / "sweep.json").read_bytes() == report_bytes
+    refused = {
+        "--lr cannot be given with --resume": [*resume, "--lr", "0.3"],
+        "the sweep has trained 4 epochs, more than --epochs 3": [*resume, "--epochs", "3"],
+        "no sweep checkpoint in": ["sweep", "--resume", "--run-dir", str(tmp_path / "none")],
+    }
+    for message, argv in refused.items():
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "none").exists()
 
 
 @pytest.mark.parametrize(

@@ -124,3 +124,41 @@ def test_sweep_epoch_program_is_shared_across_grids_of_the_same_size():
         jd.sweep(WIDTHS, X, Y, jd.gradient_descent, seeds=[1],
                  hyperparameters={"learning_rate": lrs}, epochs=1)  # fmt: skip
     assert _make_sweep_epoch.cache_info().hits >= before + 1
+
+
+def test_a_sweep_continues_from_a_state_it_reached_bit_for_bit():
+    """sweep(start=…) with the state after the first epoch (as the callback saw it) trains the
+    second and equals the uninterrupted two-epoch sweep bit for bit; a model whose loss in the
+    start is NaN stays diverged; a start of another grid, other widths or more epochs is
+    refused naming it."""
+    grid = {"learning_rate": [0.05, 0.2], "beta": [0.9]}
+    run = functools.partial(
+        jd.sweep, WIDTHS, X, Y, jd.momentum, seeds=[3], hyperparameters=grid, X_val=X_VAL,
+        Y_val=Y_VAL,
+    )  # fmt: skip
+    whole = run(epochs=2)
+    seen = []
+    first = run(epochs=2, callback=lambda *state: seen.append(state) or True)  # stops after one
+    assert len(first.history["epoch"]) == 1 and len(seen) == 1
+    _, params, opt_state, history = seen[0]
+    start = jd.SweepResult(first.settings, params, opt_state, history, first.diverged)
+    rest = run(epochs=2, start=start)
+    chex.assert_trees_all_equal((rest.params, rest.opt_state), (whole.params, whole.opt_state))
+    for name, curve in whole.history.items():
+        np.testing.assert_array_equal(rest.history[name], curve)
+    np.testing.assert_array_equal(rest.diverged, whole.diverged)
+    nan_loss = history["loss"].copy()
+    nan_loss[1] = np.nan  # the second model diverged in the first epoch
+    diverging = run(epochs=2, start=start._replace(history={**history, "loss": nan_loss}))
+    assert list(diverging.diverged) == [False, True]
+    assert np.isnan(diverging.history["loss"][1, 1]) and np.isnan(
+        diverging.history["val_loss"][1, 1]
+    )
+    np.testing.assert_array_equal(diverging.history["loss"][0], whole.history["loss"][0])
+    with pytest.raises(ValueError, match="start is a sweep of another grid"):
+        run(epochs=2, start=start._replace(settings={**start.settings, "seed": np.array([4, 4])}))
+    with pytest.raises(ValueError, match="start has trained 2 epochs, more than epochs=1"):
+        run(epochs=1, start=whole)
+    with pytest.raises(ValueError, match="start.params does not match"):
+        jd.sweep((64, 13, 10), X, Y, jd.momentum, seeds=[3], hyperparameters=grid, epochs=2,
+                 X_val=X_VAL, Y_val=Y_VAL, start=start)  # fmt: skip

@@ -138,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--data-seed", type=int, default=0, help="seed of the data split (as train's --seed)"
     )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in --run-dir from its last finished epoch, with the settings it "
+        "was started with (only --epochs, the new total, may be given); a sweep killed before "
+        "its first checkpoint starts again",
+    )
 
     predict = commands.add_parser(
         "predict", help="predict with a trained run: one row per sample of a CSV or NPZ file"
@@ -361,6 +368,24 @@ def check_sweep_args(args: argparse.Namespace) -> None:
         repeated = next((v for k, v in enumerate(values) if v in values[:k]), None)
         if repeated is not None:  # the grid would train the same model twice
             raise UsageError(f"{option} lists {repeated} twice, got {values}")
+
+
+SWEEP_RESUME_OPTIONS = ("--resume", "--run-dir", "--epochs", "--no-progress", "--no-cache")
+"""The options ``jaxdnn sweep --resume`` takes: the sweep's own settings come from its
+checkpoint."""
+
+
+def check_sweep_resume_args(args: argparse.Namespace) -> None:
+    """With ``--resume``, no option that would change the sweep (its grid, data, network,
+    optimizer, precision or device) may be given."""
+    for word in args.argv[1:]:
+        option = word.split("=", 1)[0]
+        if option.startswith("--") and not any(o.startswith(option) for o in SWEEP_RESUME_OPTIONS):
+            raise UsageError(
+                f"{option} cannot be given with --resume: the sweep continues with the settings "
+                "it was started with (only --epochs, the new total, may change); leave it out, "
+                "or start a new --run-dir"
+            )
 
 
 def check_verify_args(args: argparse.Namespace) -> None:

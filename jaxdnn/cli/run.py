@@ -11,6 +11,7 @@ the model; ``sweep`` trains a grid of models at once. ``predict`` and ``verify``
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import re
@@ -26,6 +27,7 @@ from jaxdnn.cli.parse import (
     LOSS_RISE,
     UsageError,
     check_sweep_args,
+    check_sweep_resume_args,
     check_train_args,
     config_from_args,
     resumed_config,
@@ -653,12 +655,117 @@ def train_command(args: argparse.Namespace) -> int:
 # --- sweep --------------------------------------------------------------------------------------
 
 
+SWEEP_CHECKPOINT = "sweep-checkpoint.msgpack"
+"""The state of a sweep after its last finished epoch, what ``--resume`` continues from."""
+
+
+def write_sweep_checkpoint(
+    run_dir: Path, epochs: int, params: Any, opt_state: Any, history: Any, config: dict
+) -> None:
+    """Write the sweep's state after ``epochs`` finished epochs atomically (temporary file,
+    fsync, rename): every model's parameters and optimizer state, the curves, the settings."""
+    import numpy as np
+
+    from jaxdnn.checkpoint import packb, to_state_dict
+    from jaxdnn.rundir import atomic_write
+
+    state = {
+        "epoch": int(epochs),
+        "params": to_state_dict(params),
+        "opt_state": to_state_dict(opt_state),
+        "history": {k: np.asarray(v) for k, v in history.items()},
+        "config": config,
+    }
+    atomic_write(run_dir, SWEEP_CHECKPOINT, packb(state))
+
+
+def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
+    """Read the checkpoint of the sweep in ``run_dir`` and set ``args`` to the settings it was
+    started with (``--epochs``, if given, is the new total); the checkpoint's state."""
+    from jaxdnn.checkpoint import unpackb
+
+    path = run_dir / SWEEP_CHECKPOINT
+    try:
+        state = unpackb(path.read_bytes())
+    except FileNotFoundError:
+        raise UsageError(
+            f"cannot resume: no sweep checkpoint in {run_dir} (a sweep killed during its first "
+            "epoch has none); run it again without --resume"
+        ) from None
+    except Exception as error:
+        raise UsageError(
+            f"cannot resume from {run_dir}: {path.name} is corrupt ({error})"
+        ) from None
+    try:
+        done, saved = int(state["epoch"]), dict(state["config"])
+        for key, value in saved.items():
+            kept = (
+                "epochs",
+                "widths",
+                "models",
+                "data_sha256",
+                "run_dir",
+                "no_progress",
+                "no_cache",
+            )
+            if key not in kept:
+                setattr(args, key, value)
+        if "epochs" not in args.given:
+            args.epochs = int(saved["epochs"])
+        check_sweep_args(args)
+    except (KeyError, TypeError, ValueError, UsageError) as error:
+        raise UsageError(
+            f"cannot resume from {run_dir}: {path.name} holds bad settings ({error})"
+        ) from None
+    if not 1 <= done <= args.epochs:
+        raise UsageError(
+            f"cannot resume from {run_dir}: the sweep has trained {done} epochs, more than "
+            f"--epochs {args.epochs}"
+        )
+    return state
+
+
+def restored_sweep(fresh: Any, state: dict[str, Any], run_dir: Path) -> Any:
+    """The :class:`jaxdnn.SweepResult` a checkpoint holds, read into the layout of ``fresh``
+    (the same sweep's state before its first epoch)."""
+    import numpy as np
+
+    from jaxdnn.checkpoint import from_state_dict
+
+    try:
+        history = {k: np.asarray(v) for k, v in state["history"].items()}
+        params = from_state_dict(fresh.params, state["params"])
+        opt_state = from_state_dict(fresh.opt_state, state["opt_state"])
+        if len(history["epoch"]) != state["epoch"]:
+            raise ValueError(f"{len(history['epoch'])} epochs of curves for {state['epoch']}")
+    except (KeyError, TypeError, ValueError) as error:
+        raise UsageError(
+            f"cannot resume from {run_dir}: {SWEEP_CHECKPOINT} does not fit its own settings "
+            f"({error})"
+        ) from None
+    return fresh._replace(params=params, opt_state=opt_state, history=history)
+
+
+def _sweep_reported(run_dir: Path) -> bool:
+    """Whether ``sweep.json`` holds the final report (a sweep may be killed before it)."""
+    try:
+        return json.loads((run_dir / "sweep.json").read_text()).get("summary") is not None
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def sweep_command(args: argparse.Namespace) -> int:
     """``jaxdnn sweep``: train the grid, print the table, write sweep.json; the exit status."""
     check_sweep_args(args)
+    if args.resume:
+        check_sweep_resume_args(args)
     name = Path(args.data).stem if args.data is not None else args.dataset
     run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / f"sweep-{name}")
     prepare_run_dir(run_dir)
+    state = resume_sweep(args, run_dir) if args.resume else None
+    if state is not None and state["epoch"] == args.epochs and _sweep_reported(run_dir):
+        print(f"the sweep in {run_dir} is complete ({args.epochs} epochs); nothing to do")
+        return 0
     device, _ = start_device(args.device, cache=not args.no_cache)
 
     import jax
@@ -672,6 +779,19 @@ def sweep_command(args: argparse.Namespace) -> int:
     from jaxdnn.sweep import _grid
 
     epochs = args.epochs
+    data_sha256 = None
+    if args.data is not None:
+        from jaxdnn.datafile import file_sha256
+
+        try:
+            data_sha256 = file_sha256(args.data)
+        except OSError as error:
+            raise UsageError(f"cannot read --data {args.data}: {error.strerror}") from None
+        if state is not None and data_sha256 != state["config"].get("data_sha256"):
+            raise UsageError(
+                f"cannot resume from {run_dir}: its data file {args.data} changed since the "
+                "sweep started (its SHA-256 differs)"
+            )
     data = load_run_data(
         {"data": args.data, "target": args.target, "task": args.task, "dataset": args.dataset}
         | {"seed": args.data_seed}
@@ -698,35 +818,47 @@ def sweep_command(args: argparse.Namespace) -> int:
 
         progress = tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True)
     config = {**vars(args), "epochs": epochs, "widths": list(widths), "models": models}
-    for key in ("command", "given", "argv"):
+    config["data_sha256"] = data_sha256
+    for key in ("command", "given", "argv", "resume"):
         config.pop(key)
 
+    def run_sweep(epochs: int, **more: Any) -> Any:
+        return jd.sweep(
+            widths,
+            X,
+            Y,
+            constructor,
+            seeds=args.seeds,
+            hyperparameters=grid,
+            epochs=epochs,
+            batch_size=args.batch_size,
+            loss=dataset.loss,
+            X_val=X_val,
+            Y_val=Y_val,
+            precision=None if args.precision == "float32" else args.precision,
+            dtype=jnp.float32,
+            l2=args.l2,
+            **more,
+        )
+
+    begun = None  # the state this process continues from, or None
+    if state is not None:
+        begun = restored_sweep(run_sweep(0), state, run_dir)  # epochs=0: the fresh state's layout
+        print(f"resuming after epoch {state['epoch']}")
+        if progress is not None:
+            progress.update(state["epoch"])
     finished = []  # when each epoch finished: the first one includes the compilation
 
     def on_epoch(epoch, params, opt_state, history):
         finished.append(time.perf_counter())
-        write_sweep(run_dir, config, settings, history, None)  # finished epochs survive a kill
+        # every finished epoch survives a kill: the state to resume from, then the curves
+        write_sweep_checkpoint(run_dir, epoch + 1, params, opt_state, history, config)
+        write_sweep(run_dir, config, settings, history, None)
         if progress is not None:
             progress.update(1)
 
     start = time.perf_counter()
-    result = jd.sweep(
-        widths,
-        X,
-        Y,
-        constructor,
-        seeds=args.seeds,
-        hyperparameters=grid,
-        epochs=epochs,
-        batch_size=args.batch_size,
-        loss=dataset.loss,
-        X_val=X_val,
-        Y_val=Y_val,
-        precision=None if args.precision == "float32" else args.precision,
-        dtype=jnp.float32,
-        callback=on_epoch,
-        l2=args.l2,
-    )
+    result = run_sweep(epochs, callback=on_epoch, start=begun)
     seconds = time.perf_counter() - start
     if progress is not None:
         progress.close()
@@ -767,7 +899,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_DIVERGED
-    compile_seconds = finished[0] - start
+    compile_seconds = finished[0] - start if finished else None  # None: no epoch left to train
     rate = None
     if len(finished) > 1:  # after the first epoch: without the compilation
         rate = models * steps * (len(finished) - 1) / (finished[-1] - finished[0])
@@ -786,9 +918,14 @@ def sweep_command(args: argparse.Namespace) -> int:
     shown = f"{test['rmse']:.4g} RMSE" if lower_is_better else f"{test['accuracy']:.4f} accuracy"
     print(
         f"best by validation {score}: {best_settings}; its test {shown}\n"
-        f"{models} models × {steps * len(result.history['epoch'])} steps in {seconds:.1f} s "
-        f"(first epoch, with compilation, {compile_seconds:.1f} s"
-        + (f"; then {rate:,.0f} model-steps/s" if rate else "")
-        + f"); wrote {run_dir}/"
+        f"{models} models × {steps * len(finished)} steps in {seconds:.1f} s "
+        + (
+            f"(first epoch, with compilation, {compile_seconds:.1f} s"
+            + (f"; then {rate:,.0f} model-steps/s" if rate else "")
+            + "); "
+            if compile_seconds is not None
+            else ""
+        )
+        + f"wrote {run_dir}/"
     )
     return 0
