@@ -391,8 +391,9 @@ def test_a_run_started_with_stderr_closed_trains_without_a_progress_bar(tmp_path
 def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, capsys):
     """A sweep stopped after its second epoch (its checkpoint written, then Ctrl-C while its
     curves are written) and continued with --resume ends with every model's parameters,
-    optimizer state and curves, and the report, equal bit for bit to an uninterrupted sweep's.
-    A finished sweep resumed says so and rewrites nothing; an option that would change the
+    optimizer state and curves, and the report, equal bit for bit to an uninterrupted sweep's;
+    one stopped while its final plot is drawn completes its report. A finished sweep resumed
+    says so and rewrites nothing; an option that would change the
     sweep, fewer epochs than it trained, or a run directory without a checkpoint are refused."""
     import jaxdnn.cli.report as report
 
@@ -422,6 +423,20 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
         unpackb((tmp_path / d / "sweep-checkpoint.msgpack").read_bytes()) for d in ("whole", "cut")
     ]
     chex.assert_trees_all_equal(*((s["params"], s["opt_state"]) for s in states))
+
+    def no_plot(*args, **kwargs):  # interrupted while the final report's plot is written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "_sweep_plot", no_plot)
+    assert cli.main([*common, "--no-progress", "--run-dir", str(tmp_path / "late")]) == 130
+    monkeypatch.undo()
+    late = tmp_path / "late"
+    assert json.loads((late / "sweep.json").read_text())["summary"] is None  # not yet reported
+    assert cli.main(["sweep", "--resume", "--run-dir", str(late), "--no-progress"]) == 0
+    assert (late / "sweep.png").exists()
+    assert (
+        json.loads((late / "sweep.json").read_text())["summary"]["best"] == whole["summary"]["best"]
+    )
 
     report_bytes = (tmp_path / "cut" / "sweep.json").read_bytes()
     assert cli.main(resume) == 0

@@ -221,16 +221,26 @@ def write_sweep(
     summary: dict[str, Any] | None,
 ) -> None:
     """Write ``sweep.json`` (settings, per-model history, summary) atomically, and with a
-    summary the plot ``sweep.png`` (final validation loss against the learning rate)."""
+    summary the plot ``sweep.png`` (final validation loss against the learning rate) first:
+    a ``sweep.json`` with its summary is a complete report."""
     payload = {
         "config": config,
         "settings": {k: np.asarray(v).tolist() for k, v in settings.items()},
         "history": {k: np.asarray(v).tolist() for k, v in history.items()},
         "summary": summary,
     }
+    if summary is not None and summary.get("best") is not None:  # None: every model diverged
+        _sweep_plot(run_dir, config, settings, history, summary)
     atomic_write(run_dir, "sweep.json", _json_bytes(payload, 1))
-    if summary is None or summary.get("best") is None:  # in progress, or every model diverged
-        return
+
+
+def _sweep_plot(
+    run_dir: Path,
+    config: dict[str, Any],
+    settings: dict[str, Any],
+    history: dict[str, np.ndarray],
+    summary: dict[str, Any],
+) -> None:
     from jaxdnn.cli import plots
 
     score = summary["score"]

@@ -918,14 +918,14 @@ def sweep_command(args: argparse.Namespace) -> int:
     shown = f"{test['rmse']:.4g} RMSE" if lower_is_better else f"{test['accuracy']:.4f} accuracy"
     print(
         f"best by validation {score}: {best_settings}; its test {shown}\n"
-        f"{models} models × {steps * len(finished)} steps in {seconds:.1f} s "
+        f"{models} models × {steps * len(finished)} steps in {seconds:.1f} s"
         + (
-            f"(first epoch, with compilation, {compile_seconds:.1f} s"
+            f" (first epoch, with compilation, {compile_seconds:.1f} s"
             + (f"; then {rate:,.0f} model-steps/s" if rate else "")
-            + "); "
+            + ")"
             if compile_seconds is not None
             else ""
         )
-        + f"wrote {run_dir}/"
+        + f"; wrote {run_dir}/"
     )
     return 0
