@@ -441,9 +441,12 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     report_bytes = (tmp_path / "cut" / "sweep.json").read_bytes()
     assert cli.main(resume) == 0
     assert "the sweep in" in capsys.readouterr().out  # is complete (4 epochs); nothing to do
+    assert cli.main([*resume, *grid, "--dataset", "iris", "--beta", "0.90"]) == 0  # its own values
+    assert "is complete (4 epochs); nothing to do" in capsys.readouterr().out
     assert (tmp_path / "cut" / "sweep.json").read_bytes() == report_bytes
     refused = {
-        "--lr cannot be given with --resume": [*resume, "--lr", "0.3"],
+        "--lr differs from the sweep's [0.05, 0.1]: --resume continues": [*resume, "--lr", "0.3"],
+        "--data-seed differs from the sweep's 0": [*resume, "--data-seed", "1"],
         "the sweep has trained 4 epochs, more than --epochs 3": [*resume, "--epochs", "3"],
         "no sweep checkpoint in": ["sweep", "--resume", "--run-dir", str(tmp_path / "none")],
     }

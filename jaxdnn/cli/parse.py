@@ -142,8 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue the sweep in --run-dir from its last finished epoch, with the settings it "
-        "was started with (only --epochs, the new total, may be given); a sweep killed before "
-        "its first checkpoint starts again",
+        "was started with (only --epochs, the new total, may change; other options, if given, "
+        "must equal the sweep's)",
     )
 
     predict = commands.add_parser(
@@ -371,20 +371,26 @@ def check_sweep_args(args: argparse.Namespace) -> None:
 
 
 SWEEP_RESUME_OPTIONS = ("--resume", "--run-dir", "--epochs", "--no-progress", "--no-cache")
-"""The options ``jaxdnn sweep --resume`` takes: the sweep's own settings come from its
-checkpoint."""
+"""The options ``jaxdnn sweep --resume`` takes freely: the sweep's settings come from its
+checkpoint, and any other option given must equal them."""
 
 
-def check_sweep_resume_args(args: argparse.Namespace) -> None:
-    """With ``--resume``, no option that would change the sweep (its grid, data, network,
-    optimizer, precision or device) may be given."""
+def check_sweep_resume_args(args: argparse.Namespace, saved: dict[str, Any]) -> None:
+    """With ``--resume``, an option that would change the sweep (its grid, data, network,
+    optimizer, precision or device) may be given only with the value the sweep has."""
+    settings = {f"--{key.replace('_', '-')}": key for key in saved}
     for word in args.argv[1:]:
         option = word.split("=", 1)[0]
-        if option.startswith("--") and not any(o.startswith(option) for o in SWEEP_RESUME_OPTIONS):
+        if not option.startswith("--") or any(o.startswith(option) for o in SWEEP_RESUME_OPTIONS):
+            continue
+        matches = [key for name, key in settings.items() if name.startswith(option)]
+        key = settings.get(option) or (matches[0] if len(matches) == 1 else None)
+        if key is None or getattr(args, key, None) != saved[key]:
+            shown = saved.get(key, "unset") if key is not None else "unset"
             raise UsageError(
-                f"{option} cannot be given with --resume: the sweep continues with the settings "
-                "it was started with (only --epochs, the new total, may change); leave it out, "
-                "or start a new --run-dir"
+                f"{option} differs from the sweep's {shown}: --resume continues a sweep with "
+                "the settings it was started with (only --epochs, the new total, may change); "
+                "leave it out, or start a new --run-dir"
             )
 
 

@@ -679,6 +679,10 @@ def write_sweep_checkpoint(
     atomic_write(run_dir, SWEEP_CHECKPOINT, packb(state))
 
 
+_NOT_RESTORED = ("epochs", "widths", "models", "data_sha256", "run_dir", "no_progress", "no_cache")
+"""Keys of a sweep's saved settings that a resume does not take back into its arguments."""
+
+
 def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
     """Read the checkpoint of the sweep in ``run_dir`` and set ``args`` to the settings it was
     started with (``--epochs``, if given, is the new total); the checkpoint's state."""
@@ -698,22 +702,19 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         ) from None
     try:
         done, saved = int(state["epoch"]), dict(state["config"])
+        check_sweep_resume_args(args, saved)
         for key, value in saved.items():
-            kept = (
-                "epochs",
-                "widths",
-                "models",
-                "data_sha256",
-                "run_dir",
-                "no_progress",
-                "no_cache",
-            )
-            if key not in kept:
+            if key not in _NOT_RESTORED:
                 setattr(args, key, value)
         if "epochs" not in args.given:
             args.epochs = int(saved["epochs"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise UsageError(
+            f"cannot resume from {run_dir}: {path.name} holds bad settings ({error})"
+        ) from None
+    try:
         check_sweep_args(args)
-    except (KeyError, TypeError, ValueError, UsageError) as error:
+    except UsageError as error:
         raise UsageError(
             f"cannot resume from {run_dir}: {path.name} holds bad settings ({error})"
         ) from None
@@ -757,8 +758,6 @@ def _sweep_reported(run_dir: Path) -> bool:
 def sweep_command(args: argparse.Namespace) -> int:
     """``jaxdnn sweep``: train the grid, print the table, write sweep.json; the exit status."""
     check_sweep_args(args)
-    if args.resume:
-        check_sweep_resume_args(args)
     name = Path(args.data).stem if args.data is not None else args.dataset
     run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / f"sweep-{name}")
     prepare_run_dir(run_dir)
