@@ -389,28 +389,29 @@ def test_a_run_started_with_stderr_closed_trains_without_a_progress_bar(tmp_path
 
 
 def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, capsys):
-    """A sweep stopped after its second epoch (its checkpoint written, then Ctrl-C while its
-    curves are written) and continued with --resume ends with every model's parameters,
+    """A sweep stopped after its second epoch (its checkpoint written, then Ctrl-C as the third
+    epoch's is written) and continued with --resume ends with every model's parameters,
     optimizer state and curves, and the report, equal bit for bit to an uninterrupted sweep's;
     one stopped while its final plot is drawn completes its report. A finished sweep resumed
     says so and rewrites nothing; an option that would change the
     sweep, fewer epochs than it trained, or a run directory without a checkpoint are refused."""
     import jaxdnn.cli.report as report
+    import jaxdnn.cli.run as run
 
     grid = ["--lr", "0.05", "0.1", "--seeds", "0", "1"]
     common = ["sweep", "--dataset", "iris", "--epochs", "4", "--hidden", "8", *grid]
     assert cli.main([*common, "--no-progress", "--run-dir", str(tmp_path / "whole")]) == 0
-    write_sweep, calls = report.write_sweep, []
+    write_checkpoint, calls = run.write_sweep_checkpoint, []
 
     def interrupted(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 2:
+        if len(calls) == 3:
             raise KeyboardInterrupt
-        write_sweep(*args, **kwargs)
+        write_checkpoint(*args, **kwargs)
 
-    monkeypatch.setattr(report, "write_sweep", interrupted)
+    monkeypatch.setattr(run, "write_sweep_checkpoint", interrupted)
     assert cli.main([*common, "--no-progress", "--run-dir", str(tmp_path / "cut")]) == 130
-    monkeypatch.setattr(report, "write_sweep", write_sweep)
+    monkeypatch.undo()
     resume = ["sweep", "--resume", "--run-dir", str(tmp_path / "cut")]
     capsys.readouterr()
     assert cli.main(resume) == 0  # with the progress bar, on stderr
