@@ -20,7 +20,7 @@ import pytest
 from conftest import SUBPROCESS_ENV
 
 import jaxdnn as jd
-from jaxdnn.checkpoint import load_training_state
+from jaxdnn.checkpoint import load_training_state, unpackb
 
 SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
 ENV = SUBPROCESS_ENV
@@ -281,11 +281,17 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
 def test_sweep_trains_the_grid_ranks_it_and_writes_sweep_json(tmp_path):
     """jaxdnn sweep trains seeds × learning rates × β at once, prints one row per model ranked
     by validation accuracy and the best model's test accuracy, and writes sweep.json (the
-    grid, a (models, epochs) history, the summary) and sweep.png."""
-    result = run(
-        "sweep", "--epochs", "2", "--hidden", "16", "--seeds", "0", "1", "--lr", "0.05", "0.1",
-        "--beta", "0.5", "0.9", "--no-progress", "--run-dir", str(tmp_path),
-    )  # fmt: skip
+    grid, a (models, epochs) history, the summary) and sweep.png. The same sweep SIGKILLed
+    while its second checkpoint is written, then resumed, ends bit-identical to it."""
+    grid = ["--seeds", "0", "1", "--lr", "0.05", "0.1", "--beta", "0.5", "0.9", "--no-progress"]
+    options = ["sweep", "--epochs", "2", "--hidden", "16", *grid]
+    killed = subprocess.Popen(
+        [SCRIPT, *options, "--run-dir", str(tmp_path / "killed")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**ENV, "JAXDNN_KILL_AT": "replace:sweep-checkpoint.msgpack#2"},
+    )
+    result = run(*options, "--run-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "8 models of widths (64, 16, 10) on digits" in result.stdout
     rows = [line.split() for line in result.stdout.splitlines() if line[:13].strip().isdigit()]
@@ -300,6 +306,23 @@ def test_sweep_trains_the_grid_ranks_it_and_writes_sweep_json(tmp_path):
     assert saved["summary"]["best"]["learning_rate"] == saved["settings"]["learning_rate"][best]
     assert f"its test {saved['summary']['best_test']['accuracy']:.4f} accuracy" in result.stdout
     assert (tmp_path / "sweep.png").stat().st_size > 0
+
+    assert killed.wait(timeout=600) == -signal.SIGKILL
+    resumed = run("sweep", "--resume", "--run-dir", str(tmp_path / "killed"), "--no-progress")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming after epoch 1" in resumed.stdout
+    again = json.loads((tmp_path / "killed" / "sweep.json").read_text())
+    assert (
+        again["history"] == saved["history"]
+        and again["summary"]["best"] == saved["summary"]["best"]
+    )
+    assert again["summary"]["best_test"] == saved["summary"]["best_test"]
+    states = [
+        unpackb((d / "sweep-checkpoint.msgpack").read_bytes())
+        for d in (tmp_path, tmp_path / "killed")
+    ]
+    chex.assert_trees_all_equal(*((s["params"], s["opt_state"]) for s in states))
+    assert not list((tmp_path / "killed").glob(".*.tmp"))  # the cut-short write was removed
 
 
 def test_metrics_json_records_the_run_and_a_finished_run_resumed_rewrites_nothing(tmp_path, capsys):
