@@ -219,6 +219,12 @@ def test_bad_files_and_runs_for_predict_are_one_line(tmp_path, capsys):
     assert cli.main(["train", "--data", str(path), "--run-dir", str(tmp_path / "run"), *QUICK]) == 0
     with pytest.raises(ValueError, match=r"X\[1, 1\] = 1e\+39 lies .* beyond float32's range"):
         jd.load_model(tmp_path / "run").predict(X_test)
+    far = tmp_path / "far.csv"  # the same through the command line, without the target
+    far.write_text("a,b\n0,1\n0,1e39\n")
+    assert cli.main(["predict", "--run-dir", str(tmp_path / "run"), "--data", str(far)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and f"{far}: 'b' in row 2 lies" in err[0], err
+    assert not (tmp_path / "run" / "predictions.csv").exists()
     other = tmp_path / "other.csv"
     other.write_text("a,c\n1,2\n")
     argv = ["predict", "--run-dir", str(tmp_path / "run"), "--data", str(other)]
