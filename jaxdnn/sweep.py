@@ -249,10 +249,10 @@ def sweep(
     train on (each model is independent). After each epoch ``callback(epoch, params, opt_state,
     history)`` is called with the stacked state; a truthy return stops the sweep.
 
-    ``start`` continues a sweep of the same grid and settings from a state it reached (a
-    :class:`SweepResult` after E₀ epochs, as ``callback`` saw it or a checkpoint kept it): the
-    epochs E₀ … ``epochs`` − 1 are trained, and the result equals, bit for bit, the
-    uninterrupted sweep's.
+    ``start`` continues a sweep of the same grid and settings from a state it reached: a
+    :class:`SweepResult` after E₀ epochs (a sweep stopped by ``callback``, or one built from what
+    ``callback`` was given, or from a checkpoint). The epochs E₀ … ``epochs`` − 1 are trained,
+    and the result equals, bit for bit, the uninterrupted sweep's.
 
     P-ALG-BP-SGD, P-ALG-MINIBATCH (001_602cbf05fdb6a620.txt Note after Def 6.6 and Def 6.7;
     002_0dd137535febb580.txt §7.1–7.3, §7.5 for momentum's β).
@@ -390,7 +390,7 @@ def _continued(
     if done > epochs:
         raise ValueError(f"start has trained {done} epochs, more than epochs={epochs}")
     if ("val_loss" in start.history) != validation and done:
-        raise ValueError("start was trained with a validation set exactly when this one is")
+        raise ValueError("start and this sweep differ in having a validation set")
     history: dict[str, list] = {"epoch": list(range(done))}
     for name, curve in start.history.items():
         if name != "epoch":
