@@ -393,8 +393,8 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     epoch's is written) and continued with --resume ends with every model's parameters,
     optimizer state and curves, and the report, equal bit for bit to an uninterrupted sweep's;
     one stopped while its final plot is drawn completes its report. A finished sweep resumed
-    says so and rewrites nothing; an option that would change the
-    sweep, fewer epochs than it trained, or a run directory without a checkpoint are refused."""
+    says so and rewrites nothing; an option that would change the sweep, fewer epochs than it
+    trained, or a run directory without a checkpoint are refused."""
     import jaxdnn.cli.report as report
     import jaxdnn.cli.run as run
 
