@@ -819,7 +819,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     if not args.no_progress and sys.stderr is not None:  # None: closed (`2>&-`)
         from tqdm import tqdm
 
-        progress = tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True)
+        done = state["epoch"] if state is not None else 0  # resumed: the bar starts there
+        progress = tqdm(
+            total=epochs, initial=done, unit="epoch", file=sys.stderr, dynamic_ncols=True
+        )
     config = {**vars(args), "epochs": epochs, "widths": list(widths), "models": models}
     config["data_sha256"] = data_sha256
     for key in ("command", "given", "argv", "resume"):
@@ -848,8 +851,6 @@ def sweep_command(args: argparse.Namespace) -> int:
     if state is not None:
         begun = restored_sweep(run_sweep(0), state, run_dir)  # epochs=0: the fresh state's layout
         print(f"resuming after epoch {state['epoch']}")
-        if progress is not None:
-            progress.update(state["epoch"])
     finished = []  # when each epoch finished: the first one includes the compilation
     shown_at = [-math.inf]  # when sweep.json last showed the curves so far
 
