@@ -205,16 +205,38 @@ def fit_standardizer(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must be a matrix (n, m) with at least one row, got shape {X.shape}")
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean, std = X.mean(axis=0), X.std(axis=0)
-    overflows = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))
-    if overflows.size:
-        j = int(overflows[0])
+    mean, std = _statistics(X)
+    j = _overflowing(mean, std)
+    if j is not None:
         raise ValueError(
             f"X column {j}: its mean or standard deviation overflows float64 (values up to "
             f"{np.max(np.abs(X[:, j])):.3g}); rescale it first (for example take its logarithm)"
         )
     return mean, np.where(std > 0, std, 1.0)
+
+
+def overflowing_column(X: np.ndarray) -> int | None:
+    """The first column of ``X`` (n, m) whose mean or standard deviation overflows float64 (so
+    that it cannot be standardised), or None.
+
+    Args:
+        X: the features ``(n, m)``.
+
+    Returns:
+        The column's index, or None.
+    """
+    return _overflowing(*_statistics(np.asarray(X, dtype=np.float64)))
+
+
+def _statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations, inf or NaN where they overflow (no warning)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return X.mean(axis=0), X.std(axis=0)
+
+
+def _overflowing(mean: np.ndarray, std: np.ndarray) -> int | None:
+    bad = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))
+    return int(bad[0]) if bad.size else None
 
 
 def standardize(X: ArrayLike, mean: ArrayLike, std: ArrayLike) -> np.ndarray:

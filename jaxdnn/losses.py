@@ -187,7 +187,7 @@ def _softmax_target(function: str, z: Array, target: ArrayLike) -> Array:
     if y.shape == z.shape[:-1]:  # one value per sample: class labels
         check_class_labels("target", y, z.shape[-1], f"{function}: ")
         return jax.nn.one_hot(y, z.shape[-1], dtype=as_floating(z).dtype)
-    _check_pair(function, ("logits", z), ("target", y))
+    check_same_shape(function, ("logits", z), ("target", y))
     return y
 
 

@@ -233,12 +233,10 @@ def _check_raw(source: str, dataset: Any) -> None:
     the targets' own units, in float32)."""
     import numpy as np
 
-    from jaxdnn.data import out_of_range
+    from jaxdnn.data import out_of_range, overflowing_column
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        spread = np.isfinite(dataset.X.mean(axis=0)) & np.isfinite(dataset.X.std(axis=0))
-    if not spread.all():
-        j = int(np.flatnonzero(~spread)[0])
+    j = overflowing_column(dataset.X)
+    if j is not None:
         name = dataset.feature_names[j] if j < len(dataset.feature_names) else f"column {j}"
         raise UsageError(
             f"{source}: the mean or standard deviation of {name!r} overflows float64 (values "
