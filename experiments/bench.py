@@ -13,8 +13,10 @@ Sections (on a CPU: fit and sweep; on a GPU: all three):
          matrix products: FLOP/s achieved (6·B·Σ m_k·m_{k−1} per step) as a share of the matrix
          product ceiling measured in the same run (the best of a square 8192 product, 2048
          when --smoke). float32 means true float32 products (no TF32) for every contestant.
-  sweep  jaxdnn.sweep of M = 16, 64 and 256 models on digits (4 seeds × M/4 learning rates)
-         against a hand-written vmapped pure-JAX sweep, PyTorch's torch.func ensembling
+  sweep  jaxdnn.sweep of M = 16, 64 and 256 models on digits (4 seeds × M/4 learning rates;
+         on a CPU split into one device per core, the models split across them as
+         ``jaxdnn sweep`` does, and on one device alone) against a hand-written vmapped
+         pure-JAX sweep, PyTorch's torch.func ensembling
          (stack_module_state + vmap over functional_call) and, at M = 16, a loop of single fit
          runs: models × steps per second after the first (compiling) epoch, the share of the
          float32 matrix-product ceiling measured in the same run, and the compile times.
@@ -37,6 +39,7 @@ import dataclasses
 import functools
 import itertools
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -47,8 +50,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import Mesh
 
 import jaxdnn as jd
+from jaxdnn.cli.parse import sweep_devices, usable_cores
 from jaxdnn.devices import add_device_argument, describe_device, start_device
 
 LR, BETA = 0.01, 0.9
@@ -487,9 +492,20 @@ def _epoch_seconds(train: Callable, *args, **kwargs) -> np.ndarray:
     return np.diff(stamps)
 
 
-def _sweep_epochs(widths, X, Y, seeds, grid, epochs, batch) -> np.ndarray:
+def _sweep_epochs(widths, X, Y, seeds, grid, epochs, batch, mesh) -> np.ndarray:
     return _epoch_seconds(jd.sweep, widths, X, Y, jd.momentum, seeds=seeds, hyperparameters=grid,
-                          epochs=epochs, batch_size=batch, dtype=jnp.float32)  # fmt: skip
+                          epochs=epochs, batch_size=batch, dtype=jnp.float32,
+                          mesh=mesh)  # fmt: skip
+
+
+def _sweep_mesh(platform: str, seeds: int, points: int) -> Mesh | None:
+    """On a CPU, the devices jaxdnn.sweep splits its models across, as ``jaxdnn sweep`` takes
+    them: the most (of one per core) that divide the seeds or the points per seed."""
+    if platform != "cpu":
+        return None
+    devices = jax.devices("cpu")
+    count = sweep_devices(min(len(devices), usable_cores()), seeds, points)
+    return Mesh(np.array(devices[:count]), ("models",)) if count > 1 else None
 
 
 def run_sweep(platform: str, smoke: bool, epochs: int) -> dict:
@@ -521,10 +537,15 @@ def run_sweep(platform: str, smoke: bool, epochs: int) -> dict:
             peers["torch.func vmap"] = _TorchFuncSweep(X, Y, widths, batch, every_lr)
         except ImportError as error:
             skipped.append(f"torch.func vmap: {error.name} not installed")
+        mesh = _sweep_mesh(platform, len(seeds), len(lrs))
+        placements = {"jaxdnn.sweep": mesh}
+        if mesh is not None:  # the same sweep on the first device alone
+            placements["jaxdnn.sweep, 1 device"] = None
         for _ in range(2):  # interleaved: both see the machine in the same states
-            times = _sweep_epochs(widths, X, Y, seeds, grid, epochs, batch)
-            first.setdefault("jaxdnn.sweep", float(times[0]))
-            rates.setdefault("jaxdnn.sweep", []).extend(models * steps / times[1:])
+            for name, placed in placements.items():
+                times = _sweep_epochs(widths, X, Y, seeds, grid, epochs, batch, placed)
+                first.setdefault(name, float(times[0]))
+                rates.setdefault(name, []).extend(models * steps / times[1:])
             for name, peer in peers.items():
                 start = time.perf_counter()
                 peer.epoch(0)
@@ -550,6 +571,7 @@ def run_sweep(platform: str, smoke: bool, epochs: int) -> dict:
                 "models": models,
                 "model_steps_per_second": {k: statistics.median(v) for k, v in rates.items()},
                 "first_epoch_seconds": first,
+                "devices": 1 if mesh is None else mesh.size,
                 "skipped": skipped,
             }
         )
@@ -587,6 +609,13 @@ def print_table(result: dict) -> None:
                 )
             for line in row["skipped"]:
                 print(f"{'':6s} skipped: {line}")
+        devices = {row["devices"] for row in result["rows"]}
+        if devices != {1}:
+            print(
+                f"jaxdnn.sweep: its models split across {'/'.join(map(str, devices))} CPU "
+                "devices, one per core (as jaxdnn sweep does); every other contestant runs on "
+                "the first device, whose products still use every core"
+            )
         print(
             f"ceiling: {result['ceiling_flops'] / 1e9:.1f} GFLOP/s measured (float32 square "
             f"product of size {result['ceiling_size']}); compile s of the loop: all its runs' "
@@ -679,6 +708,11 @@ def main() -> None:
     parser.add_argument("--json", default="experiments/out/bench.json")
     parser.add_argument("--smoke", action="store_true", help="small workloads, 2 rounds")
     args = parser.parse_args()
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" not in flags:  # read when JAX starts its backend
+        # one CPU device per core, for jaxdnn.sweep to split its models across
+        count = f"--xla_force_host_platform_device_count={usable_cores()}"
+        os.environ["XLA_FLAGS"] = f"{flags} {count}".strip()
     device = start_device(args.device)
     platform = device.platform
     rounds = 2 if args.smoke else args.rounds

@@ -20,6 +20,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import Array
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
 from jax.typing import ArrayLike
 
 from jaxdnn.activations import relu
@@ -31,6 +33,11 @@ from jaxdnn.engine import (
 )
 from jaxdnn.heads import Head
 from jaxdnn.network import Activation, Params, _check_widths, _init_params
+
+try:
+    from jax import shard_map as _shard_map
+except ImportError:  # JAX before 0.6
+    from jax.experimental.shard_map import shard_map as _shard_map  # type: ignore[no-redef]
 
 __all__ = ["SweepResult", "model_keys", "sweep"]
 
@@ -163,9 +170,14 @@ def _make_sweep_epoch(
     batch_size: int,
     compute_dtype: Any,
     chunk: int | None = None,
+    mesh: Mesh | None = None,
+    split_seeds: bool = False,
 ):
     """The jitted epoch of every model; with ``chunk``, the models of each seed are taken
-    ``chunk`` at a time (for every seed at once), one chunk after another."""
+    ``chunk`` at a time (for every seed at once), one chunk after another. Without a mesh it
+    maps the stacked state (M, …) to the next; with one, the grouped state (S, H, …) of S seeds ×
+    H hyperparameter points, split across the mesh's devices along the seeds (``split_seeds``)
+    or the hyperparameter points, each device its share of the models."""
     objective = loss_and_gradients(gradients, head, hidden, compute_dtype)
 
     def one_model(params, opt_state, hyperparameters, key, X, Y, epoch, l2):
@@ -178,6 +190,39 @@ def _make_sweep_epoch(
     same_order = jax.vmap(one_model, in_axes=(0, 0, 0, None, None, None, None, None))
     by_seed = jax.vmap(same_order, in_axes=(0, 0, 0, 0, None, None, None, None))
 
+    def grouped_epoch(params, opt_state, hyperparameters, keys, X, Y, epoch, l2):
+        if chunk is None:
+            return by_seed(params, opt_state, hyperparameters, keys, X, Y, epoch, l2)
+        seeds = keys.shape[0]
+
+        def to_chunks(leaf):  # (S, H, …) → (H/chunk, S, chunk, …)
+            return jnp.moveaxis(leaf.reshape(seeds, -1, chunk, *leaf.shape[2:]), 1, 0)
+
+        def from_chunks(leaf):  # (H/chunk, S, chunk, …) → (S, H, …)
+            return jnp.moveaxis(leaf, 0, 1).reshape(seeds, -1, *leaf.shape[3:])
+
+        def one_chunk(part):
+            return by_seed(*part, keys, X, Y, epoch, l2)
+
+        grouped = (params, opt_state, hyperparameters)
+        out = jax.lax.map(one_chunk, jax.tree.map(to_chunks, grouped))
+        return jax.tree.map(from_chunks, out)
+
+    if mesh is not None:
+        models = P("models") if split_seeds else P(None, "models")
+        keys = models if split_seeds else P()
+        split_epoch = _shard_map(
+            grouped_epoch,
+            mesh=mesh,
+            in_specs=(models, models, models, keys, P(), P(), P(), P()),
+            out_specs=models,
+        )
+
+        def jaxdnn_sweep_epoch(*state_and_data):  # the same name on a mesh
+            return split_epoch(*state_and_data)
+
+        return jax.jit(jaxdnn_sweep_epoch)
+
     def jaxdnn_sweep_epoch(params, opt_state, hyperparameters, keys, X, Y, epoch, l2):
         seeds = keys.shape[0]  # models m = s·H + h: seed s, hyperparameters h
 
@@ -185,29 +230,18 @@ def _make_sweep_epoch(
             return leaf.reshape(seeds, leaf.shape[0] // seeds, *leaf.shape[1:])
 
         grouped = jax.tree.map(split, (params, opt_state, hyperparameters))
-        if chunk is None:
-            out = by_seed(*grouped, keys, X, Y, epoch, l2)
-            return jax.tree.map(lambda leaf: leaf.reshape(-1, *leaf.shape[2:]), out)
-
-        def to_chunks(leaf):  # (S, H, …) → (H/chunk, S, chunk, …)
-            return jnp.moveaxis(leaf.reshape(seeds, -1, chunk, *leaf.shape[2:]), 1, 0)
-
-        def from_chunks(leaf):  # (H/chunk, S, chunk, …) → (S·H, …)
-            return jnp.moveaxis(leaf, 0, 1).reshape(-1, *leaf.shape[3:])
-
-        def one_chunk(part):
-            return by_seed(*part, keys, X, Y, epoch, l2)
-
-        out = jax.lax.map(one_chunk, jax.tree.map(to_chunks, grouped))
-        return jax.tree.map(from_chunks, out)
+        out = grouped_epoch(*grouped, keys, X, Y, epoch, l2)
+        return jax.tree.map(lambda leaf: leaf.reshape(-1, *leaf.shape[2:]), out)
 
     return jax.jit(jaxdnn_sweep_epoch)
 
 
 @functools.lru_cache(maxsize=16)
-def _make_sweep_evaluate(head: Head, hidden: tuple[Activation, ...]):
-    """fit's validation metrics for every model at once (compiled once per head)."""
-    return jax.jit(jax.vmap(make_evaluate(head, hidden), (0, None, None)))
+def _make_sweep_evaluate(head: Head, hidden: tuple[Activation, ...], grouped: bool = False):
+    """fit's validation metrics for every model at once (compiled once per head), of the stacked
+    models (M, …) or, ``grouped``, of the grouped ones (S, H, …)."""
+    evaluate = jax.vmap(make_evaluate(head, hidden), (0, None, None))
+    return jax.jit(jax.vmap(evaluate, (0, None, None)) if grouped else evaluate)
 
 
 def sweep(
@@ -231,6 +265,7 @@ def sweep(
     callback: Callable[[int, Params, Any, dict[str, np.ndarray]], Any] | None = None,
     l2: float = 0.0,
     start: SweepResult | None = None,
+    mesh: Mesh | None = None,
 ) -> SweepResult:
     """Train one model per point of the grid ``seeds × hyperparameters`` at once.
 
@@ -252,7 +287,16 @@ def sweep(
     ``start`` continues a sweep of the same grid and settings from a state it reached: a
     :class:`SweepResult` after E₀ epochs (a sweep stopped by ``callback``, or one built from what
     ``callback`` was given, or from a checkpoint). The epochs E₀ … ``epochs`` − 1 are trained,
-    and the result equals, bit for bit, the uninterrupted sweep's.
+    and the result equals, bit for bit, the uninterrupted sweep's (with the same ``mesh``).
+
+    ``mesh`` (a ``jax.sharding.Mesh`` of this process's devices) splits the models across its
+    devices, each training its share, with no communication between them: along the
+    hyperparameter points if their number per seed is a multiple of the devices', else along
+    the seeds. On a CPU split into one device per core
+    (``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts, as ``jaxdnn
+    sweep`` does), each core then runs its own models' small operations instead of waiting on
+    the other's: 256 models of 64-128-10 on 2 cores train about 1.6 times as fast as on one
+    device (``experiments/bench.py``). The models are the same, to rounding.
 
     P-ALG-BP-SGD, P-ALG-MINIBATCH (001_602cbf05fdb6a620.txt Note after Def 6.6 and Def 6.7;
     002_0dd137535febb580.txt §7.1–7.3, §7.5 for momentum's β).
@@ -260,7 +304,8 @@ def sweep(
     Raises:
         ValueError: naming the argument, for the settings of ``fit``, empty ``seeds`` or values,
             seeds outside [0, 2**32), hyperparameters the optimizer does not accept or rejects,
-            or a ``start`` of another grid, other widths or optimizer, or more epochs.
+            or a ``start`` of another grid, other widths or optimizer, or more epochs, or a
+            ``mesh`` whose number of devices divides neither the seeds nor the points per seed.
 
     Args:
         widths: the layer widths (m_0, …, m_p) of every model.
@@ -282,6 +327,7 @@ def sweep(
         callback: ``callback(epoch, params, opt_state, history)`` after every epoch; truthy stops.
         l2: λ ≥ 0, the ridge penalty of every model.
         start: the state of this sweep after some epochs, to continue from (default: none).
+        mesh: the devices to split the models across (default: none, JAX's default device).
 
     Returns:
         A :class:`SweepResult`.
@@ -322,7 +368,13 @@ def sweep(
     fit_keys = jnp.stack([k for _, k in keys])[::per_seed]  # one per seed, shared by its models
     values = {name: jnp.asarray(v, dtype) for name, v in grid.items() if name != "seed"}
 
+    models, n_seeds = len(grid["seed"]), len(fit_keys)
+    mesh, split_seeds = _models_mesh(mesh, n_seeds, models // n_seeds)
     params, opt_state = _make_sweep_init(optimizer, widths, weight_init, dtype)(init_keys, values)
+    parts, per_seed = 1 if mesh is None else mesh.size, models // n_seeds
+    # the models of one device: seeds × hyperparameter points
+    local = (n_seeds // parts, per_seed) if split_seeds else (n_seeds, per_seed // parts)
+    platform = next(iter(setup.X.devices() if mesh is None else mesh.devices.flat)).platform
     epoch_fn = _make_sweep_epoch(
         optimizer,
         setup.head,
@@ -331,32 +383,84 @@ def sweep(
         setup.n,
         setup.batch_size,
         setup.compute_dtype,
-        _chunk(params, len(fit_keys), setup.X),
+        _chunk(params, *local, platform),
+        mesh,
+        split_seeds,
     )
-    evaluate_fn = _make_sweep_evaluate(setup.head, setup.hidden)
-    models = len(grid["seed"])
+    evaluate_fn = _make_sweep_evaluate(setup.head, setup.hidden, mesh is not None)
     diverged = np.zeros(models, dtype=bool)
     history: dict[str, Any] = {"epoch": [], "loss": []}
     if start is not None:
         params, opt_state, history, diverged = _continued(
             start, grid, params, opt_state, epochs, setup.validation is not None
         )
+    X, Y, validation = setup.X, setup.Y, setup.validation
+
+    def stacked(state):  # as the caller sees it: (M, …) on one device
+        return state
+
+    if mesh is not None:  # grouped (S, H, …), each device holding its share of the models
+        home = next(iter(mesh.devices.flat))
+        shares = NamedSharding(mesh, P("models") if split_seeds else P(None, "models"))
+        whole = NamedSharding(mesh, P())
+        params, opt_state, values = jax.device_put(
+            jax.tree.map(
+                lambda leaf: leaf.reshape(n_seeds, -1, *leaf.shape[1:]),
+                (params, opt_state, values),
+            ),
+            shares,
+        )
+        fit_keys = jax.device_put(fit_keys, shares if split_seeds else whole)
+        X, Y, validation = jax.device_put((X, Y, validation), whole)
+
+        def stacked(state):
+            return jax.tree.map(
+                lambda leaf: jax.device_put(leaf, home).reshape(models, *leaf.shape[2:]), state
+            )
+
     for epoch in range(len(history["epoch"]), epochs):
         params, opt_state, train_metrics = epoch_fn(
-            params, opt_state, values, fit_keys, setup.X, setup.Y, epoch, setup.l2
+            params, opt_state, values, fit_keys, X, Y, epoch, setup.l2
         )
-        diverged |= ~np.isfinite(np.asarray(train_metrics["loss"], dtype=float))
+        diverged |= ~np.isfinite(np.asarray(train_metrics["loss"], dtype=float).reshape(-1))
         history["epoch"].append(epoch)
         for name, value in train_metrics.items():
-            value = np.where(diverged, np.nan, np.asarray(value, dtype=float))
+            value = np.where(diverged, np.nan, np.asarray(value, dtype=float).reshape(-1))
             history.setdefault(name, []).append(value)
-        if setup.validation is not None:
-            for name, value in evaluate_fn(params, *setup.validation).items():
-                value = np.where(diverged, np.nan, np.asarray(value, dtype=float))
+        if validation is not None:
+            for name, value in evaluate_fn(params, *validation).items():
+                value = np.where(diverged, np.nan, np.asarray(value, dtype=float).reshape(-1))
                 history.setdefault(f"val_{name}", []).append(value)
-        if callback is not None and callback(epoch, params, opt_state, _stacked(history, models)):
-            break
+        if callback is not None:
+            shown_params, shown_state = stacked((params, opt_state))
+            if callback(epoch, shown_params, shown_state, _stacked(history, models)):
+                break
+    params, opt_state = stacked((params, opt_state))
     return SweepResult(grid, params, opt_state, _stacked(history, models), diverged)
+
+
+def _models_mesh(mesh: Any, seeds: int, per_seed: int) -> tuple[Mesh | None, bool]:
+    """The one-axis mesh ``"models"`` over the devices of ``mesh`` that a sweep of ``seeds`` ×
+    ``per_seed`` models is split across, and whether it is split along the seeds (else along
+    the hyperparameter points); ``(None, False)`` without a mesh."""
+    if mesh is None:
+        return None, False
+    if not isinstance(mesh, Mesh):
+        raise ValueError(f"mesh must be a jax.sharding.Mesh or None, got {type(mesh).__name__}")
+    devices = list(mesh.devices.flat)
+    if any(device.process_index != jax.process_index() for device in devices):
+        raise ValueError(
+            "mesh must hold only this process's devices: a sweep splits its models across the "
+            "devices of one process"
+        )
+    parts = len(devices)
+    if per_seed % parts and seeds % parts:
+        raise ValueError(
+            f"mesh has {parts} devices, which divide neither the {_count(seeds, 'seed')} nor the "
+            f"{_count(per_seed, 'hyperparameter point')} per seed: the models are split evenly "
+            "along one of the two"
+        )
+    return Mesh(np.array(devices), ("models",)), per_seed % parts != 0
 
 
 def _continued(
@@ -405,15 +509,18 @@ def _dtype(leaf: Any) -> np.dtype:
     return np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else np.asarray(leaf).dtype
 
 
-def _chunk(params: Params, seeds: int, X: Array) -> int | None:
-    """How many models of each seed one chunk trains: the most that divides their number and
-    keeps the chunk's parameters within :data:`CHUNK_BYTES`; None (all at once) off a CPU or
-    when all fit."""
-    total = sum(leaf.nbytes for leaf in jax.tree.leaves(params))
-    per_seed = jax.tree.leaves(params)[0].shape[0] // seeds
-    if total <= CHUNK_BYTES or next(iter(X.devices())).platform != "cpu":
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _chunk(params: Params, seeds: int, per_seed: int, platform: str) -> int | None:
+    """How many models of each seed one chunk trains, of a device's ``seeds`` × ``per_seed``
+    models: the most that divides ``per_seed`` and keeps the chunk's parameters within
+    :data:`CHUNK_BYTES`; None (all at once) off a CPU or when all fit."""
+    leaves = jax.tree.leaves(params)
+    per_model = sum(leaf.nbytes for leaf in leaves) // leaves[0].shape[0]
+    if seeds * per_seed * per_model <= CHUNK_BYTES or platform != "cpu":
         return None
-    per_model = total // (seeds * per_seed)
     fitting = max(1, CHUNK_BYTES // (seeds * per_model))
     chunk = max(c for c in range(1, per_seed + 1) if per_seed % c == 0 and c <= fitting)
     return chunk if chunk < per_seed else None

@@ -21,6 +21,7 @@ from conftest import SUBPROCESS_ENV
 
 import jaxdnn as jd
 from jaxdnn.checkpoint import load_training_state, unpackb
+from jaxdnn.cli.parse import usable_cores
 
 SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
 ENV = SUBPROCESS_ENV
@@ -294,6 +295,11 @@ def test_sweep_trains_the_grid_ranks_it_and_writes_sweep_json(tmp_path):
     result = run(*options, "--run-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "8 models of widths (64, 16, 10) on digits" in result.stdout
+    devices = json.loads((tmp_path / "sweep.json").read_text())["config"]["devices"]
+    assert devices == max(d for d in (1, 2, 4) if d <= usable_cores())  # they divide 2 or 4
+    assert (f"device cpu ×{devices}, the models split across them" in result.stdout) == (
+        devices > 1
+    )
     rows = [line.split() for line in result.stdout.splitlines() if line[:13].strip().isdigit()]
     assert len(rows) == 8
     accuracies = [float(row[-1]) for row in rows]

@@ -464,10 +464,38 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
         (["--lr", "0.1", "0.1"], "--lr lists 0.1 twice, got [0.1, 0.1]"),
         (["--seeds", "1", "2", "1"], "--seeds lists 1 twice, got [1, 2, 1]"),
         (["--beta", "0.9", "0.90"], "--beta lists 0.9 twice, got [0.9, 0.9]"),
+        (["--devices", "0"], "--devices must be at least 1, got 0"),
+        (
+            ["--seeds", "0", "1", "--devices", "3"],
+            "--devices 3 divides neither the 2 seed(s) nor the 4 grid point(s) per seed: the "
+            "models are split evenly along one of the two",
+        ),
+        (
+            ["--optimizer", "adam", "--lr", "0.1", "--beta", "0.1", "0.2", "--seeds", "0"]
+            + ["--devices", "2"],  # adam has no β: one point per seed
+            "--devices 2 divides neither the 1 seed(s) nor the 1 grid point(s) per seed",
+        ),
     ],
 )
 def test_a_sweep_grid_listing_a_value_twice_is_refused(argv, message, tmp_path, capsys):
-    """A grid value given twice would train the same model twice: one line, exit status 2."""
+    """A grid value given twice would train the same model twice, and models that cannot be
+    split evenly across --devices would leave a device idle: one line, exit status 2."""
     assert cli.main(["sweep", *argv, "--run-dir", str(tmp_path / "run")]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"jaxdnn: error: {message}"]
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"jaxdnn: error: {message}"), err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_sweep_takes_as_many_cpu_devices_as_divide_its_grid():
+    """Without --devices a sweep on a CPU takes the most devices, at most one per core, that
+    divide its seeds or its points per seed."""
+    from jaxdnn.cli.parse import sweep_devices
+
+    assert sweep_devices(2, 2, 4) == 2
+    assert sweep_devices(8, 2, 4) == 4
+    assert sweep_devices(3, 2, 4) == 2
+    assert sweep_devices(8, 3, 5) == 5
+    assert sweep_devices(6, 4, 3) == 4
+    assert sweep_devices(8, 7, 1) == 7
+    assert sweep_devices(1, 4, 4) == 1
+    assert sweep_devices(4, 1, 1) == 1

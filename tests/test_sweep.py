@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from jax.sharding import Mesh
 from sklearn.datasets import load_digits
 
 import jaxdnn as jd
@@ -31,27 +32,38 @@ def _alone(seed, optimizer, **kwargs):
     return jd.fit(params, kwargs.pop("X", X), kwargs.pop("Y", Y), optimizer, key=fit_key, **kwargs)
 
 
-@pytest.mark.parametrize("chunk_bytes", [None, 1], ids=["all-at-once", "in-chunks"])
-def test_sweep_equals_each_model_trained_alone(caplog, monkeypatch, chunk_bytes):
+def _mesh(n: int) -> Mesh:
+    return Mesh(np.array(jax.devices("cpu")[:n]), ("any",))
+
+
+@pytest.mark.parametrize(
+    ("chunk_bytes", "devices"),
+    [(None, 1), (1, 1), (1, 2)],
+    ids=["all-at-once", "in-chunks", "in-chunks-across-2-devices"],
+)
+def test_sweep_equals_each_model_trained_alone(caplog, monkeypatch, chunk_bytes, devices):
     """A grid of 2 seeds × 2 learning rates × 2 momentum β (8 models, float64,
     2 epochs of B = 32 with a short last batch, a ridge penalty) is one compiled program, and
     each model's parameters and history (training accuracy included) equal fit with
-    model_keys(seed), that optimizer and the same penalty alone: with every model at once, and
-    trained one model of each seed at a time (the chunks of a sweep too large for the cache)."""
+    model_keys(seed), that optimizer and the same penalty alone: with every model at once,
+    trained one model of each seed at a time (the chunks of a sweep too large for the cache),
+    and so on each of 2 devices holding half the learning rate × β points."""
     if chunk_bytes is not None:
         monkeypatch.setattr(sweep_module, "CHUNK_BYTES", chunk_bytes)
         stacked = [{"W": jnp.zeros((8, 3))}]  # 8 models of 2 seeds: one of each seed a chunk
-        assert sweep_module._chunk(stacked, 2, jnp.zeros(1)) == 1
+        assert sweep_module._chunk(stacked, 2, 4 // devices, "cpu") == 1
+        assert sweep_module._chunk(stacked, 2, 4 // devices, "gpu") is None
     grid = {"learning_rate": [0.05, 0.2], "beta": [0.5, 0.9]}
     with jax.log_compiles(), caplog.at_level(logging.WARNING):
         result = jd.sweep(
             WIDTHS, X, Y, jd.momentum, seeds=[3, 7], hyperparameters=grid, epochs=2,
-            X_val=X_VAL, Y_val=Y_VAL, l2=1e-3,
+            X_val=X_VAL, Y_val=Y_VAL, l2=1e-3, mesh=_mesh(devices) if devices > 1 else None,
         )  # fmt: skip
     compiled = [
         r for r in caplog.records if "compilation of jit(jaxdnn_sweep_epoch)" in r.getMessage()
     ]
     assert len(compiled) == 1
+    assert result.params[0]["W"].devices() == {jax.devices("cpu")[0]}  # gathered: one device
     assert list(result.settings["seed"]) == [3, 3, 3, 3, 7, 7, 7, 7]
     assert list(result.settings["learning_rate"]) == [0.05, 0.05, 0.2, 0.2] * 2
     assert list(result.settings["beta"]) == [0.5, 0.9] * 4
@@ -109,12 +121,47 @@ def test_sweep_over_any_optimizer_hyperparameter_and_diverged_models():
         ({"hyperparameters": {"learning_rate": [0.1, -1.0]}}, r"learning_rate must be finite"),
         ({"epochs": -2}, r"epochs must be an integer"),
         ({"precision": "int8"}, r"precision must be None or one of"),
+        ({"mesh": "cpu"}, r"mesh must be a jax.sharding.Mesh or None, got str"),
+        (
+            {"mesh": _mesh(2)},
+            r"mesh has 2 devices, which divide neither the 1 seed nor the 1 hyperparameter "
+            r"point per seed",
+        ),
     ],
 )
 def test_sweep_rejects_bad_settings_naming_the_argument(kwargs, message):
     settings = {"seeds": [0], "hyperparameters": {"learning_rate": [0.1]}, "epochs": 1} | kwargs
     with pytest.raises(ValueError, match=message):
         jd.sweep(WIDTHS, X, Y, jd.gradient_descent, **settings)
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 1], ids=["all-at-once", "in-chunks"])
+def test_a_sweep_split_across_devices_equals_it_on_one(monkeypatch, chunk_bytes):
+    """2 seeds × 3 learning rates (6 models) split across 2 devices (a seed each) and across 3
+    (a learning rate each) equal the sweep on one device, parameters, optimizer state and
+    curves; the callback and the result see the stacked state (M, …) on one device."""
+    if chunk_bytes is not None:
+        monkeypatch.setattr(sweep_module, "CHUNK_BYTES", chunk_bytes)
+    grid = {"learning_rate": [0.05, 0.1, 0.2], "beta": [0.9]}
+    run = functools.partial(
+        jd.sweep, WIDTHS, X, Y, jd.momentum, seeds=[3, 7], hyperparameters=grid, epochs=2,
+        X_val=X_VAL, Y_val=Y_VAL,
+    )  # fmt: skip
+    one = run()
+    assert sweep_module._models_mesh(_mesh(2), 2, 3)[1]  # split along the seeds
+    assert not sweep_module._models_mesh(_mesh(3), 2, 3)[1]  # along the learning rates
+    for devices in (2, 3):
+        seen: list = []
+        split = run(mesh=_mesh(devices), callback=lambda epoch, p, *_, seen=seen: seen.append(p))
+        chex.assert_trees_all_close(
+            (split.params, split.opt_state), (one.params, one.opt_state), rtol=jt.RTOL,
+            atol=jt.ATOL,
+        )  # fmt: skip
+        for name, curve in one.history.items():
+            jt.assert_close(split.history[name], curve)
+        assert len(seen) == 2 and seen[1][0]["W"].shape == (6, 12, 64)
+        for leaf in jax.tree.leaves((seen[1], split.params, split.opt_state)):
+            assert leaf.devices() == {jax.devices("cpu")[0]}
 
 
 def test_sweep_epoch_program_is_shared_across_grids_of_the_same_size():
@@ -126,15 +173,16 @@ def test_sweep_epoch_program_is_shared_across_grids_of_the_same_size():
     assert _make_sweep_epoch.cache_info().hits >= before + 1
 
 
-def test_a_sweep_continues_from_a_state_it_reached_bit_for_bit():
+@pytest.mark.parametrize("devices", [1, 2], ids=["one-device", "across-2-devices"])
+def test_a_sweep_continues_from_a_state_it_reached_bit_for_bit(devices):
     """sweep(start=…) with the state after the first epoch (as the callback saw it) trains the
-    second and equals the uninterrupted two-epoch sweep bit for bit; a model whose loss in the
-    start is NaN stays diverged; a start of another grid, other widths or more epochs is
-    refused naming it."""
+    second and equals the uninterrupted two-epoch sweep bit for bit, on one device and with its
+    models split across two; a model whose loss in the start is NaN stays diverged; a start of
+    another grid, other widths or more epochs is refused naming it."""
     grid = {"learning_rate": [0.05, 0.2], "beta": [0.9]}
     run = functools.partial(
         jd.sweep, WIDTHS, X, Y, jd.momentum, seeds=[3], hyperparameters=grid, X_val=X_VAL,
-        Y_val=Y_VAL,
+        Y_val=Y_VAL, mesh=_mesh(devices) if devices > 1 else None,
     )  # fmt: skip
     whole = run(epochs=2)
     seen = []

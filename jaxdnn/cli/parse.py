@@ -139,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-seed", type=int, default=0, help="seed of the data split (as train's --seed)"
     )
     sweep.add_argument(
+        "--devices",
+        type=int,
+        default=None,
+        help="split the models across this many devices, each training its share (on a CPU, "
+        "JAX is told to split it; default: on a CPU, one per usable core, as many as divide the "
+        "seeds or the points per seed evenly; elsewhere 1)",
+    )
+    sweep.add_argument(
         "--resume",
         action="store_true",
         help="continue the sweep in --run-dir from its last finished epoch, with the settings it "
@@ -368,6 +376,27 @@ def check_sweep_args(args: argparse.Namespace) -> None:
         repeated = next((v for k, v in enumerate(values) if v in values[:k]), None)
         if repeated is not None:  # the grid would train the same model twice
             raise UsageError(f"{option} lists {repeated} twice, got {values}")
+    if args.devices is not None:
+        if args.devices < 1:
+            raise UsageError(f"--devices must be at least 1, got {args.devices}")
+        seeds, points = len(args.seeds), sweep_points(args)
+        if seeds % args.devices and points % args.devices:
+            raise UsageError(
+                f"--devices {args.devices} divides neither the {seeds} seed(s) nor the "
+                f"{points} grid point(s) per seed: the models are split evenly along one of the two"
+            )
+
+
+def sweep_points(args: argparse.Namespace) -> int:
+    """The number of models of one seed: learning rates × β values (if the optimizer has a β)."""
+    lrs = len(args.lr) if args.lr is not None else len(DEFAULT_SWEEP_LR[args.optimizer])
+    return lrs * (len(args.beta) if args.optimizer in ("momentum", "rmsprop") else 1)
+
+
+def sweep_devices(available: int, seeds: int, points: int) -> int:
+    """The default ``--devices`` of a sweep on a CPU of ``available`` devices: the most that
+    divide the seeds or the points per seed."""
+    return max(d for d in range(1, available + 1) if seeds % d == 0 or points % d == 0)
 
 
 SWEEP_RESUME_OPTIONS = ("--resume", "--run-dir", "--epochs", "--no-progress", "--no-cache")

@@ -31,6 +31,9 @@ from jaxdnn.cli.parse import (
     check_train_args,
     config_from_args,
     resumed_config,
+    sweep_devices,
+    sweep_points,
+    usable_cores,
 )
 
 if TYPE_CHECKING:  # the run's modules import JAX: loaded once the arguments are checked
@@ -757,6 +760,32 @@ def _sweep_reported(run_dir: Path) -> bool:
         return False
 
 
+def start_sweep_device(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Start JAX for a sweep: ``(device, mesh or None)``, the mesh of ``--devices`` devices the
+    models are split across. Without ``--devices``, a CPU is split into one device per usable
+    core (unless ``XLA_FLAGS`` already sets their number) and the sweep takes as many as divide
+    its grid, at most one per core; another platform takes one device. ``args.devices`` is set
+    to the number taken."""
+    if args.devices is not None:
+        return start_device(args.device, args.devices, cache=not args.no_cache)
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" not in flags:  # read when JAX starts
+        os.environ["XLA_FLAGS"] = (
+            f"{flags} --xla_force_host_platform_device_count={usable_cores()}".strip()
+        )
+    device, _ = start_device(args.device, cache=not args.no_cache)
+    args.devices = 1
+    if device.platform == "cpu":
+        import jax
+
+        from jaxdnn.devices import data_parallel_mesh
+
+        available = sum(d.process_index == jax.process_index() for d in jax.devices("cpu"))
+        cores = min(available, usable_cores())  # more devices than cores would gain nothing
+        args.devices = sweep_devices(cores, len(args.seeds), sweep_points(args))
+    return device, (data_parallel_mesh(args.devices, "cpu") if args.devices > 1 else None)
+
+
 def sweep_command(args: argparse.Namespace) -> int:
     """``jaxdnn sweep``: train the grid, print the table, write sweep.json; the exit status."""
     check_sweep_args(args)
@@ -767,7 +796,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     if state is not None and state["epoch"] == args.epochs and _sweep_reported(run_dir):
         print(f"the sweep in {run_dir} is complete ({args.epochs} epochs); nothing to do")
         return 0
-    device, _ = start_device(args.device, cache=not args.no_cache)
+    device, mesh = start_sweep_device(args)
 
     import jax
     import jax.numpy as jnp
@@ -812,6 +841,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         f"jaxdnn {jd.__version__} sweep: {models} models of widths {widths} on "
         f"{describe_data(data)}, {args.optimizer}, B={args.batch_size}, {epochs} epochs, "
         f"{args.precision}, device {describe_device(device)}"
+        + (f" ×{mesh.size}, the models split across them" if mesh is not None else "")
     )
     progress = None
     if not args.no_progress and sys.stderr is not None:  # None: closed (`2>&-`)
@@ -842,6 +872,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             precision=None if args.precision == "float32" else args.precision,
             dtype=jnp.float32,
             l2=args.l2,
+            mesh=mesh,
             **more,
         )
 
