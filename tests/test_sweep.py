@@ -51,8 +51,8 @@ def test_sweep_equals_each_model_trained_alone(caplog, monkeypatch, chunk_bytes,
     if chunk_bytes is not None:
         monkeypatch.setattr(sweep_module, "CHUNK_BYTES", chunk_bytes)
         stacked = [{"W": jnp.zeros((8, 3))}]  # 8 models of 2 seeds: one of each seed a chunk
-        assert sweep_module._chunk(stacked, 2, 4 // devices, "cpu") == 1
-        assert sweep_module._chunk(stacked, 2, 4 // devices, "gpu") is None
+        assert sweep_module._chunk(stacked, 2, 4 // devices, "cpu", 1) == 1
+        assert sweep_module._chunk(stacked, 2, 4 // devices, "gpu", 1) is None
     grid = {"learning_rate": [0.05, 0.2], "beta": [0.5, 0.9]}
     with jax.log_compiles(), caplog.at_level(logging.WARNING):
         result = jd.sweep(
