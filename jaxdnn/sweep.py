@@ -297,8 +297,9 @@ def sweep(
     the seeds. On a CPU split into one device per core
     (``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts, as ``jaxdnn
     sweep`` does), each core then runs its own models' small operations instead of waiting on
-    the other's: 256 models of 64-128-10 on 2 cores train about 1.6 times as fast as on one
-    device (``experiments/bench.py``). The models are the same, to rounding.
+    the other's: 256 models of 64-128-10 on 2 cores trained 1.2 to 2.4 times as fast as on one
+    device in seven runs of ``experiments/bench.py`` (median 1.4). The models are the same, to
+    rounding.
 
     P-ALG-BP-SGD, P-ALG-MINIBATCH (001_602cbf05fdb6a620.txt Note after Def 6.6 and Def 6.7;
     002_0dd137535febb580.txt §7.1–7.3, §7.5 for momentum's β).
@@ -371,9 +372,9 @@ def sweep(
     values = {name: jnp.asarray(v, dtype) for name, v in grid.items() if name != "seed"}
 
     models, n_seeds = len(grid["seed"]), len(fit_keys)
-    mesh, split_seeds = _models_mesh(mesh, n_seeds, models // n_seeds)
+    mesh, split_seeds = _models_mesh(mesh, n_seeds, per_seed)
     params, opt_state = _make_sweep_init(optimizer, widths, weight_init, dtype)(init_keys, values)
-    parts, per_seed = 1 if mesh is None else mesh.size, models // n_seeds
+    parts = 1 if mesh is None else mesh.size
     # the models of one device: seeds × hyperparameter points
     local = (n_seeds // parts, per_seed) if split_seeds else (n_seeds, per_seed // parts)
     platform = next(iter(setup.X.devices() if mesh is None else mesh.devices.flat)).platform
