@@ -467,13 +467,13 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
         (["--devices", "0"], "--devices must be at least 1, got 0"),
         (
             ["--seeds", "0", "1", "--devices", "3"],
-            "--devices 3 divides neither the 2 seed(s) nor the 4 grid point(s) per seed: the "
-            "models are split evenly along one of the two",
+            "--devices 3 divides neither the 2 seeds nor the 4 grid points per seed: the models "
+            "are split evenly along one of the two",
         ),
         (
             ["--optimizer", "adam", "--lr", "0.1", "--beta", "0.1", "0.2", "--seeds", "0"]
             + ["--devices", "2"],  # adam has no β: one point per seed
-            "--devices 2 divides neither the 1 seed(s) nor the 1 grid point(s) per seed",
+            "--devices 2 divides neither the 1 seed nor the 1 grid point per seed",
         ),
     ],
 )

@@ -382,8 +382,9 @@ def check_sweep_args(args: argparse.Namespace) -> None:
         seeds, points = len(args.seeds), sweep_points(args)
         if seeds % args.devices and points % args.devices:
             raise UsageError(
-                f"--devices {args.devices} divides neither the {seeds} seed(s) nor the "
-                f"{points} grid point(s) per seed: the models are split evenly along one of the two"
+                f"--devices {args.devices} divides neither the {seeds} seed"
+                f"{'s' * (seeds != 1)} nor the {points} grid point{'s' * (points != 1)} per seed: "
+                "the models are split evenly along one of the two"
             )
 
 
