@@ -3,6 +3,8 @@ ticks, marks), not pixels: the run directory's figures, the sweep's, and the thr
 capacity experiments'. The figures are built from small made-up numbers (no training)."""
 
 import importlib
+import io
+import itertools
 import sys
 from pathlib import Path
 
@@ -129,6 +131,33 @@ def test_sweep_plots_the_ranking_score_marks_the_best_and_keeps_the_legend_off_t
     legend = ax.get_legend().get_window_extent()
     axes_box = ax.get_window_extent()
     assert legend.x0 >= axes_box.x1  # beside the plot, over no point
+
+
+def test_a_sweep_of_many_learning_rates_labels_as_many_as_fit_side_by_side():
+    """64 learning rates (geomspace 1e-3 … 0.3, 4 seeds): every rate keeps its tick, and as
+    laid out when saved, the labels shown (every k-th, the first included, 3 significant
+    digits) do not overlap."""
+    lrs = np.geomspace(1e-3, 0.3, 64)
+    grid = [(s, lr) for s in range(4) for lr in lrs]
+    settings = {
+        "seed": np.array([g[0] for g in grid]),
+        "learning_rate": np.array([g[1] for g in grid]),
+        "beta": np.full(len(grid), 0.9),
+    }
+    final = np.array([0.9 + 0.01 * np.log10(lr) + 0.001 * s for s, lr in grid])
+    fig = plots.sweep_figure(settings, final, "accuracy", 0, "digits: 256 models\nmomentum")
+    fig.savefig(io.BytesIO(), format="png")
+    ax = fig.axes[0]
+    assert np.allclose(ax.get_xticks(), lrs)
+    labels = ax.get_xticklabels()
+    kept = [i for i, t in enumerate(labels) if t.get_text()]
+    assert 3 <= len(kept) < 64 and kept == list(range(0, 64, kept[1]))
+    assert [labels[i].get_text() for i in kept[:2]] == ["0.001", f"{lrs[kept[1]]:.3g}"]
+    shown = [labels[i] for i in kept]
+    boxes = [t.get_window_extent() for t in shown]
+    assert all(a.x1 < b.x0 for a, b in itertools.pairwise(boxes)), [
+        (round(b.x0), round(b.x1)) for b in boxes
+    ]
 
 
 def _experiment(name):

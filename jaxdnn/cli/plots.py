@@ -11,6 +11,7 @@ Metrics follow 002_0dd137535febb580.txt §8 (catalogue §2.L); average precision
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -184,8 +185,8 @@ def sweep_figure(
 ) -> Any:
     """The final validation ``score`` (what the sweep ranks by) against the learning rate,
     one line per value of the other hyperparameters (the mean over seeds, each seed a dot),
-    every learning rate of the grid labelled, the best model marked, the legend beside the
-    plot."""
+    every learning rate of the grid ticked and as many labelled as fit side by side, the best
+    model marked, the legend beside the plot."""
     from matplotlib.ticker import FixedLocator, NullLocator
 
     fig = _figure(7.5, 4.2)
@@ -224,8 +225,26 @@ def sweep_figure(
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(FixedLocator(rates.tolist()))
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xticks(rates, [f"{r:g}" for r in rates])
+    ax.set_xticks(rates, [f"{r:.3g}" for r in rates])
     name = {"accuracy": "validation accuracy", "rmse": "validation RMSE (target units)"}
     ax.set(xlabel="learning rate", ylabel=f"final {name.get(score, score)}", title=title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title="models")
+    _thin_tick_labels(fig, ax)
     return fig
+
+
+def _thin_tick_labels(fig: Any, ax: Any, gap: float = 4.0) -> None:
+    """Keep every k-th label of the x axis's ticks, the smallest k for which no two kept labels
+    come closer than ``gap`` pixels (a grid of many learning rates would print them on top of
+    one another); the ticks stay."""
+    fig.draw_without_rendering()  # lays the figure out (constrained), as saving it will
+    labels = ax.get_xticklabels()
+    boxes = [label.get_window_extent() for label in labels]
+    k = next(
+        k
+        for k in range(1, len(boxes) + 1)
+        if all(a.x1 + gap <= b.x0 for a, b in itertools.pairwise(boxes[::k]))
+    )
+    if k > 1:
+        texts = [label.get_text() for label in labels]
+        ax.set_xticks(ax.get_xticks(), [t if i % k == 0 else "" for i, t in enumerate(texts)])
