@@ -39,7 +39,6 @@ import dataclasses
 import functools
 import itertools
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -54,6 +53,7 @@ from jax.sharding import Mesh
 
 import jaxdnn as jd
 from jaxdnn.cli.parse import sweep_devices, usable_cores
+from jaxdnn.cli.run import split_cpu
 from jaxdnn.devices import add_device_argument, describe_device, start_device
 
 LR, BETA = 0.01, 0.9
@@ -708,11 +708,7 @@ def main() -> None:
     parser.add_argument("--json", default="experiments/out/bench.json")
     parser.add_argument("--smoke", action="store_true", help="small workloads, 2 rounds")
     args = parser.parse_args()
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_force_host_platform_device_count" not in flags:  # read when JAX starts its backend
-        # one CPU device per core, for jaxdnn.sweep to split its models across
-        count = f"--xla_force_host_platform_device_count={usable_cores()}"
-        os.environ["XLA_FLAGS"] = f"{flags} {count}".strip()
+    split_cpu(usable_cores())  # one CPU device per core, for jaxdnn.sweep to split its models
     device = start_device(args.device)
     platform = device.platform
     rounds = 2 if args.smoke else args.rounds

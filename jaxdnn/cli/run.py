@@ -88,6 +88,14 @@ COORDINATOR = "JAXDNN_COORDINATOR"
 coordinator's address."""
 
 
+def split_cpu(n_devices: int) -> None:
+    """Tell XLA to show a CPU as ``n_devices`` devices, unless ``XLA_FLAGS`` already sets their
+    number. It must reach XLA before JAX starts, and it only affects the CPU backend."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n_devices}"
+
+
 def start_device(platform: str | None, n_devices: int = 1, processes: int = 1, cache: bool = True):
     """Start JAX on the chosen platform (and, on a CPU, split into ``n_devices`` devices, or
     into ``n_devices / processes`` in each of the processes ``--processes`` started, which then
@@ -98,9 +106,8 @@ def start_device(platform: str | None, n_devices: int = 1, processes: int = 1, c
         flags = re.sub(r"--xla_force_host_platform_device_count=\S*", "", flags)
         flags = f"{flags} --xla_force_host_platform_device_count={n_devices // processes}"
         os.environ["XLA_FLAGS"] = flags.strip()
-    elif n_devices > 1 and "xla_force_host_platform_device_count" not in flags:
-        # must reach XLA before JAX starts; it only affects the CPU backend
-        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n_devices}"
+    elif n_devices > 1:
+        split_cpu(n_devices)
     from jaxdnn.devices import (
         compilation_cache_dir,
         data_parallel_mesh,
@@ -768,11 +775,7 @@ def start_sweep_device(args: argparse.Namespace) -> tuple[Any, Any]:
     to the number taken."""
     if args.devices is not None:
         return start_device(args.device, args.devices, cache=not args.no_cache)
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_force_host_platform_device_count" not in flags:  # read when JAX starts
-        os.environ["XLA_FLAGS"] = (
-            f"{flags} --xla_force_host_platform_device_count={usable_cores()}".strip()
-        )
+    split_cpu(usable_cores())
     device, _ = start_device(args.device, cache=not args.no_cache)
     args.devices = 1
     if device.platform == "cpu":
@@ -780,8 +783,8 @@ def start_sweep_device(args: argparse.Namespace) -> tuple[Any, Any]:
 
         from jaxdnn.devices import data_parallel_mesh
 
-        available = sum(d.process_index == jax.process_index() for d in jax.devices("cpu"))
-        cores = min(available, usable_cores())  # more devices than cores would gain nothing
+        # more devices than cores would gain nothing
+        cores = min(jax.local_device_count("cpu"), usable_cores())
         args.devices = sweep_devices(cores, len(args.seeds), sweep_points(args))
     return device, (data_parallel_mesh(args.devices, "cpu") if args.devices > 1 else None)
 
