@@ -56,8 +56,9 @@ def assert_same_run(a, b):
 
 
 # where the test hook kills the process (SIGKILL), and what the resume then says
+BEFORE_FIRST_CHECKPOINT = "write:checkpoint.msgpack#1"
 KILL_MOMENTS = {
-    "write:checkpoint.msgpack#1": "starting the run from its first epoch",  # before any checkpoint
+    BEFORE_FIRST_CHECKPOINT: "starting the run from its first epoch",  # before any checkpoint
     "replace:checkpoint.msgpack#3": "resuming after epoch 2",  # during a checkpoint write
     "write:history.json#1": "resuming after epoch 4",  # after the last epoch, before the report
     "replace:metrics.json#1": "resuming after epoch 4",  # during the report's last write
@@ -67,9 +68,12 @@ KILL_MOMENTS = {
 def test_a_run_killed_at_every_moment_resumes_bit_identically(tmp_path):
     """A run SIGKILLed before its first checkpoint, while a checkpoint's temporary file is
     written but not yet renamed, after its last checkpoint but before its report, and while the
-    report's last file is being replaced, completes with --resume: parameters, optimizer state,
-    history, history.json and metrics bit-identical to an uninterrupted run, and no temporary
-    file left. A run resumed after its report says it is complete and rewrites nothing."""
+    report's last file is being replaced, completes with --resume and no option that differs
+    from the defaults (the run was started with --epochs 4, the default is 30): parameters,
+    optimizer state, history, history.json and metrics bit-identical to an uninterrupted run,
+    and no temporary file left. A run resumed after its report says it is complete and
+    rewrites nothing. A new run started in a finished run's directory and killed before its
+    first checkpoint resumes as the new run (its settings), not as the old one."""
     whole = start(tmp_path / "whole", "--epochs", "4")
     killed = {
         moment: start(tmp_path / str(i), "--epochs", "4", kill_at=moment)
@@ -79,12 +83,14 @@ def test_a_run_killed_at_every_moment_resumes_bit_identically(tmp_path):
         proc.communicate()
         assert proc.returncode == -signal.SIGKILL, (moment, proc.returncode)
     assert list((tmp_path / "1").glob(".checkpoint.msgpack.*.tmp"))  # a write was cut short
-    resumed = {  # the options again: a run killed before its first checkpoint has none saved
-        moment: start(tmp_path / str(i), "--resume", "--epochs", "4")
-        for i, moment in enumerate(killed)
-    }
+    resumed = {moment: start(tmp_path / str(i), "--resume") for i, moment in enumerate(killed)}
     _, err = whole.communicate()
     assert whole.returncode == 0, err
+    # a new run in the finished run's directory, killed before its first checkpoint
+    shutil.copytree(tmp_path / "whole", tmp_path / "next")
+    metrics = (tmp_path / "whole" / "metrics.json").read_bytes()
+    new = start(tmp_path / "next", "--epochs", "2", "--lr", "0.01", kill_at=BEFORE_FIRST_CHECKPOINT)
+    again = start(tmp_path / "whole", "--resume")
     for i, (moment, proc) in enumerate(resumed.items()):
         out, err = proc.communicate()
         assert proc.returncode == 0, (moment, err)
@@ -92,12 +98,16 @@ def test_a_run_killed_at_every_moment_resumes_bit_identically(tmp_path):
         assert_same_run(tmp_path / "whole", tmp_path / str(i))
         assert not list((tmp_path / str(i)).glob(".*.tmp")), moment
 
-    metrics = (tmp_path / "whole" / "metrics.json").read_bytes()
-    again = start(tmp_path / "whole", "--resume")
     out, err = again.communicate()
     assert again.returncode == 0, err
     assert "is complete (4 epochs); nothing to do" in out
     assert (tmp_path / "whole" / "metrics.json").read_bytes() == metrics
+    new.communicate()
+    assert new.returncode == -signal.SIGKILL
+    out, err = start(tmp_path / "next", "--resume").communicate()  # the new run, not the old
+    assert "starting the run from its first epoch" in out, err
+    config = json.loads((tmp_path / "next" / "metrics.json").read_text())["config"]
+    assert (config["epochs"], config["lr"]) == (2, 0.01)
 
 
 def test_a_full_disk_is_one_line_exit_1_and_resume_completes_once_there_is_space(tmp_path):
@@ -120,7 +130,7 @@ def test_a_full_disk_is_one_line_exit_1_and_resume_completes_once_there_is_space
 
 def test_a_read_only_run_directory_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
     """A run directory that turns read-only (simulated: the superuser may write anyway) stops
-    the run at its next write with one line and exit status 1."""
+    the run at its next write (here its first: the settings) with one line and exit status 1."""
     import jaxdnn.rundir
 
     def read_only(*args, **kwargs):
@@ -131,7 +141,7 @@ def test_a_read_only_run_directory_is_one_line_exit_1(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 1
     assert err == [
-        f"jaxdnn: error: cannot write {tmp_path}/checkpoint.msgpack: Read-only file system; "
+        f"jaxdnn: error: cannot write {tmp_path}/config.json: Read-only file system; "
         "every finished epoch is kept (free space or fix the directory, then --resume)"
     ]
 
@@ -392,20 +402,21 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     """A sweep stopped after its second epoch (its checkpoint written, then Ctrl-C as the third
     epoch's is written) and continued with --resume ends with every model's parameters,
     optimizer state and curves, and the report, equal bit for bit to an uninterrupted sweep's;
-    one stopped while its final plot is drawn completes its report. A finished sweep resumed
-    says so and rewrites nothing; an option that would change the sweep, fewer epochs than it
-    trained, or a run directory without a checkpoint are refused."""
+    one stopped before its first checkpoint starts again with its own settings; one stopped
+    while its final plot is drawn completes its report. A finished sweep resumed says so and
+    rewrites nothing; an option that would change the sweep, fewer epochs than it trained, or a
+    run directory that does not exist are refused."""
     import jaxdnn.cli.report as report
     import jaxdnn.cli.run as run
 
     grid = ["--lr", "0.05", "0.1", "--seeds", "0", "1"]
     common = ["sweep", "--dataset", "iris", "--epochs", "4", "--hidden", "8", *grid]
     assert cli.main([*common, "--no-progress", "--run-dir", str(tmp_path / "whole")]) == 0
-    write_checkpoint, calls = run.write_sweep_checkpoint, []
+    write_checkpoint, calls, stop_at = run.write_sweep_checkpoint, [], [3]
 
     def interrupted(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 3:
+        if len(calls) == stop_at[0]:
             raise KeyboardInterrupt
         write_checkpoint(*args, **kwargs)
 
@@ -424,6 +435,20 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
         unpackb((tmp_path / d / "sweep-checkpoint.msgpack").read_bytes()) for d in ("whole", "cut")
     ]
     chex.assert_trees_all_equal(*((s["params"], s["opt_state"]) for s in states))
+
+    # stopped before its first checkpoint: --resume alone starts it again with its settings
+    first = tmp_path / "first"
+    first.mkdir()  # Ctrl-C ends the process at once, leaving the directory it created
+    calls.clear()
+    stop_at[0] = 1
+    monkeypatch.setattr(run, "write_sweep_checkpoint", interrupted)
+    assert cli.main([*common, "--no-progress", "--run-dir", str(first)]) == 130
+    monkeypatch.undo()
+    assert not (first / "sweep-checkpoint.msgpack").exists()
+    capsys.readouterr()
+    assert cli.main(["sweep", "--resume", "--run-dir", str(first), "--no-progress"]) == 0
+    assert "starting the sweep from its first epoch" in capsys.readouterr().out
+    assert json.loads((first / "sweep.json").read_text())["history"] == whole["history"]
 
     def no_plot(*args, **kwargs):  # interrupted while the final report's plot is written
         raise KeyboardInterrupt
@@ -449,7 +474,7 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
         "--lr differs from the sweep's [0.05, 0.1]: --resume continues": [*resume, "--lr", "0.3"],
         "--data-seed differs from the sweep's 0": [*resume, "--data-seed", "1"],
         "the sweep has trained 4 epochs, more than --epochs 3": [*resume, "--epochs", "3"],
-        "no sweep checkpoint in": ["sweep", "--resume", "--run-dir", str(tmp_path / "none")],
+        "there is no sweep in": ["sweep", "--resume", "--run-dir", str(tmp_path / "none")],
     }
     for message, argv in refused.items():
         assert cli.main(argv) == 2

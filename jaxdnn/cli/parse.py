@@ -484,10 +484,14 @@ def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def resumed_config(
-    resumed: dict[str, Any], args: argparse.Namespace, run_dir: Path
+    resumed: dict[str, Any],
+    args: argparse.Namespace,
+    run_dir: Path,
+    source: str = "its checkpoint's config",
 ) -> dict[str, Any]:
-    """The configuration of the run being resumed, checked key by key; ``--epochs`` replaces its
-    total, and any other option given on the command line must equal the run's setting."""
+    """The configuration of the run being resumed (``resumed["config"]``, read from
+    ``source``), checked key by key; ``--epochs`` replaces its total, and any other option given
+    on the command line must equal the run's setting."""
     saved = resumed["config"]
     config = {}
     for key, (_, older, valid) in RESUMABLE.items():
@@ -496,8 +500,7 @@ def resumed_config(
             value = float(value)
         if not valid(value):
             raise UsageError(
-                f"cannot resume from {run_dir}: its checkpoint's config has a bad {key!r} "
-                f"({value!r})"
+                f"cannot resume from {run_dir}: {source} has a bad {key!r} ({value!r})"
             )
         config[key] = value
     for key in sorted(args.given - {"epochs"}):

@@ -102,7 +102,7 @@ def per_class(params: Any, data: RunData, split: str = "test") -> dict[str, dict
     }
 
 
-def _json_bytes(value: Any, indent: int) -> bytes:
+def json_bytes(value: Any, indent: int) -> bytes:
     """Strict JSON (RFC 8259 has no NaN or Infinity): a non-finite number becomes null."""
     return (json.dumps(_finite_or_null(value), indent=indent, allow_nan=False) + "\n").encode()
 
@@ -164,10 +164,10 @@ def write_outputs(
     buffer = io.BytesIO()
     np.savez(buffer, **data.rows)  # type: ignore[arg-type]  # numpy's stub: names as **kwds
     atomic_write(run_dir, "splits.npz", buffer.getvalue())
-    atomic_write(run_dir, "history.json", _json_bytes(history, 2))
+    atomic_write(run_dir, "history.json", json_bytes(history, 2))
     atomic_write(run_dir, "history.csv", _csv_bytes(history))
     _plots(run_dir, params, data, history, config)
-    atomic_write(run_dir, "metrics.json", _json_bytes(results, 2))
+    atomic_write(run_dir, "metrics.json", json_bytes(results, 2))
 
 
 def _plots(
@@ -231,7 +231,7 @@ def write_sweep(
     }
     if summary is not None and summary.get("best") is not None:  # None: every model diverged
         _sweep_plot(run_dir, config, settings, history, summary)
-    atomic_write(run_dir, "sweep.json", _json_bytes(payload, 1))
+    atomic_write(run_dir, "sweep.json", json_bytes(payload, 1))
 
 
 def _sweep_plot(

@@ -43,6 +43,10 @@ __all__ = ["train_command", "sweep_command"]
 
 HELD_LOCKS: list[Any] = []  # released when main returns (and by the kernel on any exit)
 CREATED_RUN_DIRS: list[list[Path]] = []  # removed again if the command wrote nothing there
+RUN_CONFIG = "config.json"
+SWEEP_CONFIG = "sweep-config.json"
+"""The settings a run (a sweep) was started with, written as its first epoch begins: what
+``--resume`` starts again with when the run was killed before its first checkpoint."""
 PLANNED: dict[str, Any] = {}  # the network being built: named in an out-of-memory message
 
 
@@ -68,14 +72,41 @@ def prepare_run_dir(run_dir: Path) -> None:
         raise UsageError(f"cannot write to run directory {run_dir}: {error.strerror}") from None
 
 
+def write_started(run_dir: Path, name: str, checkpoint: str, config: dict[str, Any]) -> None:
+    """As a run (a sweep) starts its first epoch: write its settings ``config`` to ``name``
+    atomically, and remove the ``checkpoint`` of an earlier run in ``run_dir``, which a
+    ``--resume`` would otherwise continue instead of this run."""
+    from jaxdnn.cli.report import json_bytes
+    from jaxdnn.rundir import atomic_write
+
+    (run_dir / checkpoint).unlink(missing_ok=True)
+    atomic_write(run_dir, name, json_bytes(config, 1))
+
+
+def read_started(run_dir: Path, name: str) -> dict[str, Any] | None:
+    """The settings :func:`write_started` wrote into ``run_dir``, or None if there are none."""
+    path = run_dir / name
+    try:
+        config = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot resume from {run_dir}: {name} is unreadable ({error})") from None
+    if not isinstance(config, dict):
+        raise UsageError(f"cannot resume from {run_dir}: {name} does not hold settings")
+    return config
+
+
 def remove_if_unused(created: list[Path]) -> None:
     """A run directory this command created (with the parents it created, deepest first) and
-    wrote nothing into — it failed before the first checkpoint: no GPU, no checkpoint to resume,
-    divergence in the first epoch — is removed."""
+    wrote nothing into but its settings — it failed before the first checkpoint: no GPU, no
+    checkpoint to resume, divergence in the first epoch — is removed."""
     run_dir = created[0]
+    unused = {".lock", RUN_CONFIG, SWEEP_CONFIG}
     try:
-        if {entry.name for entry in os.scandir(run_dir)} <= {".lock"}:
-            (run_dir / ".lock").unlink(missing_ok=True)
+        if {entry.name for entry in os.scandir(run_dir)} <= unused:
+            for name in unused:
+                (run_dir / name).unlink(missing_ok=True)
             for directory in created:
                 directory.rmdir()
     except OSError:
@@ -419,7 +450,11 @@ def train_command(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     resumed = None
     if args.resume and not (run_dir / CHECKPOINT_NAME).exists() and not CREATED_RUN_DIRS:
-        # killed before its first checkpoint: nothing was finished, so the run starts again
+        # killed before its first checkpoint: nothing was finished, so the run starts again,
+        # with the settings it was started with
+        settings = read_started(run_dir, RUN_CONFIG)
+        if settings is not None:
+            config = resumed_config({"config": settings}, args, run_dir, RUN_CONFIG)
         print(f"no checkpoint in {run_dir} yet: starting the run from its first epoch")
     elif args.resume:
         try:
@@ -576,6 +611,8 @@ def train_command(args: argparse.Namespace) -> int:
                 progress.last_print_t = progress.start_t  # else close() draws no final bar
         return stopping is not None and stopping.should_stop(epoch)
 
+    if writer and resumed is None:
+        write_started(run_dir, RUN_CONFIG, CHECKPOINT_NAME, config)
     start = time.perf_counter()
     try:
         params, history = jd.fit(
@@ -695,19 +732,25 @@ _NOT_RESTORED = ("epochs", "widths", "models", "data_sha256", "run_dir", "no_pro
 """Keys of a sweep's saved settings that a resume does not take back into its arguments."""
 
 
-def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
+def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | None:
     """Read the checkpoint of the sweep in ``run_dir`` and set ``args`` to the settings it was
-    started with (``--epochs``, if given, is the new total); the checkpoint's state."""
+    started with (``--epochs``, if given, is the new total); the checkpoint's state. A sweep
+    killed before its first checkpoint starts again: its state is ``{"epoch": 0, "config": its
+    settings}``, or None, with the arguments as given, if it did not get as far as its first
+    epoch."""
     from jaxdnn.checkpoint import unpackb
 
     path = run_dir / SWEEP_CHECKPOINT
     try:
         state = unpackb(path.read_bytes())
     except FileNotFoundError:
-        raise UsageError(
-            f"cannot resume: no sweep checkpoint in {run_dir} (a sweep killed during its first "
-            "epoch has none); run it again without --resume"
-        ) from None
+        if CREATED_RUN_DIRS:
+            raise UsageError(f"cannot resume: there is no sweep in {run_dir}") from None
+        print(f"no checkpoint in {run_dir} yet: starting the sweep from its first epoch")
+        started = read_started(run_dir, SWEEP_CONFIG)
+        if started is None:
+            return None
+        state = {"epoch": 0, "config": started}
     except Exception as error:
         raise UsageError(
             f"cannot resume from {run_dir}: {path.name} is corrupt ({error})"
@@ -730,7 +773,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         raise UsageError(
             f"cannot resume from {run_dir}: {path.name} holds bad settings ({error})"
         ) from None
-    if not 1 <= done <= args.epochs:
+    if not (1 if "params" in state else 0) <= done <= args.epochs:
         raise UsageError(
             f"cannot resume from {run_dir}: the sweep has trained {done} epochs, more than "
             f"--epochs {args.epochs}"
@@ -796,6 +839,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / f"sweep-{name}")
     prepare_run_dir(run_dir)
     state = resume_sweep(args, run_dir) if args.resume else None
+    if state is not None and state["epoch"] == 0:  # killed before its first checkpoint
+        state = None
     if state is not None and state["epoch"] == args.epochs and _sweep_reported(run_dir):
         print(f"the sweep in {run_dir} is complete ({args.epochs} epochs); nothing to do")
         return 0
@@ -883,6 +928,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     if state is not None:
         begun = restored_sweep(run_sweep(0), state, run_dir)  # epochs=0: the fresh state's layout
         print(f"resuming after epoch {state['epoch']}")
+    else:
+        write_started(run_dir, SWEEP_CONFIG, SWEEP_CHECKPOINT, config)
     finished = []  # when each epoch finished: the first one includes the compilation
     shown_at = [-math.inf]  # when sweep.json last showed the curves so far
 
