@@ -129,14 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--beta",
         type=float,
         nargs="+",
-        default=[0.9],
+        default=None,
         help="momentum β or RMSprop decays (default 0.9; not used by gd and adam)",
     )
     sweep.add_argument(
-        "--seeds", type=int, nargs="+", default=[0, 1, 2, 3], help="model seeds (default 0 1 2 3)"
+        "--seeds", type=int, nargs="+", default=None, help="model seeds (default 0 1 2 3)"
     )
     sweep.add_argument(
-        "--data-seed", type=int, default=0, help="seed of the data split (as train's --seed)"
+        "--data-seed",
+        type=int,
+        default=None,
+        help="seed of the data split (as train's --seed; default 0)",
     )
     sweep.add_argument(
         "--devices",
@@ -291,16 +294,21 @@ DEFAULTS = {
     "l2": 0.0,
     "schedule": "constant",
 }
+SWEEP_DEFAULTS = {"beta": [0.9], "seeds": [0, 1, 2, 3], "data_seed": 0}
+"""The defaults that differ for ``jaxdnn sweep`` (its grid's)."""
 OPTIONAL = ("data", "target", "task", "patience")
 """Options whose absence (None) is itself the default."""
 
 
 def fill_defaults(args: argparse.Namespace) -> None:
-    """Record in ``args.given`` the options given on the command line and fill in the defaults
-    of the others (the learning rate's depends on the optimizer)."""
-    names = (*DEFAULTS, *OPTIONAL, "lr")
+    """Record in ``args.given`` the options given on the command line that set a run's
+    settings, and fill in the defaults of the others (the learning rate's depends on the
+    optimizer)."""
+    defaults, names = DEFAULTS, (*DEFAULTS, *OPTIONAL, "lr")
+    if args.command == "sweep":
+        defaults, names = DEFAULTS | SWEEP_DEFAULTS, (*names, *SWEEP_DEFAULTS, "device", "devices")
     args.given = {name for name in names if getattr(args, name, None) is not None}
-    for name, value in DEFAULTS.items():
+    for name, value in defaults.items():
         if name in args and getattr(args, name) is None:
             setattr(args, name, value)
     if args.command == "train" and args.lr is None:
@@ -400,23 +408,12 @@ def sweep_devices(available: int, seeds: int, points: int) -> int:
     return max(d for d in range(1, available + 1) if seeds % d == 0 or points % d == 0)
 
 
-SWEEP_RESUME_OPTIONS = ("--resume", "--run-dir", "--epochs", "--no-progress", "--no-cache")
-"""The options ``jaxdnn sweep --resume`` takes freely: the sweep's settings come from its
-checkpoint, and any other option given must equal them."""
-
-
 def check_sweep_resume_args(args: argparse.Namespace, saved: dict[str, Any]) -> None:
     """With ``--resume``, an option that would change the sweep (its grid, data, network,
     optimizer, precision or device) may be given only with the value the sweep has."""
-    settings = {f"--{key.replace('_', '-')}": key for key in saved}
-    for word in args.argv[1:]:
-        option = word.split("=", 1)[0]
-        if not option.startswith("--") or any(o.startswith(option) for o in SWEEP_RESUME_OPTIONS):
-            continue
-        matches = [key for name, key in settings.items() if name.startswith(option)]
-        key = settings.get(option) or (matches[0] if len(matches) == 1 else None)
-        if key is None or getattr(args, key, None) != saved[key]:
-            shown = saved.get(key, "unset") if key is not None else "unset"
+    for key in sorted(args.given - {"epochs"}):
+        if getattr(args, key) != saved.get(key):
+            option, shown = f"--{key.replace('_', '-')}", saved.get(key, "unset")
             raise UsageError(
                 f"{option} differs from the sweep's {shown}: --resume continues a sweep with "
                 "the settings it was started with (only --epochs, the new total, may change); "
