@@ -28,7 +28,7 @@ from jaxdnn.heads import HEADS, Head
 from jaxdnn.network import Params, forward_pass
 from jaxdnn.rundir import atomic_write
 
-__all__ = ["Model", "load_model", "save_model", "split_metrics"]
+__all__ = ["FeatureOutOfRange", "Model", "load_model", "save_model", "split_metrics"]
 
 MODEL_NAME = "model.msgpack"
 _FORMAT = "jaxdnn-model-1"
@@ -64,6 +64,24 @@ def _outputs(params: Params, X: Array, head: Head) -> tuple[Array, Array]:
     if not head.is_classifier:
         return logits, logits
     return logits, head.probabilities(logits)
+
+
+class FeatureOutOfRange(ValueError):
+    """A feature value so far from its training mean that, standardised, it lies beyond the
+    network's dtype (its predictions would be NaN): ``X[row, column] = value``, ``deviations``
+    training standard deviations from the mean."""
+
+    def __init__(self, row: int, column: int, value: float, deviations: float, dtype: Any):
+        self.row, self.column, self.deviations, self.dtype = (
+            int(row),
+            int(column),
+            deviations,
+            dtype,
+        )
+        super().__init__(
+            f"X[{row}, {column}] = {value:.6g} lies {deviations:.3g} training standard "
+            f"deviations from its training mean, beyond {dtype}'s range"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,8 +127,9 @@ class Model:
         """Raw features (n, m) standardised as in training, in the parameters' dtype.
 
         Raises:
-            ValueError: naming ``X`` if it is not a finite matrix of the model's m columns, or
-                if a standardised value lies beyond the parameters' dtype.
+            ValueError: naming ``X`` if it is not a finite matrix of the model's m columns;
+                :class:`FeatureOutOfRange` if a standardised value lies beyond the parameters'
+                dtype.
         """
         X = np.asarray(X, dtype=np.float64)
         m = len(self.mean)
@@ -125,10 +144,7 @@ class Model:
         beyond = out_of_range(Z, dtype)
         if beyond is not None:
             row, column = beyond
-            raise ValueError(
-                f"X[{row}, {column}] = {X[row, column]:.6g} lies {abs(Z[row, column]):.3g} "
-                f"training standard deviations from its training mean, beyond {dtype}'s range"
-            )
+            raise FeatureOutOfRange(row, column, X[row, column], abs(Z[row, column]), dtype)
         return jnp.asarray(Z, dtype)
 
     def predict(self, X: ArrayLike) -> np.ndarray:

@@ -14,6 +14,7 @@ from test_cli_faults import assert_same_run, start
 import jaxdnn as jd
 from jaxdnn import cli
 from jaxdnn.checkpoint import load_training_state, stored_params
+from jaxdnn.model import FeatureOutOfRange
 
 QUICK = ["--hidden", "8", "--epochs", "2", "--no-progress"]
 
@@ -217,8 +218,12 @@ def test_bad_files_and_runs_for_predict_are_one_line(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], err
     assert cli.main(["train", "--data", str(path), "--run-dir", str(tmp_path / "run"), *QUICK]) == 0
-    with pytest.raises(ValueError, match=r"X\[1, 1\] = 1e\+39 lies .* beyond float32's range"):
-        jd.load_model(tmp_path / "run").predict(X_test)
+    with pytest.raises(FeatureOutOfRange, match=r"X\[1, 1\] = 1e\+39 lies .* beyond float32's"):
+        jd.load_model(tmp_path / "run").predict(X_test)  # a ValueError, with its place:
+    assert issubclass(FeatureOutOfRange, ValueError)
+    with pytest.raises(FeatureOutOfRange) as raised:
+        jd.load_model(tmp_path / "run").predict(X_test[::-1])
+    assert (raised.value.row, raised.value.column) == (0, 1)
     far = tmp_path / "far.csv"  # the same through the command line, without the target
     far.write_text("a,b\n0,1\n0,1e39\n")
     assert cli.main(["predict", "--run-dir", str(tmp_path / "run"), "--data", str(far)]) == 2

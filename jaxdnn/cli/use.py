@@ -21,10 +21,9 @@ def predict_command(args: argparse.Namespace) -> int:
     import io
 
     from jaxdnn.cli.tables import print_metrics
-    from jaxdnn.data import out_of_range, standardize
     from jaxdnn.datafile import DataFileError, as_floats, class_indices, read_features
     from jaxdnn.devices import compilation_cache_dir, use_compilation_cache
-    from jaxdnn.model import load_model
+    from jaxdnn.model import FeatureOutOfRange, load_model
     from jaxdnn.rundir import atomic_write
 
     use_compilation_cache(None if args.no_cache else compilation_cache_dir())
@@ -39,14 +38,14 @@ def predict_command(args: argparse.Namespace) -> int:
         X, labels = read_features(args.data, model.feature_names, model.target)
     except DataFileError as error:
         raise UsageError(str(error)) from None
-    Z = standardize(X, model.mean, model.std)
-    beyond = out_of_range(Z, model.params[0]["W"].dtype)
-    if beyond is not None:  # the network's input would overflow: NaN predictions
-        i, j = beyond
+    try:
+        model.standardized(X)
+    except FeatureOutOfRange as error:  # the network's input would overflow: NaN predictions
         raise UsageError(
-            f"{args.data}: {model.feature_names[j]!r} in row {i + 1} lies {abs(Z[i, j]):.3g} "
-            "training standard deviations from its training mean, beyond float32's range"
-        )
+            f"{args.data}: {model.feature_names[error.column]!r} in row {error.row + 1} lies "
+            f"{error.deviations:.3g} training standard deviations from its training mean, "
+            f"beyond {error.dtype}'s range"
+        ) from None
     results = None  # the metrics, when the file holds the target: checked before any output
     if labels is not None:
         targets = labels
