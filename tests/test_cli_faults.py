@@ -302,11 +302,13 @@ def test_a_checkpoint_of_an_earlier_version_loads_bit_for_bit(tmp_path):
         (["--optimizer", "adam"], "--optimizer adam differs from the run's momentum"),
         (["--seed", "1"], "--seed 1 differs from the run's 0"),
         (["--batch-size", "4"], "--batch-size 4 differs from the run's 8"),
+        (["--epochs", "3"], "the run has trained 4 epochs, more than --epochs 3"),
     ],
 )
 def test_resume_refuses_options_that_differ_from_the_run(option, message, tmp_path, capsys):
-    """--resume continues a run with its own settings: an option given with a different value
-    is refused with one line (exit status 2); the same value, or a new --epochs, is accepted."""
+    """--resume continues a run with its own settings: an option given with a different value,
+    or fewer --epochs than the run has trained, is refused with one line (exit status 2); the
+    same value, or a new --epochs, is accepted."""
     save_checkpoint(tmp_path, **_state(epoch=3))
     (tmp_path / "metrics.json").write_text('{"epochs": 4}')  # a complete run: nothing to train
     args = ["train", "--resume", "--run-dir", str(tmp_path), "--no-progress"]

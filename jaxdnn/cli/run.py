@@ -506,6 +506,11 @@ def train_command(args: argparse.Namespace) -> int:
                 f"the parameters ({error})"
             ) from None
         initial_epoch = resumed["epoch"] + 1
+        if initial_epoch > config["epochs"]:
+            raise UsageError(
+                f"cannot resume from {run_dir}: the run has trained {initial_epoch} epochs, more "
+                f"than --epochs {config['epochs']}"
+            )
         history_before = resumed["history"]
         if any(len(curve) != initial_epoch for curve in history_before.values()):
             raise UsageError(
