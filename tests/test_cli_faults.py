@@ -302,13 +302,11 @@ def test_a_checkpoint_of_an_earlier_version_loads_bit_for_bit(tmp_path):
         (["--optimizer", "adam"], "--optimizer adam differs from the run's momentum"),
         (["--seed", "1"], "--seed 1 differs from the run's 0"),
         (["--batch-size", "4"], "--batch-size 4 differs from the run's 8"),
-        (["--epochs", "3"], "the run has trained 4 epochs, more than --epochs 3"),
     ],
 )
 def test_resume_refuses_options_that_differ_from_the_run(option, message, tmp_path, capsys):
-    """--resume continues a run with its own settings: an option given with a different value,
-    or fewer --epochs than the run has trained, is refused with one line (exit status 2); the
-    same value, or a new --epochs, is accepted."""
+    """--resume continues a run with its own settings: an option given with a different value
+    is refused with one line (exit status 2); the same value, or a new --epochs, is accepted."""
     save_checkpoint(tmp_path, **_state(epoch=3))
     (tmp_path / "metrics.json").write_text('{"epochs": 4}')  # a complete run: nothing to train
     args = ["train", "--resume", "--run-dir", str(tmp_path), "--no-progress"]
@@ -317,6 +315,20 @@ def test_resume_refuses_options_that_differ_from_the_run(option, message, tmp_pa
     assert len(err) == 1 and message in err[0], err
     assert cli.main([*args, "--lr", "0.05", "--hidden", "16", "--epochs", "4"]) == 0
     assert "is complete (4 epochs)" in capsys.readouterr().out
+
+
+def test_resume_refuses_fewer_epochs_than_an_unfinished_run_has_trained(tmp_path, capsys):
+    """A run killed after 4 epochs, resumed with --epochs 3, is refused with one line (its
+    report would say 3 epochs of a run that trained 4); a finished run says it is complete."""
+    save_checkpoint(tmp_path, **_state(epoch=3))
+    args = ["train", "--resume", "--run-dir", str(tmp_path), "--no-progress", "--epochs", "3"]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"jaxdnn: error: cannot resume from {tmp_path}: the run has trained 4 epochs, more "
+        "than --epochs 3"
+    ]
+    assert not (tmp_path / "metrics.json").exists()
 
 
 def test_out_of_memory_is_one_line_naming_the_size(tmp_path, capsys):

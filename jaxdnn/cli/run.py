@@ -506,11 +506,6 @@ def train_command(args: argparse.Namespace) -> int:
                 f"the parameters ({error})"
             ) from None
         initial_epoch = resumed["epoch"] + 1
-        if initial_epoch > config["epochs"]:
-            raise UsageError(
-                f"cannot resume from {run_dir}: the run has trained {initial_epoch} epochs, more "
-                f"than --epochs {config['epochs']}"
-            )
         history_before = resumed["history"]
         if any(len(curve) != initial_epoch for curve in history_before.values()):
             raise UsageError(
@@ -532,6 +527,11 @@ def train_command(args: argparse.Namespace) -> int:
         if report_is_complete(run_dir, initial_epoch):
             print(f"run {run_dir} is complete ({initial_epoch} epochs); nothing to do")
             return 0
+        if initial_epoch > config["epochs"]:  # its report would contradict its config
+            raise UsageError(
+                f"cannot resume from {run_dir}: the run has trained {initial_epoch} epochs, more "
+                f"than --epochs {config['epochs']}"
+            )
 
     from jaxdnn.devices import describe_device
 
