@@ -69,7 +69,10 @@ def _outputs(params: Params, X: Array, head: Head) -> tuple[Array, Array]:
 class FeatureOutOfRange(ValueError):
     """A feature value so far from its training mean that, standardised, it lies beyond the
     network's dtype (its predictions would be NaN): ``X[row, column] = value``, ``deviations``
-    training standard deviations from the mean."""
+    training standard deviations from the mean.
+
+    P-CAP-VALIDATION (002_0dd137535febb580.txt §10: features standardised with the training
+    split's statistics)."""
 
     def __init__(self, row: int, column: int, value: float, deviations: float, dtype: Any):
         self.row, self.column, self.deviations, self.dtype = (
