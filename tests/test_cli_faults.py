@@ -498,6 +498,46 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
 
 
 @pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("sweep-config.json", '{"epochs": 3, "seeds": "a"}', "has a bad 'seeds' ('a')"),
+        ("sweep-config.json", '{"epochs": 3, "hidden": 5}', "has a bad 'hidden' (5)"),
+        ("sweep-config.json", '{"epochs": 3, "optimizer": "x"}', "has a bad 'optimizer' ('x')"),
+        ("sweep-config.json", '{"epochs": 3, "devices": 0}', "has a bad 'devices' (0)"),
+        ("sweep-config.json", '{"seeds": [1]}', "sweep-config.json has no 'epochs'"),
+        ("sweep-config.json", "[1]", "sweep-config.json does not hold settings"),
+        ("sweep-config.json", "{", "sweep-config.json is unreadable"),
+        ("sweep-config.json", '{"epochs": 3, "seeds": [1, 1]}', "--seeds lists 1 twice"),
+        (
+            "sweep-checkpoint.msgpack",
+            {"epoch": 2, "config": {"epochs": 3, "beta": [2.0]}},
+            "sweep-checkpoint.msgpack has a bad 'beta' ([2.0])",
+        ),
+        (
+            "sweep-checkpoint.msgpack",
+            {"epoch": 0, "params": {}, "config": {"epochs": 3}},
+            "sweep-checkpoint.msgpack is corrupt (epoch 0)",
+        ),
+        ("sweep-checkpoint.msgpack", {"config": {}}, "is not a sweep's (KeyError('epoch'))"),
+    ],
+)
+def test_crafted_sweep_settings_are_refused_on_resume_with_one_line(
+    name, content, message, tmp_path, capsys
+):
+    """The settings a sweep is resumed with (from its checkpoint, or from sweep-config.json
+    when it was killed before its first) are checked value by value: a bad one is one line
+    naming the file and the setting, exit status 2."""
+    from jaxdnn.checkpoint import packb
+
+    path = tmp_path / name
+    path.write_bytes(packb(content) if isinstance(content, dict) else content.encode())
+    assert cli.main(["sweep", "--resume", "--run-dir", str(tmp_path), "--no-progress"]) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and message in err, err
+    assert not out  # it does not say it starts
+
+
+@pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--lr", "0.1", "0.1"], "--lr lists 0.1 twice, got [0.1, 0.1]"),

@@ -471,6 +471,28 @@ RESUMABLE: dict[str, tuple[str, Any, Any]] = {
 }
 
 
+def _nonempty_list_of(valid: Any) -> Any:
+    return lambda v: isinstance(v, list) and len(v) >= 1 and all(valid(x) for x in v)
+
+
+SWEEP_RESUMABLE: dict[str, Any] = {
+    # a sweep's saved setting: the check of its value
+    **{
+        key: RESUMABLE[key][2]
+        for key in ("dataset", "data", "target", "task", "hidden", "optimizer", "epochs")
+        + ("batch_size", "precision", "l2")
+    },
+    "lr": lambda v: v is None or _nonempty_list_of(RESUMABLE["lr"][2])(v),
+    "beta": _nonempty_list_of(RESUMABLE["beta"][2]),
+    "seeds": _nonempty_list_of(RESUMABLE["seed"][2]),
+    "data_seed": RESUMABLE["seed"][2],
+    "device": lambda v: v is None or v in DEVICES,
+    "devices": lambda v: v is None or (_is_int(v) and v >= 1),
+}
+"""The settings ``jaxdnn sweep --resume`` takes back from a sweep's checkpoint (or, killed
+before its first, from its ``sweep-config.json``)."""
+
+
 def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """A new run's configuration: every key of ``RESUMABLE``, as the checkpoint keeps it."""
     config = {key: getattr(args, key, None) for key in RESUMABLE}

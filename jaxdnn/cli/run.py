@@ -25,6 +25,7 @@ from jaxdnn.cli.parse import (
     DEFAULT_SWEEP_LR,
     EXIT_DIVERGED,
     LOSS_RISE,
+    SWEEP_RESUMABLE,
     UsageError,
     check_sweep_args,
     check_sweep_resume_args,
@@ -733,10 +734,6 @@ def write_sweep_checkpoint(
     atomic_write(run_dir, SWEEP_CHECKPOINT, packb(state))
 
 
-_NOT_RESTORED = ("epochs", "widths", "models", "data_sha256", "run_dir", "no_progress", "no_cache")
-"""Keys of a sweep's saved settings that a resume does not take back into its arguments."""
-
-
 def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | None:
     """Read the checkpoint of the sweep in ``run_dir`` and set ``args`` to the settings it was
     started with (``--epochs``, if given, is the new total); the checkpoint's state. A sweep
@@ -746,14 +743,15 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | No
     from jaxdnn.checkpoint import unpackb
 
     path = run_dir / SWEEP_CHECKPOINT
+    source = path.name
     try:
         state = unpackb(path.read_bytes())
     except FileNotFoundError:
         if CREATED_RUN_DIRS:
             raise UsageError(f"cannot resume: there is no sweep in {run_dir}") from None
-        print(f"no checkpoint in {run_dir} yet: starting the sweep from its first epoch")
-        started = read_started(run_dir, SWEEP_CONFIG)
+        source, started = SWEEP_CONFIG, read_started(run_dir, SWEEP_CONFIG)
         if started is None:
+            print(f"no checkpoint in {run_dir} yet: starting the sweep from its first epoch")
             return None
         state = {"epoch": 0, "config": started}
     except Exception as error:
@@ -762,27 +760,38 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | No
         ) from None
     try:
         done, saved = int(state["epoch"]), dict(state["config"])
-        check_sweep_resume_args(args, saved)
-        for key, value in saved.items():
-            if key not in _NOT_RESTORED:
-                setattr(args, key, value)
-        if "epochs" not in args.given:
-            args.epochs = int(saved["epochs"])
     except (KeyError, TypeError, ValueError) as error:
         raise UsageError(
-            f"cannot resume from {run_dir}: {path.name} holds bad settings ({error})"
+            f"cannot resume from {run_dir}: {source} is not a sweep's ({error!r})"
         ) from None
+    if "epochs" not in saved:
+        raise UsageError(f"cannot resume from {run_dir}: {source} has no 'epochs'")
+    for key, valid in SWEEP_RESUMABLE.items():
+        if key in saved and not valid(saved[key]):
+            raise UsageError(
+                f"cannot resume from {run_dir}: {source} has a bad {key!r} ({saved[key]!r})"
+            )
+    check_sweep_resume_args(args, saved)
+    for key in SWEEP_RESUMABLE.keys() - {"epochs"}:
+        if key in saved:
+            setattr(args, key, saved[key])
+    if "epochs" not in args.given:
+        args.epochs = saved["epochs"]
     try:
         check_sweep_args(args)
     except UsageError as error:
         raise UsageError(
-            f"cannot resume from {run_dir}: {path.name} holds bad settings ({error})"
+            f"cannot resume from {run_dir}: {source} holds bad settings ({error})"
         ) from None
-    if not (1 if "params" in state else 0) <= done <= args.epochs:
+    if "params" in state and done < 1:
+        raise UsageError(f"cannot resume from {run_dir}: {source} is corrupt (epoch {done})")
+    if done > args.epochs:
         raise UsageError(
             f"cannot resume from {run_dir}: the sweep has trained {done} epochs, more than "
             f"--epochs {args.epochs}"
         )
+    if done == 0:
+        print(f"no checkpoint in {run_dir} yet: starting the sweep from its first epoch")
     return state
 
 
