@@ -238,7 +238,10 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
             "99999999999999999999",
         ],
         "argument --optimizer: invalid choice: 'sgd'": ["--optimizer", "sgd"],
-        "cannot resume: no checkpoint": ["--resume", "--run-dir", str(tmp_path / "empty")],
+        "cannot resume: there is no run in": ["--resume", "--run-dir", str(tmp_path / "empty")],
+        f"there is no run in {tmp_path / 'none'}": [  # before starting the processes
+            *("--resume", "--processes", "2", "--run-dir", str(tmp_path / "none"))
+        ],
         "is corrupt": ["--resume", "--run-dir", str(tmp_path / "corrupt")],
         "cannot write to run directory": ["--run-dir", str(tmp_path / "a_file" / "run")],
         "invalid float value": ["--lr", "fast"],
@@ -259,13 +262,16 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
             "cpu",
         ],  # fmt: skip
     }
+    flags = ENV.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" not in flags:  # not inherited (pytest -n0)
+        flags += " --xla_force_host_platform_device_count=8"  # the 8 devices --devices 9 exceeds
     procs = {
         expected: subprocess.Popen(
             [SCRIPT, "train", "--no-progress", *args],
             text=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=ENV,
+            env={**ENV, "XLA_FLAGS": flags},
         )
         for expected, args in cases.items()
     }

@@ -430,6 +430,8 @@ def train_command(args: argparse.Namespace) -> int:
     started = PROCESS_ID in os.environ  # one of the processes of --processes
     if not started:
         prepare_run_dir(run_dir)  # the lock is held by the command that starts the processes
+        if args.resume and CREATED_RUN_DIRS:  # the directory did not exist
+            raise UsageError(f"cannot resume: there is no run in {run_dir}")
         if args.processes > 1:
             return launch_processes(args)
     device, mesh = start_device(args.device, args.devices, args.processes, not args.no_cache)
@@ -450,7 +452,7 @@ def train_command(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     resumed = None
-    if args.resume and not (run_dir / CHECKPOINT_NAME).exists() and not CREATED_RUN_DIRS:
+    if args.resume and not (run_dir / CHECKPOINT_NAME).exists():
         # killed before its first checkpoint: nothing was finished, so the run starts again,
         # with the settings it was started with
         settings = read_started(run_dir, RUN_CONFIG)
