@@ -350,10 +350,10 @@ def markdown(results: dict[str, Result] | None = None, note: str = "") -> str:
 def write_markdown(path: Path, only: str | None, examples: int, seed: int, jobs: int) -> int:
     from jaxdnn import rundir
 
+    path.parent.mkdir(parents=True, exist_ok=True)  # before the checks: it may fail
     results = {r.entry.id: r for r in run_entries(only, examples, seed, jobs)}
     failed = [i for i, r in results.items() if not r.passed]
     note = f"{MEASURED} {examples} random points per check, seed {seed}, float64."
-    path.parent.mkdir(parents=True, exist_ok=True)
     rundir.atomic_write(path.parent, path.name, markdown(results, note).encode())
     entries = "entry" if len(results) == 1 else "entries"
     print(f"wrote {path}: {len(results)} {entries} measured, {len(failed)} failed")

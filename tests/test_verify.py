@@ -248,6 +248,10 @@ def test_a_raising_check_fails_with_its_message():
         (["verify", "--jobs", "0"], "--jobs must be at least 1"),
         (["verify", "--only", "("], "--only is not a regular expression"),
         (["verify", "--only", "P-NO-SUCH-ID", "--no-cache"], "no catalogue ID matches"),
+        (  # refused before any check runs, without a word about epochs
+            ["verify", "--only", "P-ACT-RELU$", "--no-cache", "--markdown", "/proc/jaxdnn/c.md"],
+            "cannot write --markdown /proc/jaxdnn/c.md: ",
+        ),
     ],
 )
 def test_bad_verify_arguments_are_usage_errors(argv, message, capsys):

@@ -80,9 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAILED
+        kept = ""
+        if args is not None and args.command in ("train", "sweep"):
+            kept = "; every finished epoch is kept (free space or fix the directory, then --resume)"
         print(
-            f"jaxdnn: error: cannot write {error.filename}: {error.strerror or error}; every "
-            "finished epoch is kept (free space or fix the directory, then --resume)",
+            f"jaxdnn: error: cannot write {error.filename}: {error.strerror or error}{kept}",
             file=sys.stderr,
         )
         return EXIT_FAILED

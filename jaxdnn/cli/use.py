@@ -123,7 +123,11 @@ def verify_command(args: argparse.Namespace) -> int:
         print_verify_list(selected, args.wide)
         return 0
     if args.markdown is not None:
-        return write_markdown(Path(args.markdown), args.only, args.examples, seed, args.jobs)
+        path = Path(args.markdown)
+        try:
+            return write_markdown(path, args.only, args.examples, seed, args.jobs)
+        except OSError as error:
+            raise UsageError(f"cannot write --markdown {path}: {error.strerror}") from None
     results = run_entries(args.only, args.examples, seed, args.jobs)
     failed = print_verify_table(selected, results, args.examples, seed, args.wide)
     if failed:
