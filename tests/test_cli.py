@@ -219,6 +219,7 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
     (tmp_path / "corrupt").mkdir()
     (tmp_path / "corrupt" / "checkpoint.msgpack").write_bytes(b"not a checkpoint")
     (tmp_path / "a_file").write_text("")
+    (tmp_path / "bare").mkdir()  # no trace of a run: nothing to resume
     cases = {
         "argument --dataset: invalid choice: 'mnist' (choose from 'digits',": [
             "--dataset",
@@ -239,6 +240,9 @@ def test_bad_inputs_exit_2_with_one_line_and_no_traceback(tmp_path):
         ],
         "argument --optimizer: invalid choice: 'sgd'": ["--optimizer", "sgd"],
         "cannot resume: there is no run in": ["--resume", "--run-dir", str(tmp_path / "empty")],
+        f"there is no run in {tmp_path / 'bare'} (no checkpoint.msgpack, no config.json)": [
+            *("--resume", "--run-dir", str(tmp_path / "bare"))
+        ],
         f"there is no run in {tmp_path / 'none'}": [  # before starting the processes
             *("--resume", "--processes", "2", "--run-dir", str(tmp_path / "none"))
         ],

@@ -419,7 +419,7 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     one stopped before its first checkpoint starts again with its own settings; one stopped
     while its final plot is drawn completes its report. A finished sweep resumed says so and
     rewrites nothing; an option that would change the sweep, fewer epochs than it trained, or a
-    run directory that does not exist are refused."""
+    run directory that does not exist or holds no sweep are refused."""
     import jaxdnn.cli.report as report
     import jaxdnn.cli.run as run
 
@@ -489,6 +489,9 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
         "--data-seed differs from the sweep's 0": [*resume, "--data-seed", "1"],
         "the sweep has trained 4 epochs, more than --epochs 3": [*resume, "--epochs", "3"],
         "there is no sweep in": ["sweep", "--resume", "--run-dir", str(tmp_path / "none")],
+        "(no sweep-checkpoint.msgpack, no sweep-config.json)": [
+            *("sweep", "--resume", "--run-dir", str(tmp_path))  # holds the sweeps' directories
+        ],
     }
     for message, argv in refused.items():
         assert cli.main(argv) == 2

@@ -431,7 +431,7 @@ def train_command(args: argparse.Namespace) -> int:
     if not started:
         prepare_run_dir(run_dir)  # the lock is held by the command that starts the processes
         if args.resume and CREATED_RUN_DIRS:  # the directory did not exist
-            raise UsageError(f"cannot resume: there is no run in {run_dir}")
+            raise UsageError(f"cannot resume: there is no run in {run_dir}")  # before the processes
         if args.processes > 1:
             return launch_processes(args)
     device, mesh = start_device(args.device, args.devices, args.processes, not args.no_cache)
@@ -456,8 +456,12 @@ def train_command(args: argparse.Namespace) -> int:
         # killed before its first checkpoint: nothing was finished, so the run starts again,
         # with the settings it was started with
         settings = read_started(run_dir, RUN_CONFIG)
-        if settings is not None:
-            config = resumed_config({"config": settings}, args, run_dir, RUN_CONFIG)
+        if settings is None:
+            raise UsageError(
+                f"cannot resume: there is no run in {run_dir} (no {CHECKPOINT_NAME}, no "
+                f"{RUN_CONFIG})"
+            )
+        config = resumed_config({"config": settings}, args, run_dir, RUN_CONFIG)
         print(f"no checkpoint in {run_dir} yet: starting the run from its first epoch")
     elif args.resume:
         try:
@@ -736,12 +740,11 @@ def write_sweep_checkpoint(
     atomic_write(run_dir, SWEEP_CHECKPOINT, packb(state))
 
 
-def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | None:
+def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
     """Read the checkpoint of the sweep in ``run_dir`` and set ``args`` to the settings it was
     started with (``--epochs``, if given, is the new total); the checkpoint's state. A sweep
     killed before its first checkpoint starts again: its state is ``{"epoch": 0, "config": its
-    settings}``, or None, with the arguments as given, if it did not get as far as its first
-    epoch."""
+    settings}``."""
     from jaxdnn.checkpoint import unpackb
 
     path = run_dir / SWEEP_CHECKPOINT
@@ -749,12 +752,12 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | No
     try:
         state = unpackb(path.read_bytes())
     except FileNotFoundError:
-        if CREATED_RUN_DIRS:
-            raise UsageError(f"cannot resume: there is no sweep in {run_dir}") from None
         source, started = SWEEP_CONFIG, read_started(run_dir, SWEEP_CONFIG)
         if started is None:
-            print(f"no checkpoint in {run_dir} yet: starting the sweep from its first epoch")
-            return None
+            raise UsageError(
+                f"cannot resume: there is no sweep in {run_dir} (no {SWEEP_CHECKPOINT}, no "
+                f"{SWEEP_CONFIG})"
+            ) from None
         state = {"epoch": 0, "config": started}
     except Exception as error:
         raise UsageError(
