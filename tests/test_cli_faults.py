@@ -331,6 +331,33 @@ def test_resume_refuses_fewer_epochs_than_an_unfinished_run_has_trained(tmp_path
     assert not (tmp_path / "metrics.json").exists()
 
 
+def test_resume_from_another_directory_takes_the_data_file_by_its_content(
+    tmp_path, monkeypatch, capsys
+):
+    """A run (a sweep) started on --data data.csv and resumed from another directory: without
+    --data, one line says to name the file from there; --data ../data.csv, the same bytes by
+    another path, continues it; a file of other content is refused."""
+    rows = "".join(f"{i % 7},{(i * 3) % 5},{i % 2}\n" for i in range(40))
+    (tmp_path / "data.csv").write_text("a,b,y\n" + rows)
+    (tmp_path / "other.csv").write_text("a,b,y\n" + rows + "1,1,1\n")
+    monkeypatch.chdir(tmp_path)
+    common = ["--data", "data.csv", "--hidden", "4", "--epochs", "2", "--no-progress"]
+    assert cli.main(["train", *common, "--run-dir", "run"]) == 0
+    assert cli.main(["sweep", *common, "--lr", "0.1", "--seeds", "0", "--run-dir", "sweep"]) == 0
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    capsys.readouterr()
+    for command, run_dir in (("train", "../run"), ("sweep", "../sweep")):
+        resume = [command, "--resume", "--run-dir", run_dir, "--epochs", "3", "--no-progress"]
+        assert cli.main(resume) == 2
+        err = capsys.readouterr().err
+        assert "cannot read --data data.csv" in err and "give --data with its path" in err
+        assert cli.main([*resume, "--data", "../other.csv"]) == 2
+        assert "--data ../other.csv differs from the" in capsys.readouterr().err
+        assert cli.main([*resume, "--data", "../data.csv"]) == 0
+        assert "resuming after epoch 2" in capsys.readouterr().out
+
+
 def test_out_of_memory_is_one_line_naming_the_size(tmp_path, capsys):
     """A network whose parameters alone exceed the device's memory is refused before anything
     is allocated: one line with its widths and size, exit status 1, no run directory left."""
@@ -485,8 +512,12 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     assert "is complete (4 epochs); nothing to do" in capsys.readouterr().out
     assert (tmp_path / "cut" / "sweep.json").read_bytes() == report_bytes
     refused = {
-        "--lr differs from the sweep's [0.05, 0.1]: --resume continues": [*resume, "--lr", "0.3"],
-        "--data-seed differs from the sweep's 0": [*resume, "--data-seed", "1"],
+        "--lr 0.3 differs from the sweep's [0.05, 0.1]: --resume continues": [
+            *resume,
+            "--lr",
+            "0.3",
+        ],
+        "--data-seed 1 differs from the sweep's 0": [*resume, "--data-seed", "1"],
         "the sweep has trained 4 epochs, more than --epochs 3": [*resume, "--epochs", "3"],
         "there is no sweep in": ["sweep", "--resume", "--run-dir", str(tmp_path / "none")],
         "(no sweep-checkpoint.msgpack, no sweep-config.json)": [

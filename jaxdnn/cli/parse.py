@@ -408,16 +408,32 @@ def sweep_devices(available: int, seeds: int, points: int) -> int:
     return max(d for d in range(1, available + 1) if seeds % d == 0 or points % d == 0)
 
 
+def same_data(given: str, saved: dict[str, Any]) -> bool:
+    """Whether ``--data given`` holds the data of the run whose settings are ``saved`` (the same
+    SHA-256): the run's file named by another path (resumed from another directory, or moved)."""
+    from jaxdnn.datafile import file_sha256
+
+    try:
+        return saved.get("data_sha256") is not None and file_sha256(given) == saved["data_sha256"]
+    except OSError:
+        return False
+
+
 def check_sweep_resume_args(args: argparse.Namespace, saved: dict[str, Any]) -> None:
     """With ``--resume``, an option that would change the sweep (its grid, data, network,
-    optimizer, precision or device) may be given only with the value the sweep has."""
+    optimizer, precision or device) may be given only with the value the sweep has (``--data``
+    may name the sweep's file by another path)."""
     for key in sorted(args.given - {"epochs"}):
+        if key == "data" and same_data(args.data, saved):
+            continue
         if getattr(args, key) != saved.get(key):
             option, shown = f"--{key.replace('_', '-')}", saved.get(key, "unset")
+            given = getattr(args, key)
+            given = " ".join(map(str, given)) if isinstance(given, list) else given
             raise UsageError(
-                f"{option} differs from the sweep's {shown}: --resume continues a sweep with "
-                "the settings it was started with (only --epochs, the new total, may change); "
-                "leave it out, or start a new --run-dir"
+                f"{option} {given} differs from the sweep's {shown}: --resume continues a sweep "
+                "with the settings it was started with (only --epochs, the new total, may "
+                "change); leave it out, or start a new --run-dir"
             )
 
 
@@ -524,6 +540,8 @@ def resumed_config(
         config[key] = value
     for key in sorted(args.given - {"epochs"}):
         given = getattr(args, key)
+        if key == "data" and same_data(given, saved):  # the run's file, by another path
+            config[key] = given
         if given != config[key]:
             option = RESUMABLE[key][0]
             shown = " ".join(map(str, given)) if key == "hidden" else given

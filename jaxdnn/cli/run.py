@@ -418,6 +418,16 @@ def report_is_complete(run_dir: Path, epochs: int) -> bool:
     return isinstance(summary, dict) and summary.get("epochs") == epochs
 
 
+def _data_hint(args: argparse.Namespace) -> str:
+    """What to do when the data file a resumed run names cannot be read."""
+    if not args.resume or "data" in args.given:
+        return ""
+    return (
+        " (the run's path to it; resuming from another directory, give --data with its path "
+        "from here)"
+    )
+
+
 def _layers(params: dict[str, Any]) -> list[tuple[Any, Any]]:
     return [(params[str(k)]["W"], params[str(k)]["b"]) for k in range(len(params))]
 
@@ -473,7 +483,9 @@ def train_command(args: argparse.Namespace) -> int:
         try:
             digest = file_sha256(config["data"])
         except OSError as error:
-            raise UsageError(f"cannot read --data {config['data']}: {error.strerror}") from None
+            raise UsageError(
+                f"cannot read --data {config['data']}: {error.strerror}{_data_hint(args)}"
+            ) from None
         if resumed is not None and digest != config["data_sha256"]:
             raise UsageError(
                 f"cannot resume from {run_dir}: its data file {config['data']} changed since "
@@ -777,7 +789,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
                 f"cannot resume from {run_dir}: {source} has a bad {key!r} ({saved[key]!r})"
             )
     check_sweep_resume_args(args, saved)
-    for key in SWEEP_RESUMABLE.keys() - {"epochs"}:
+    for key in SWEEP_RESUMABLE.keys() - {"epochs"} - args.given:
         if key in saved:
             setattr(args, key, saved[key])
     if "epochs" not in args.given:
@@ -883,7 +895,9 @@ def sweep_command(args: argparse.Namespace) -> int:
         try:
             data_sha256 = file_sha256(args.data)
         except OSError as error:
-            raise UsageError(f"cannot read --data {args.data}: {error.strerror}") from None
+            raise UsageError(
+                f"cannot read --data {args.data}: {error.strerror}{_data_hint(args)}"
+            ) from None
         if state is not None and data_sha256 != state["config"].get("data_sha256"):
             raise UsageError(
                 f"cannot resume from {run_dir}: its data file {args.data} changed since the "
