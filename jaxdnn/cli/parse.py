@@ -424,9 +424,9 @@ def check_sweep_resume_args(args: argparse.Namespace, saved: dict[str, Any]) -> 
     optimizer, precision or device) may be given only with the value the sweep has (``--data``
     may name the sweep's file by another path)."""
     for key in sorted(args.given - {"epochs"}):
-        if key == "data" and same_data(args.data, saved):
-            continue
-        if getattr(args, key) != saved.get(key):
+        if getattr(args, key) != saved.get(key) and not (
+            key == "data" and same_data(args.data, saved)  # the sweep's file, by another path
+        ):
             option, shown = f"--{key.replace('_', '-')}", saved.get(key, "unset")
             given = getattr(args, key)
             given = " ".join(map(str, given)) if isinstance(given, list) else given
@@ -540,8 +540,8 @@ def resumed_config(
         config[key] = value
     for key in sorted(args.given - {"epochs"}):
         given = getattr(args, key)
-        if key == "data" and same_data(given, saved):  # the run's file, by another path
-            config[key] = given
+        if key == "data" and given != config[key] and same_data(given, saved):
+            config[key] = given  # the run's file, by another path
         if given != config[key]:
             option = RESUMABLE[key][0]
             shown = " ".join(map(str, given)) if key == "hidden" else given
