@@ -445,8 +445,8 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     optimizer state and curves, and the report, equal bit for bit to an uninterrupted sweep's;
     one stopped before its first checkpoint starts again with its own settings; one stopped
     while its final plot is drawn completes its report. A finished sweep resumed says so and
-    rewrites nothing; an option that would change the sweep, fewer epochs than it trained, or a
-    run directory that does not exist or holds no sweep are refused."""
+    rewrites nothing, also with fewer --epochs than it trained; an option that would change the
+    sweep, or a run directory that does not exist or holds no sweep, is refused."""
     import jaxdnn.cli.report as report
     import jaxdnn.cli.run as run
 
@@ -510,6 +510,8 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     assert "the sweep in" in capsys.readouterr().out  # is complete (4 epochs); nothing to do
     assert cli.main([*resume, *grid, "--dataset", "iris", "--beta", "0.90"]) == 0  # its own values
     assert "is complete (4 epochs); nothing to do" in capsys.readouterr().out
+    assert cli.main([*resume, "--epochs", "3"]) == 0  # fewer epochs than a finished sweep's
+    assert "is complete (4 epochs); nothing to do" in capsys.readouterr().out
     assert (tmp_path / "cut" / "sweep.json").read_bytes() == report_bytes
     refused = {
         "--lr 0.3 differs from the sweep's [0.05, 0.1]: --resume continues": [
@@ -518,7 +520,6 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
             "0.3",
         ],
         "--data-seed 1 differs from the sweep's 0": [*resume, "--data-seed", "1"],
-        "the sweep has trained 4 epochs, more than --epochs 3": [*resume, "--epochs", "3"],
         "there is no sweep in": ["sweep", "--resume", "--run-dir", str(tmp_path / "none")],
         "(no sweep-checkpoint.msgpack, no sweep-config.json)": [
             *("sweep", "--resume", "--run-dir", str(tmp_path))  # holds the sweeps' directories
@@ -553,6 +554,11 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
             "sweep-checkpoint.msgpack is corrupt (epoch 0)",
         ),
         ("sweep-checkpoint.msgpack", {"config": {}}, "is not a sweep's (KeyError('epoch'))"),
+        (  # an unfinished sweep resumed with fewer epochs than it trained
+            "sweep-checkpoint.msgpack",
+            {"epoch": 4, "params": {}, "config": {"epochs": 3}},
+            "the sweep has trained 4 epochs, more than --epochs 3",
+        ),
     ],
 )
 def test_crafted_sweep_settings_are_refused_on_resume_with_one_line(

@@ -802,7 +802,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         ) from None
     if "params" in state and done < 1:
         raise UsageError(f"cannot resume from {run_dir}: {source} is corrupt (epoch {done})")
-    if done > args.epochs:
+    if done > args.epochs and not _sweep_reported(run_dir):  # its report would contradict it
         raise UsageError(
             f"cannot resume from {run_dir}: the sweep has trained {done} epochs, more than "
             f"--epochs {args.epochs}"
@@ -872,8 +872,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     state = resume_sweep(args, run_dir) if args.resume else None
     if state is not None and state["epoch"] == 0:  # killed before its first checkpoint
         state = None
-    if state is not None and state["epoch"] == args.epochs and _sweep_reported(run_dir):
-        print(f"the sweep in {run_dir} is complete ({args.epochs} epochs); nothing to do")
+    if state is not None and state["epoch"] >= args.epochs and _sweep_reported(run_dir):
+        print(f"the sweep in {run_dir} is complete ({state['epoch']} epochs); nothing to do")
         return 0
     device, mesh = start_sweep_device(args)
 
