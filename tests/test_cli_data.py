@@ -293,6 +293,29 @@ def test_resume_with_patience_and_a_schedule_is_bit_identical(tmp_path):
     assert len(history["epoch"]) < 30  # it did stop early
 
 
+def test_a_run_stopped_before_its_first_checkpoint_may_take_new_epochs_under_a_schedule(
+    tmp_path, monkeypatch, capsys
+):
+    """Nothing was trained: --resume starts the run again from its config.json, and a new
+    --epochs is the span of its schedule."""
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()  # Ctrl-C ends the process at once, leaving the directory it created
+    argv = ["train", "--dataset", "iris", "--schedule", "cosine", "--run-dir", str(run_dir)]
+    monkeypatch.setattr(jd, "fit", stopped)  # stopped as its first epoch begins
+    assert cli.main([*argv, *QUICK]) == 130
+    monkeypatch.undo()
+    assert (run_dir / "config.json").exists() and not (run_dir / "checkpoint.msgpack").exists()
+    resume = ["train", "--resume", "--run-dir", str(run_dir), "--epochs", "3", "--no-progress"]
+    assert cli.main(resume) == 0
+    assert "starting the run from its first epoch" in capsys.readouterr().out
+    config = json.loads((run_dir / "metrics.json").read_text())["config"]
+    assert (config["epochs"], config["schedule"], config["hidden"]) == (3, "cosine", [8])
+
+
 def test_resume_refuses_a_changed_data_file_and_new_epochs_under_a_schedule(tmp_path, capsys):
     data = jd.load_dataset("iris")
     path = export_csv(tmp_path / "iris.csv", data.X, data.Y.argmax(axis=1), data.feature_names)

@@ -523,10 +523,12 @@ def resumed_config(
     args: argparse.Namespace,
     run_dir: Path,
     source: str = "its checkpoint's config",
+    trained: bool = True,
 ) -> dict[str, Any]:
     """The configuration of the run being resumed (``resumed["config"]``, read from
-    ``source``), checked key by key; ``--epochs`` replaces its total, and any other option given
-    on the command line must equal the run's setting."""
+    ``source``), checked key by key; ``--epochs`` replaces its total (under a schedule, only
+    before anything was ``trained``), and any other option given on the command line must equal
+    the run's setting."""
     saved = resumed["config"]
     config = {}
     for key, (_, older, valid) in RESUMABLE.items():
@@ -551,7 +553,7 @@ def resumed_config(
                 "start a new --run-dir"
             )
     if "epochs" in args.given and args.epochs != config["epochs"]:
-        if config["schedule"] != "constant":
+        if trained and config["schedule"] != "constant":
             raise UsageError(
                 f"--epochs cannot change on --resume with --schedule {config['schedule']}: the "
                 f"schedule spans the run's {config['epochs']} epochs"

@@ -471,7 +471,7 @@ def train_command(args: argparse.Namespace) -> int:
                 f"cannot resume: there is no run in {run_dir} (no {CHECKPOINT_NAME}, no "
                 f"{RUN_CONFIG})"
             )
-        config = resumed_config({"config": settings}, args, run_dir, RUN_CONFIG)
+        config = resumed_config({"config": settings}, args, run_dir, RUN_CONFIG, trained=False)
         print(f"no checkpoint in {run_dir} yet: starting the run from its first epoch")
     elif args.resume:
         try:
