@@ -309,8 +309,8 @@ def fill_defaults(args: argparse.Namespace) -> None:
         defaults, names = DEFAULTS | SWEEP_DEFAULTS, (*names, *SWEEP_DEFAULTS, "device", "devices")
     args.given = {name for name in names if getattr(args, name, None) is not None}
     for name, value in defaults.items():
-        if name in args and getattr(args, name) is None:
-            setattr(args, name, value)
+        if name in args and getattr(args, name) is None:  # a list is copied: never shared
+            setattr(args, name, list(value) if isinstance(value, list) else value)
     if args.command == "train" and args.lr is None:
         args.lr = DEFAULT_LR.get(args.optimizer)
 
