@@ -2,6 +2,7 @@
 crafted checkpoints, options that contradict the run being resumed, out of memory, a loss that
 explodes."""
 
+import argparse
 import base64
 import errno
 import json
@@ -20,6 +21,7 @@ from conftest import SUBPROCESS_ENV
 import jaxdnn as jd
 from jaxdnn import cli
 from jaxdnn.checkpoint import CheckpointError, load_training_state, save_checkpoint, unpackb
+from jaxdnn.cli.parse import resumed_config
 
 SCRIPT = shutil.which("jaxdnn") or str(Path(sys.executable).parent / "jaxdnn")
 TRAIN = ["train", "--dataset", "iris", "--hidden", "16", "--batch-size", "8", "--no-progress"]
@@ -57,10 +59,11 @@ def assert_same_run(a, b):
 
 # where the test hook kills the process (SIGKILL), and what the resume then says
 BEFORE_FIRST_CHECKPOINT = "write:checkpoint.msgpack#1"
+BEFORE_REPORT = "write:history.json#1"
 KILL_MOMENTS = {
     BEFORE_FIRST_CHECKPOINT: "starting the run from its first epoch",  # before any checkpoint
     "replace:checkpoint.msgpack#3": "resuming after epoch 2",  # during a checkpoint write
-    "write:history.json#1": "resuming after epoch 4",  # after the last epoch, before the report
+    BEFORE_REPORT: "resuming after epoch 4",  # after the last epoch, before the report
     "replace:metrics.json#1": "resuming after epoch 4",  # during the report's last write
 }
 
@@ -73,7 +76,8 @@ def test_a_run_killed_at_every_moment_resumes_bit_identically(tmp_path):
     optimizer state, history, history.json and metrics bit-identical to an uninterrupted run,
     and no temporary file left. A run resumed after its report says it is complete and
     rewrites nothing. A new run started in a finished run's directory and killed before its
-    first checkpoint resumes as the new run (its settings), not as the old one."""
+    first checkpoint, or before its report, resumes as the new run, not as the old one (whose
+    report is of as many epochs)."""
     whole = start(tmp_path / "whole", "--epochs", "4")
     killed = {
         moment: start(tmp_path / str(i), "--epochs", "4", kill_at=moment)
@@ -86,10 +90,13 @@ def test_a_run_killed_at_every_moment_resumes_bit_identically(tmp_path):
     resumed = {moment: start(tmp_path / str(i), "--resume") for i, moment in enumerate(killed)}
     _, err = whole.communicate()
     assert whole.returncode == 0, err
-    # a new run in the finished run's directory, killed before its first checkpoint
+    # new runs in the finished run's directory, killed before their first checkpoint, and
+    # after their last (of as many epochs as the finished run's) but before their report
     shutil.copytree(tmp_path / "whole", tmp_path / "next")
+    shutil.copytree(tmp_path / "whole", tmp_path / "last")
     metrics = (tmp_path / "whole" / "metrics.json").read_bytes()
     new = start(tmp_path / "next", "--epochs", "2", "--lr", "0.01", kill_at=BEFORE_FIRST_CHECKPOINT)
+    last = start(tmp_path / "last", "--epochs", "4", "--lr", "0.01", kill_at=BEFORE_REPORT)
     again = start(tmp_path / "whole", "--resume")
     for i, (moment, proc) in enumerate(resumed.items()):
         out, err = proc.communicate()
@@ -102,12 +109,14 @@ def test_a_run_killed_at_every_moment_resumes_bit_identically(tmp_path):
     assert again.returncode == 0, err
     assert "is complete (4 epochs); nothing to do" in out
     assert (tmp_path / "whole" / "metrics.json").read_bytes() == metrics
-    new.communicate()
-    assert new.returncode == -signal.SIGKILL
-    out, err = start(tmp_path / "next", "--resume").communicate()  # the new run, not the old
-    assert "starting the run from its first epoch" in out, err
-    config = json.loads((tmp_path / "next" / "metrics.json").read_text())["config"]
-    assert (config["epochs"], config["lr"]) == (2, 0.01)
+    for proc in (new, last):
+        proc.communicate()
+        assert proc.returncode == -signal.SIGKILL
+    for run_dir, said, epochs in (("next", "starting the run from", 2), ("last", "resuming", 4)):
+        out, err = start(tmp_path / run_dir, "--resume").communicate()  # the new run, not the old
+        assert said in out, err
+        config = json.loads((tmp_path / run_dir / "metrics.json").read_text())["config"]
+        assert (config["epochs"], config["lr"]) == (epochs, 0.01)
 
 
 def test_a_full_disk_is_one_line_exit_1_and_resume_completes_once_there_is_space(tmp_path):
@@ -307,8 +316,11 @@ def test_a_checkpoint_of_an_earlier_version_loads_bit_for_bit(tmp_path):
 def test_resume_refuses_options_that_differ_from_the_run(option, message, tmp_path, capsys):
     """--resume continues a run with its own settings: an option given with a different value
     is refused with one line (exit status 2); the same value, or a new --epochs, is accepted."""
-    save_checkpoint(tmp_path, **_state(epoch=3))
-    (tmp_path / "metrics.json").write_text('{"epochs": 4}')  # a complete run: nothing to train
+    state = _state(epoch=3)
+    save_checkpoint(tmp_path, **state)
+    config = resumed_config(state, argparse.Namespace(given=set()), tmp_path)
+    report = {"epochs": 4, "config": config}  # a complete run: nothing to train
+    (tmp_path / "metrics.json").write_text(json.dumps(report))
     args = ["train", "--resume", "--run-dir", str(tmp_path), "--no-progress"]
     assert cli.main([*args, *option]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -80,6 +80,9 @@ def write_started(run_dir: Path, name: str, checkpoint: str, config: dict[str, A
     from jaxdnn.cli.report import json_bytes
     from jaxdnn.rundir import atomic_write
 
+    # in this order, a kill at any point leaves a directory that resumes one run whole: the
+    # earlier run (its checkpoint), none (refused), or this one (its settings)
+    (run_dir / name).unlink(missing_ok=True)
     (run_dir / checkpoint).unlink(missing_ok=True)
     atomic_write(run_dir, name, json_bytes(config, 1))
 
@@ -407,15 +410,23 @@ def merge_histories(before: dict[str, list], new: dict[str, list]) -> dict[str, 
     return merged
 
 
-def report_is_complete(run_dir: Path, epochs: int) -> bool:
-    """metrics.json was written for these ``epochs`` (the report follows the last checkpoint)."""
-    import json
-
+def report_is_complete(run_dir: Path, epochs: int, config: dict[str, Any]) -> bool:
+    """metrics.json was written for these ``epochs`` of the run of this ``config`` (the report
+    follows the last checkpoint; an earlier run's may still be there)."""
     try:
         summary = json.loads((run_dir / "metrics.json").read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(summary, dict) and summary.get("epochs") == epochs
+    return (
+        isinstance(summary, dict)
+        and summary.get("epochs") == epochs
+        and _same_run(summary.get("config"), config)
+    )
+
+
+def _same_run(a: Any, b: dict[str, Any]) -> bool:
+    """Two configs of one run: equal but for the number of epochs (--resume may change it)."""
+    return isinstance(a, dict) and {**a, "epochs": None} == {**b, "epochs": None}
 
 
 def _data_hint(args: argparse.Namespace) -> str:
@@ -543,7 +554,7 @@ def train_command(args: argparse.Namespace) -> int:
     if stopping is not None and initial_epoch > 0 and stopping.should_stop(initial_epoch - 1):
         last_epoch = initial_epoch
     if resumed is not None and initial_epoch >= last_epoch:
-        if report_is_complete(run_dir, initial_epoch):
+        if report_is_complete(run_dir, initial_epoch, config):
             print(f"run {run_dir} is complete ({initial_epoch} epochs); nothing to do")
             return 0
         if initial_epoch > config["epochs"]:  # its report would contradict its config
@@ -802,7 +813,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         ) from None
     if "params" in state and done < 1:
         raise UsageError(f"cannot resume from {run_dir}: {source} is corrupt (epoch {done})")
-    if done > args.epochs and not _sweep_reported(run_dir):  # its report would contradict it
+    if done > args.epochs and not _sweep_reported(run_dir, saved):  # the report would say less
         raise UsageError(
             f"cannot resume from {run_dir}: the sweep has trained {done} epochs, more than "
             f"--epochs {args.epochs}"
@@ -833,10 +844,12 @@ def restored_sweep(fresh: Any, state: dict[str, Any], run_dir: Path) -> Any:
     return fresh._replace(params=params, opt_state=opt_state, history=history)
 
 
-def _sweep_reported(run_dir: Path) -> bool:
-    """Whether ``sweep.json`` holds the final report (a sweep may be killed before it)."""
+def _sweep_reported(run_dir: Path, config: dict[str, Any]) -> bool:
+    """Whether ``sweep.json`` holds the final report of the sweep of this ``config`` (a sweep
+    may be killed before it, and an earlier sweep's may still be there)."""
     try:
-        return json.loads((run_dir / "sweep.json").read_text()).get("summary") is not None
+        report = json.loads((run_dir / "sweep.json").read_text())
+        return report.get("summary") is not None and _same_run(report.get("config"), config)
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -872,7 +885,11 @@ def sweep_command(args: argparse.Namespace) -> int:
     state = resume_sweep(args, run_dir) if args.resume else None
     if state is not None and state["epoch"] == 0:  # killed before its first checkpoint
         state = None
-    if state is not None and state["epoch"] >= args.epochs and _sweep_reported(run_dir):
+    if (
+        state is not None
+        and state["epoch"] >= args.epochs
+        and _sweep_reported(run_dir, state["config"])
+    ):
         print(f"the sweep in {run_dir} is complete ({state['epoch']} epochs); nothing to do")
         return 0
     device, mesh = start_sweep_device(args)
