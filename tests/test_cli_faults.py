@@ -456,9 +456,11 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     epoch's is written) and continued with --resume ends with every model's parameters,
     optimizer state and curves, and the report, equal bit for bit to an uninterrupted sweep's;
     one stopped before its first checkpoint starts again with its own settings; one stopped
-    while its final plot is drawn completes its report. A finished sweep resumed says so and
-    rewrites nothing, also with fewer --epochs than it trained; an option that would change the
-    sweep, or a run directory that does not exist or holds no sweep, is refused."""
+    while its final plot is drawn completes its report; a new sweep in a finished sweep's
+    directory, stopped before any report of its own, resumes as itself. A finished sweep
+    resumed says so and rewrites nothing, also with fewer --epochs than it trained; an option
+    that would change the sweep, or a run directory that does not exist or holds no sweep, is
+    refused."""
     import jaxdnn.cli.report as report
     import jaxdnn.cli.run as run
 
@@ -502,6 +504,23 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     assert cli.main(["sweep", "--resume", "--run-dir", str(first), "--no-progress"]) == 0
     assert "starting the sweep from its first epoch" in capsys.readouterr().out
     assert json.loads((first / "sweep.json").read_text())["history"] == whole["history"]
+
+    # a new sweep in the finished one's directory, stopped after its last checkpoint, before
+    # any sweep.json of its own: the finished sweep's report is not this sweep's
+    again = tmp_path / "again"
+    shutil.copytree(tmp_path / "whole", again)
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "write_sweep", stopped)
+    new = ["sweep", "--dataset", "iris", "--epochs", "1", "--hidden", "8", "--lr", "0.2"]
+    assert cli.main([*new, "--seeds", "0", "--no-progress", "--run-dir", str(again)]) == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert cli.main(["sweep", "--resume", "--run-dir", str(again), "--no-progress"]) == 0
+    assert "resuming after epoch 1" in capsys.readouterr().out
+    assert json.loads((again / "sweep.json").read_text())["settings"]["learning_rate"] == [0.2]
 
     def no_plot(*args, **kwargs):  # interrupted while the final report's plot is written
         raise KeyboardInterrupt

@@ -555,7 +555,8 @@ def train_command(args: argparse.Namespace) -> int:
         last_epoch = initial_epoch
     if resumed is not None and initial_epoch >= last_epoch:
         if report_is_complete(run_dir, initial_epoch, config):
-            print(f"run {run_dir} is complete ({initial_epoch} epochs); nothing to do")
+            done = f"{initial_epoch} epoch{'s' * (initial_epoch != 1)}"
+            print(f"run {run_dir} is complete ({done}); nothing to do")
             return 0
         if initial_epoch > config["epochs"]:  # its report would contradict its config
             raise UsageError(
@@ -890,7 +891,10 @@ def sweep_command(args: argparse.Namespace) -> int:
         and state["epoch"] >= args.epochs
         and _sweep_reported(run_dir, state["config"])
     ):
-        print(f"the sweep in {run_dir} is complete ({state['epoch']} epochs); nothing to do")
+        done = state["epoch"]
+        print(
+            f"the sweep in {run_dir} is complete ({done} epoch{'s' * (done != 1)}); nothing to do"
+        )
         return 0
     device, mesh = start_sweep_device(args)
 
