@@ -74,16 +74,20 @@ class FeatureOutOfRange(ValueError):
     P-CAP-VALIDATION (002_0dd137535febb580.txt §10: features standardised with the training
     split's statistics)."""
 
-    def __init__(self, row: int, column: int, value: float, deviations: float, dtype: Any):
+    def __init__(self, row: int, column: int, value: float, deviations: float, dtype: Any) -> None:
         self.row, self.column, self.deviations, self.dtype = (
             int(row),
             int(column),
             deviations,
             dtype,
         )
-        super().__init__(
-            f"X[{row}, {column}] = {value:.6g} lies {deviations:.3g} training standard "
-            f"deviations from its training mean, beyond {dtype}'s range"
+        super().__init__(self.describe(f"X[{row}, {column}] = {value:.6g}"))
+
+    def describe(self, where: str) -> str:
+        """The error's message, the value named by ``where``."""
+        return (
+            f"{where} lies {self.deviations:.3g} training standard deviations from its training "
+            f"mean, beyond {self.dtype}'s range"
         )
 
 

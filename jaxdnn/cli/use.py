@@ -41,11 +41,8 @@ def predict_command(args: argparse.Namespace) -> int:
     try:
         model.standardized(X)
     except FeatureOutOfRange as error:  # the network's input would overflow: NaN predictions
-        raise UsageError(
-            f"{args.data}: {model.feature_names[error.column]!r} in row {error.row + 1} lies "
-            f"{error.deviations:.3g} training standard deviations from its training mean, "
-            f"beyond {error.dtype}'s range"
-        ) from None
+        where = f"{args.data}: {model.feature_names[error.column]!r} in row {error.row + 1}"
+        raise UsageError(error.describe(where)) from None
     results = None  # the metrics, when the file holds the target: checked before any output
     if labels is not None:
         targets = labels
