@@ -419,22 +419,23 @@ def same_data(given: str, saved: dict[str, Any]) -> bool:
         return False
 
 
-def check_sweep_resume_args(args: argparse.Namespace, saved: dict[str, Any]) -> None:
-    """With ``--resume``, an option that would change the sweep (its grid, data, network,
-    optimizer, precision or device) may be given only with the value the sweep has (``--data``
-    may name the sweep's file by another path)."""
+def check_resume_options(
+    args: argparse.Namespace, settings: dict[str, Any], saved: dict[str, Any], what: str
+) -> None:
+    """With ``--resume``, each option given but ``--epochs`` must equal the ``settings`` of the
+    ``what`` ("run" or "sweep") being resumed; ``--data`` may name its file by another path
+    (the same bytes as the ``saved`` settings' SHA-256)."""
     for key in sorted(args.given - {"epochs"}):
-        if getattr(args, key) != saved.get(key) and not (
-            key == "data" and same_data(args.data, saved)  # the sweep's file, by another path
-        ):
-            option, shown = f"--{key.replace('_', '-')}", saved.get(key, "unset")
-            given = getattr(args, key)
-            given = " ".join(map(str, given)) if isinstance(given, list) else given
-            raise UsageError(
-                f"{option} {given} differs from the sweep's {shown}: --resume continues a sweep "
-                "with the settings it was started with (only --epochs, the new total, may "
-                "change); leave it out, or start a new --run-dir"
-            )
+        given = getattr(args, key)
+        if given == settings.get(key) or (key == "data" and same_data(given, saved)):
+            continue
+        option = f"--{key.replace('_', '-')}"
+        shown = " ".join(map(str, given)) if isinstance(given, list) else given
+        raise UsageError(
+            f"{option} {shown} differs from the {what}'s {settings.get(key, 'unset')}: --resume "
+            f"continues a {what} with the settings it was started with (only --epochs, the new "
+            f"total, may change); leave out {option}, or start a new --run-dir"
+        )
 
 
 def check_verify_args(args: argparse.Namespace) -> None:
@@ -540,18 +541,9 @@ def resumed_config(
                 f"cannot resume from {run_dir}: {source} has a bad {key!r} ({value!r})"
             )
         config[key] = value
-    for key in sorted(args.given - {"epochs"}):
-        given = getattr(args, key)
-        if key == "data" and given != config[key] and same_data(given, saved):
-            config[key] = given  # the run's file, by another path
-        if given != config[key]:
-            option = RESUMABLE[key][0]
-            shown = " ".join(map(str, given)) if key == "hidden" else given
-            raise UsageError(
-                f"{option} {shown} differs from the run's {config[key]}: --resume continues a "
-                f"run with its own settings (only --epochs may change); leave out {option}, or "
-                "start a new --run-dir"
-            )
+    check_resume_options(args, config, saved, "run")
+    if "data" in args.given:
+        config["data"] = args.data  # the run's file, perhaps by another path
     if "epochs" in args.given and args.epochs != config["epochs"]:
         if trained and config["schedule"] != "constant":
             raise UsageError(

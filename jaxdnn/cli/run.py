@@ -27,8 +27,8 @@ from jaxdnn.cli.parse import (
     LOSS_RISE,
     SWEEP_RESUMABLE,
     UsageError,
+    check_resume_options,
     check_sweep_args,
-    check_sweep_resume_args,
     check_train_args,
     config_from_args,
     resumed_config,
@@ -764,11 +764,10 @@ def write_sweep_checkpoint(
     atomic_write(run_dir, SWEEP_CHECKPOINT, packb(state))
 
 
-def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
+def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | None:
     """Read the checkpoint of the sweep in ``run_dir`` and set ``args`` to the settings it was
-    started with (``--epochs``, if given, is the new total); the checkpoint's state. A sweep
-    killed before its first checkpoint starts again: its state is ``{"epoch": 0, "config": its
-    settings}``."""
+    started with (``--epochs``, if given, is the new total); the checkpoint's state, or None for
+    a sweep killed before its first checkpoint, which starts again with its saved settings."""
     from jaxdnn.checkpoint import unpackb
 
     path = run_dir / SWEEP_CHECKPOINT
@@ -800,7 +799,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             raise UsageError(
                 f"cannot resume from {run_dir}: {source} has a bad {key!r} ({saved[key]!r})"
             )
-    check_sweep_resume_args(args, saved)
+    check_resume_options(args, saved, saved, "sweep")
     for key in SWEEP_RESUMABLE.keys() - {"epochs"} - args.given:
         if key in saved:
             setattr(args, key, saved[key])
@@ -821,6 +820,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         )
     if done == 0:
         print(f"no checkpoint in {run_dir} yet: starting the sweep from its first epoch")
+        return None
     return state
 
 
@@ -884,8 +884,6 @@ def sweep_command(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir if args.run_dir is not None else Path("runs") / f"sweep-{name}")
     prepare_run_dir(run_dir)
     state = resume_sweep(args, run_dir) if args.resume else None
-    if state is not None and state["epoch"] == 0:  # killed before its first checkpoint
-        state = None
     if (
         state is not None
         and state["epoch"] >= args.epochs
