@@ -87,6 +87,7 @@ def check_dataset(
     """
     x_name, y_name = names
     X, Y = (A if isinstance(A, jax.Array) else np.asarray(A) for A in (X, Y))
+    given = Y.shape  # the messages show the shape given, not that of the matrix made of labels
     if Y.ndim == 1:
         Y = _target_matrix(Y, loss, y_name, n_outputs)
     on_device = isinstance(X, jax.Array) and isinstance(Y, jax.Array)
@@ -109,7 +110,7 @@ def check_dataset(
     if X.shape[0] != Y.shape[0]:
         raise ValueError(
             f"{x_name} and {y_name} must have the same number of rows, got shapes "
-            f"{X.shape} and {Y.shape}"
+            f"{X.shape} and {given}"
         )
     if n_inputs is not None and X.shape[1] != n_inputs:
         raise ValueError(

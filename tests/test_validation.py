@@ -37,6 +37,12 @@ def test_check_dataset_returns_good_data_unchanged(as_array):
             r"Y of shape \(4, 2\) has a non-finite value in row 0",
         ),
         (GOOD_X[:3], GOOD_Y, "softmax_cross_entropy", r"same number of rows.*\(3, 3\).*\(4, 2\)"),
+        (  # labels: the shape given, not that of the one-hot matrix made of them
+            GOOD_X,
+            np.array([0, 1, 1]),
+            "softmax_cross_entropy",
+            r"same number of rows, got shapes \(4, 3\) and \(3,\)$",
+        ),
         (GOOD_X, GOOD_Y * 2, "softmax_cross_entropy", r"one-hot rows .* row 0 is \[2\. 0\.\]"),
         (
             GOOD_X,
