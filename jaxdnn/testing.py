@@ -293,7 +293,28 @@ def assert_close(actual: Any, desired: Any, rtol: float = RTOL, atol: float = AT
     Raises:
         AssertionError: with the largest difference, when they differ.
     """
-    np.testing.assert_allclose(np.asarray(actual), np.asarray(desired), rtol=rtol, atol=atol)
+    _assert_allclose(np.asarray(actual), np.asarray(desired), rtol, atol)
+
+
+def _assert_allclose(actual: np.ndarray, desired: np.ndarray, rtol: float, atol: float) -> None:
+    """``np.testing.assert_allclose``; a failure in a precision too coarse for the tolerance (a
+    float32 value under float64's rtol: JAX without ``jax_enable_x64``) says so."""
+    try:
+        np.testing.assert_allclose(actual, desired, rtol=rtol, atol=atol)
+    except AssertionError as error:
+        coarse = [
+            a.dtype
+            for a in (actual, desired)
+            if np.issubdtype(a.dtype, np.inexact) and rtol < np.finfo(a.dtype).eps
+        ]
+        if not coarse:
+            raise
+        raise AssertionError(
+            f"{error}\nThe values are {coarse[0]}, whose precision (eps "
+            f"{np.finfo(coarse[0]).eps:.1e}) is coarser than rtol={rtol:g}: enable float64 "
+            "with jax.config.update('jax_enable_x64', True) before any computation, or pass "
+            "an rtol and atol for this precision"
+        ) from None
 
 
 @functools.cache
@@ -363,8 +384,10 @@ def assert_jacobian_matches_autodiff(
     _EAGER_CHECKED.add(key)
     for jac in checks:
         got = np.asarray(jac(*args))
-        assert got.shape == expected.shape, f"shape {expected.shape} != autodiff {got.shape}"
-        np.testing.assert_allclose(expected, got, rtol=rtol, atol=atol)
+        assert got.shape == expected.shape, (
+            f"closed form's shape {expected.shape} != autodiff's {got.shape}"
+        )
+        _assert_allclose(expected, got, rtol, atol)
 
 
 def assert_gradient_matches_autodiff(
@@ -398,9 +421,7 @@ def assert_gradient_matches_autodiff(
     """
     assert_jacobian_matches_autodiff(f, closed_form, *args, argnums=argnums, rtol=rtol, atol=atol)
     grad = _autodiff_gradient(f, argnums)
-    np.testing.assert_allclose(
-        np.asarray(closed_form(*args)), np.asarray(grad(*args)), rtol=rtol, atol=atol
-    )
+    _assert_allclose(np.asarray(closed_form(*args)), np.asarray(grad(*args)), rtol, atol)
 
 
 @functools.cache
