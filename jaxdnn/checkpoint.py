@@ -72,8 +72,15 @@ def save_checkpoint(
 
     Returns:
         The checkpoint's path.
+
+    Raises:
+        ValueError: naming the problem, with nothing written, for a state
+            :func:`load_training_state` would refuse as corrupt (a negative or non-integer epoch,
+            non-finite parameters, curves of different lengths, …).
     """
     run_dir = Path(run_dir)
+    if not isinstance(epoch, int | np.integer) or isinstance(epoch, bool):
+        raise ValueError(f"save_checkpoint: epoch must be an integer >= 0, got {epoch!r}")
     state = {
         "epoch": int(epoch),
         "params": to_state_dict(params),
@@ -87,7 +94,11 @@ def save_checkpoint(
             "val_loss": float(best[1]),
             "params": to_state_dict(best[2]),
         }
-    return atomic_write(run_dir, CHECKPOINT_NAME, packb(state))
+    data = packb(state)
+    problem = _problem(unpackb(data))  # what would be read back: a resume must not fail on it
+    if problem is not None:
+        raise ValueError(f"save_checkpoint: {problem}; nothing was written")
+    return atomic_write(run_dir, CHECKPOINT_NAME, data)
 
 
 # --- msgpack with arrays --------------------------------------------------------------------------
@@ -107,7 +118,10 @@ def _pack_array(value: Any) -> Any:
         code = _NPSCALAR if isinstance(value, np.generic) else _NDARRAY
         fields = (array.shape, array.dtype.name, array.tobytes("C"))
         return msgpack.ExtType(code, msgpack.packb(fields, use_bin_type=True))
-    raise TypeError(f"cannot store a {type(value).__name__} in a checkpoint")
+    raise TypeError(
+        f"cannot store a value of type {type(value).__name__!r} (arrays, numbers, strings, "
+        "lists and dicts only)"
+    )
 
 
 def _unpack_array(code: int, data: bytes) -> Any:

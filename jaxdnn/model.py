@@ -215,6 +215,11 @@ def save_model(run_dir: str | os.PathLike, model: Model) -> Path:
 
     Returns:
         The path written.
+
+    Raises:
+        ValueError: naming the problem, with nothing written, for a model :func:`load_model`
+            would refuse (non-finite parameters, statistics or names that do not fit the
+            network, …).
     """
     state = {
         "format": _FORMAT,
@@ -229,7 +234,12 @@ def save_model(run_dir: str | os.PathLike, model: Model) -> Path:
         "target": model.target,
         "config": model.config,
     }
-    return atomic_write(Path(run_dir), MODEL_NAME, packb(state))
+    data = packb(state)
+    stored = unpackb(data)  # what load_model would read back
+    problem = params_problem(stored["params"]) or _problem(stored)
+    if problem is not None:
+        raise ValueError(f"save_model: {problem}; nothing was written")
+    return atomic_write(Path(run_dir), MODEL_NAME, data)
 
 
 def load_model(run_dir: str | os.PathLike) -> Model:

@@ -265,6 +265,61 @@ def test_load_checkpoint_refuses_inconsistent_parameters(tmp_path):
     assert [p["W"].shape for p in jd.load_checkpoint(tmp_path)] == [(16, 4), (3, 16)]
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"epoch": -1}, r"epoch must be an integer >= 0, got -1"),
+        ({"epoch": 1.5}, r"epoch must be an integer >= 0, got 1\.5"),
+        ({"epoch": True}, r"epoch must be an integer >= 0, got True"),
+        ({"params": "nan"}, r"layer 0 has non-finite parameters"),
+        ({"history": {"epoch": [0, 1], "loss": [1.0]}}, r"the history's curves have different"),
+        ({"best": (5, 0.5, None)}, r"best epoch must lie in \[-1, 1\], got 5"),
+    ],
+    ids=["negative epoch", "fractional epoch", "boolean epoch", "NaN", "history", "best"],
+)
+def test_save_checkpoint_refuses_what_a_resume_would_refuse_and_keeps_the_last_one(
+    change, message, tmp_path
+):
+    """A state load_training_state would call corrupt (so that --resume fails) is refused by
+    save_checkpoint, naming the problem, and the previous checkpoint stays as it was."""
+    save_checkpoint(tmp_path, **_state())
+    before = (tmp_path / "checkpoint.msgpack").read_bytes()
+    state = _state()
+    if change.get("params") == "nan":
+        change = {"params": jax.tree.map(lambda a: a * np.nan, state["params"])}
+    if "best" in change:
+        epoch, loss, _ = change["best"]
+        change = {"best": (epoch, loss, state["params"])}
+    with pytest.raises(ValueError, match=f"save_checkpoint: {message}"):
+        save_checkpoint(tmp_path, **{**state, **change})
+    assert (tmp_path / "checkpoint.msgpack").read_bytes() == before
+    assert load_training_state(tmp_path)["epoch"] == 1
+
+
+def test_save_model_refuses_a_model_load_model_would_refuse(tmp_path):
+    """A model with non-finite parameters, or with statistics that do not fit the network,
+    is refused by save_model with nothing written."""
+    import dataclasses
+
+    from jaxdnn.model import Model, save_model
+
+    params = jd.init_params(jax.random.PRNGKey(0), (2, 4, 3))
+    good = Model(params=params, task="multiclass", mean=np.zeros(2), std=np.ones(2), y_mean=0.0,
+                 y_std=1.0, class_names=("a", "b", "c"), feature_names=("x", "y"), target="t",
+                 config={})  # fmt: skip
+    nan = jax.tree.map(lambda a: a * np.nan, params)
+    for bad, message in [
+        (dataclasses.replace(good, params=nan), "layer 0 has non-finite parameters"),
+        (dataclasses.replace(good, mean=np.zeros(3)), "mean and std must have the network's 2"),
+        (dataclasses.replace(good, class_names=("a", "b")), "2 class names for 3 outputs"),
+    ]:
+        with pytest.raises(ValueError, match=f"save_model: {message}"):
+            save_model(tmp_path, bad)
+        assert not (tmp_path / "model.msgpack").exists()
+    save_model(tmp_path, good)
+    assert jd.load_model(tmp_path).class_names == ("a", "b", "c")
+
+
 EARLIER_CHECKPOINT = base64.b64decode(
     "haZjb25maWeBqW9wdGltaXplcqhtb21lbnR1baVlcG9jaAKnaGlzdG9yeYGkbG9zc5PLP/AAAAAAAADLP+AAAAAAAADL"
     "P9AAAAAAAACpb3B0X3N0YXRlgqVjb3VudMcOAZOQpWludDMyxAQAAAAAqG1vbWVudHVtgaEwgqFXxyYBk5ICA6dmbG9h"
