@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -80,7 +81,22 @@ class SweepResult(NamedTuple):
     diverged: np.ndarray
 
     def model(self, m: int) -> Params:
-        """The parameters of model m, as ``fit`` returns them."""
+        """The parameters of model m (m < 0 counts from the end, as for a list), as ``fit``
+        returns them.
+
+        Raises:
+            IndexError: naming m, if the sweep has no model m (JAX's indexing would clamp it
+                to the first or last model).
+        """
+        models = len(self.diverged)
+        try:
+            if isinstance(m, bool):
+                raise TypeError
+            m = operator.index(m)
+        except TypeError:
+            raise TypeError(f"m must be an integer, got {m!r}") from None
+        if not -models <= m < models:
+            raise IndexError(f"m = {m} is out of range for a sweep of {models} models")
         return jax.tree.map(lambda leaf: leaf[m], self.params)
 
 
@@ -114,7 +130,16 @@ def _grid(
     names = list(hyperparameters)
     values = []
     for name in names:
-        column = list(np.atleast_1d(np.asarray(hyperparameters[name], dtype=float)))
+        try:
+            given = np.asarray(hyperparameters[name], dtype=float)
+            if given.ndim > 1:
+                raise ValueError
+            column = list(np.atleast_1d(given))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"hyperparameters[{name!r}] must be a number or a list of numbers, got "
+                f"{hyperparameters[name]!r}"
+            ) from None
         if not column:
             raise ValueError(f"hyperparameters[{name!r}] must hold at least one value")
         values.append(column)

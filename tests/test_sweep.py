@@ -118,6 +118,14 @@ def test_sweep_over_any_optimizer_hyperparameter_and_diverged_models():
         ({"seeds": [-1]}, r"seeds must be integers in \[0, 2\*\*32\)"),
         ({"hyperparameters": {"learning_rate": []}}, r"hyperparameters\['learning_rate'\]"),
         ({"hyperparameters": {"lr": [0.1]}}, r"hyperparameters \['lr'\] do not fit the optimizer"),
+        (
+            {"hyperparameters": {"learning_rate": ["fast"]}},
+            r"hyperparameters\['learning_rate'\] must be a number or a list of numbers, got",
+        ),
+        (
+            {"hyperparameters": {"learning_rate": [[0.1, 0.2]]}},
+            r"hyperparameters\['learning_rate'\] must be a number or a list of numbers, got",
+        ),
         ({"hyperparameters": {"learning_rate": [0.1, -1.0]}}, r"learning_rate must be finite"),
         ({"epochs": -2}, r"epochs must be an integer"),
         ({"precision": "int8"}, r"precision must be None or one of"),
@@ -133,6 +141,23 @@ def test_sweep_rejects_bad_settings_naming_the_argument(kwargs, message):
     settings = {"seeds": [0], "hyperparameters": {"learning_rate": [0.1]}, "epochs": 1} | kwargs
     with pytest.raises(ValueError, match=message):
         jd.sweep(WIDTHS, X, Y, jd.gradient_descent, **settings)
+
+
+def test_a_sweep_result_gives_each_of_its_models_and_refuses_any_other():
+    """model(m) counts from the end for m < 0, as a list does; an m outside the sweep is an
+    IndexError (JAX's indexing would clamp it to the first or last model)."""
+    result = jd.sweep(WIDTHS, X, Y, jd.gradient_descent, seeds=[0, 1],
+                      hyperparameters={"learning_rate": [0.1]}, epochs=1)  # fmt: skip
+    last = result.params[-1]["b"][1]
+    assert np.array_equal(result.model(-1)[-1]["b"], last)
+    assert np.array_equal(result.model(np.int64(1))[-1]["b"], last)
+    assert not np.array_equal(result.model(0)[-1]["b"], last)
+    for m in (2, -3):
+        with pytest.raises(IndexError, match=f"m = {m} is out of range for a sweep of 2 models"):
+            result.model(m)
+    for m in (1.0, True):
+        with pytest.raises(TypeError, match="m must be an integer"):
+            result.model(m)
 
 
 @pytest.mark.parametrize("chunk_bytes", [None, 1], ids=["all-at-once", "in-chunks"])
