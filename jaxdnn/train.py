@@ -35,7 +35,7 @@ from jaxdnn.engine import (
 )
 from jaxdnn.heads import head_of
 from jaxdnn.network import Activation, Params, hidden_activations
-from jaxdnn.validation import check_key, check_optimizer, check_params
+from jaxdnn.validation import check_key, check_opt_state, check_optimizer, check_params
 
 __all__ = ["batch_indices", "evaluate", "fit", "EarlyStopping", "TrainingDiverged"]
 
@@ -182,7 +182,9 @@ def fit(
     Raises:
         ValueError: naming the argument, for bad data (shape, non-finite value, labels) or
             settings (``params``, ``epochs``, ``batch_size``, ``gradients``, ``loss``,
-            ``hidden``, ``precision``, ``mesh``, ``unroll``, ``l2``, ``patience``).
+            ``hidden``, ``precision``, ``mesh``, ``unroll``, ``l2``, ``patience``,
+            ``initial_epoch`` past ``epochs``), or an ``opt_state`` that is not
+            ``optimizer.init(params)``'s in tree, shapes and dtypes.
         TypeError: naming ``params``, ``optimizer``, ``key`` or ``callback`` if it is not the
             kind of object expected.
 
@@ -248,6 +250,11 @@ def fit(
         l2=l2,
     )
     check_count("initial_epoch", initial_epoch, 0)
+    if initial_epoch > epochs:
+        raise ValueError(
+            f"initial_epoch ({initial_epoch}) is past epochs ({epochs}): epochs is the epoch to "
+            "stop before (the total when resuming), not the number of epochs to add"
+        )
     check_count("unroll", unroll, 1)
     stopping = None
     if patience is not None:
@@ -278,6 +285,8 @@ def fit(
     params = jax.tree.map(jnp.asarray, params)
     if opt_state is None:
         opt_state = optimizer.init(params)
+    else:
+        check_opt_state(opt_state, optimizer, params)
     if mesh is not None:  # everything but the batches lives whole on every device
         replicated = NamedSharding(mesh, P())
         params, opt_state, X, Y, validation = jax.device_put(

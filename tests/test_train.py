@@ -321,7 +321,32 @@ BAD_INPUTS = [
     ({"precision": "float32", "gradients": "backprop"}, r"mixed precision needs gradients"),
     ({"mesh": "data"}, r"mesh must be a jax.sharding.Mesh"),
     ({"mesh": jax.make_mesh((4,), ("data",)), "batch_size": 6}, r"batch_size \(6.*multiple of"),
+    ({"epochs": 2, "initial_epoch": 3}, r"initial_epoch \(3\) is past epochs \(2\)"),
+    (
+        {"opt_state": jd.adam(0.1).init(PARAMS)},
+        r"not a state of this optimizer: .* gives GradientDescentState, opt_state is AdamState",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("state_of", "message"),
+    [
+        (jd.init_params(KEY, (3, 5, 2)), r"opt_state.momentum\[0\]\['W'\] is float64\[5, 3\], "),
+        (jd.init_params(KEY, (3, 4, 2), dtype=jnp.float32), r"float32\[4, 3\].*another precision"),
+    ],
+    ids=["other widths", "float32"],
+)
+def test_fit_refuses_an_optimizer_state_of_other_parameters(state_of, message):
+    """An opt_state made for other parameters (another width, another dtype) is refused naming
+    its first leaf that differs; the state of the same parameters resumes."""
+    optimizer = jd.momentum(0.1, 0.9)
+    with pytest.raises(ValueError, match=message):
+        fit(PARAMS, X6, Y6, optimizer, key=KEY, epochs=1, opt_state=optimizer.init(state_of))
+    state = jax.tree.map(np.asarray, optimizer.init(PARAMS))  # NumPy leaves: the same state
+    _, history = fit(PARAMS, X6, Y6, optimizer, key=KEY, epochs=2, opt_state=state,
+                     initial_epoch=1)  # fmt: skip
+    assert history["epoch"] == [1]
 
 
 @pytest.mark.parametrize(("override", "message"), BAD_INPUTS)
