@@ -329,6 +329,8 @@ def _npz_features(path: Path, arrays: dict[str, np.ndarray], name: str) -> np.nd
     X = arrays[name]
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise DataFileError(f"{path}: {name} must be a matrix (n, m), got shape {X.shape}")
+    if np.issubdtype(X.dtype, np.complexfloating):  # a cast would drop the imaginary parts
+        raise DataFileError(f"{path}: {name} holds {X.dtype} values; jaxdnn takes real features")
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise DataFileError(
             f"{path}: {name} holds {X.dtype} values; jaxdnn takes numeric features (encode "
@@ -349,6 +351,10 @@ def _npz_labels(path: Path, y: np.ndarray, n: int, name: str) -> np.ndarray:
         y = y[:, 0]
     if y.shape != (n,):
         raise DataFileError(f"{path}: {name} must have shape ({n},), got {y.shape}")
+    if np.issubdtype(y.dtype, np.complexfloating):
+        raise DataFileError(
+            f"{path}: {name} holds {y.dtype} values; jaxdnn takes real numbers or class labels"
+        )
     if np.issubdtype(y.dtype, np.floating):
         bad = np.flatnonzero(~np.isfinite(y))
         if bad.size:

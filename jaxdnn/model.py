@@ -138,6 +138,8 @@ class Model:
                 :class:`FeatureOutOfRange` if a standardised value lies beyond the parameters'
                 dtype.
         """
+        if np.iscomplexobj(X):  # a cast would drop the imaginary parts
+            raise ValueError(f"X must hold real numbers, got {np.asarray(X).dtype}")
         X = np.asarray(X, dtype=np.float64)
         m = len(self.mean)
         if X.ndim != 2 or X.shape[1] != m:

@@ -221,6 +221,8 @@ def test_bad_files_and_runs_for_predict_are_one_line(tmp_path, capsys):
     with pytest.raises(FeatureOutOfRange, match=r"X\[1, 1\] = 1e\+39 lies .* beyond float32's"):
         jd.load_model(tmp_path / "run").predict(X_test)  # a ValueError, with its place:
     assert issubclass(FeatureOutOfRange, ValueError)
+    with pytest.raises(ValueError, match="X must hold real numbers, got complex128"):
+        jd.load_model(tmp_path / "run").predict(np.ones((2, 2)) + 1j)
     with pytest.raises(FeatureOutOfRange) as raised:
         jd.load_model(tmp_path / "run").predict(X_test[::-1])
     assert (raised.value.row, raised.value.column) == (0, 1)

@@ -118,6 +118,11 @@ def test_npz_with_a_given_test_split_and_string_labels(tmp_path):
         ({"X": np.zeros((5, 2)), "y": np.zeros(4)}, r"y must have shape \(5,\)"),
         ({"X": np.array([[1.0, np.nan]] * 5), "y": np.arange(5) % 2}, "missing value .* row 1"),
         ({"X": np.array([["a", "b"]] * 5), "y": np.arange(5) % 2}, "holds <U1 values"),
+        (  # a cast to float64 would drop the imaginary parts
+            {"X": np.ones((5, 2)) + 1j, "y": np.arange(5) % 2},
+            "X holds complex128 values; jaxdnn takes real features",
+        ),
+        ({"X": np.ones((5, 2)), "y": np.arange(5) + 0j}, "y holds complex128 values"),
         ({"X": np.zeros((5, 2)), "y": np.arange(5) % 2, "X_test": np.zeros((2, 2))}, "together"),
         (
             {
