@@ -60,6 +60,24 @@ def test_the_oracle_fails_the_textbook_forms():
         oracle.compare("sigmoid_prime", jd.sigmoid_derivative)
 
 
+def test_the_oracle_fails_a_softmax_that_overflows_a_wrong_shape_and_nan():
+    """exp(z)/Σexp(z) is accurate until e^z overflows, which the rows with t ≥ 709 reach; a
+    result of shape (n, 1) for (n,) fails instead of passing flattened; a NaN makes the worst
+    error infinite instead of hiding from the maximum."""
+    naive = jax.jit(lambda z: jnp.exp(z) / jnp.exp(z).sum(axis=-1, keepdims=True))
+    accuracy = oracle.compare("softmax", naive)
+    assert not accuracy.passed
+    assert any(f.startswith("softmax([710.0, 0.0, -355.0])") for f in accuracy.failures)
+    assert all(float(f.split("[")[1].split(",")[0]) >= 709 for f in accuracy.failures)
+    column = oracle.compare("sigmoid", lambda z: jd.sigmoid(z)[:, None])
+    assert column.failures == ("sigmoid((3443,)) returned shape (3443, 1), jaxdnn's (3443,)",)
+    assert not column.passed
+    nan = oracle.compare("sigmoid", lambda z: jnp.where(z == 1.0, jnp.nan, jd.sigmoid(z)))
+    assert nan.failures  # 1.0 is twice among the points (10⁰, and the first of the tails)
+    assert set(nan.failures) == {"<lambda>(1.0) = nan, exact 0.73105857863000488"}
+    assert nan.worst_ulps == np.inf
+
+
 # --- least squares and ridge ----------------------------------------------------------------------
 
 X_POINTS = np.linspace(0.0, 1.0, 40)

@@ -14,6 +14,8 @@ verify`` reports the worst relative error per ID, in units of ε (ulps).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -38,8 +40,11 @@ def _points() -> np.ndarray:
 
 
 POINTS = _points()
-SCALES = np.concatenate([np.logspace(-300, 0, 31), np.arange(1.0, 709.0, 4.0)])
-"""t of the softmax rows z = (t, 0, −t/2): from 1e-300 to 705, the saturated range densely."""
+SCALES = np.concatenate(
+    [np.logspace(-300, 0, 31), np.arange(1.0, 709.0, 4.0), [709.0, 710.0, 745.0, 1e3, 1e5, 1e300]]
+)
+"""t of the softmax rows z = (t, 0, −t/2): from 1e-300 to 709, the saturated range densely, and
+beyond, where e^t overflows (a softmax that does not subtract the maximum fails there)."""
 PROBABILITIES = np.concatenate(
     [[0.0], np.logspace(-300, 0, 301), 1 - np.logspace(-16, -1, 61), [0.5, 0.75]]
 )
@@ -82,12 +87,15 @@ def _compare(id_: str, function: str, comparison: Comparison) -> Accuracy:
 
     actual, exact, where = comparison
     actual = np.asarray(actual, np.float64).ravel()
+    if actual.size != len(exact):
+        message = f"{function} gave {actual.size} values for {len(exact)} exact ones"
+        return Accuracy(id_, function, 0, math.inf, (message,))
     worst, failures = 0.0, []
     for a, e, w in zip(actual, exact, where, strict=True):
         magnitude = abs(e)
         if TINY <= magnitude <= HUGE:
             error = float(abs(mpmath.mpf(float(a)) - e) / magnitude) / EPS
-            worst = max(worst, error)
+            worst = max(worst, error) if math.isfinite(error) else math.inf  # NaN too
             ok = error <= ULPS
         elif magnitude < TINY:
             ok = abs(float(a)) <= ULPS * TINY
@@ -434,4 +442,39 @@ def compare(function: str, implementation: Callable) -> Accuracy:
         raise ValueError(f"function must name one of the oracles ({names}), got {function!r}")
     ((id_, build),) = found
     with mpmath.workdps(DIGITS):
-        return _compare(id_, function, build(implementation))
+        try:
+            comparison = build(_shape_checked(function, implementation))
+        except _WrongShape as error:
+            return Accuracy(id_, function, 0, math.inf, (str(error),))
+        return _compare(id_, function, comparison)
+
+
+class _WrongShape(Exception):
+    """An implementation returned another shape than jaxdnn's function at the same inputs."""
+
+
+def _shape_checked(function: str, implementation: Callable) -> Callable:
+    """``implementation``, raising :class:`_WrongShape` where its result's shape differs from
+    that of the jaxdnn function named ``function`` at the same arguments (found by
+    ``jax.eval_shape``, once per argument shapes): flattened, an (n, 1) column would pass for
+    the values of an (n,) vector."""
+    import jax
+
+    import jaxdnn as jd
+
+    reference, expected = getattr(jd, function), {}
+
+    @functools.wraps(implementation)
+    def checked(*args):
+        result = implementation(*args)
+        key = tuple(np.shape(a) for a in args)
+        if key not in expected:
+            expected[key] = jax.eval_shape(reference, *args).shape
+        if np.shape(result) != expected[key]:
+            shapes = ", ".join(str(k) for k in key)
+            raise _WrongShape(
+                f"{function}({shapes}) returned shape {np.shape(result)}, jaxdnn's {expected[key]}"
+            )
+        return result
+
+    return checked
