@@ -222,7 +222,16 @@ def simplex_points(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
     Returns:
         A hypothesis strategy of float64 arrays.
     """
+    _check_length(size)
     return logits(size).map(lambda z: np.asarray(jax.nn.softmax(jnp.asarray(z))))
+
+
+def _check_length(size: int | None) -> None:
+    """A simplex point or one-hot row has at least one coordinate (its entries sum to 1)."""
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+        raise ValueError(
+            f"size must be None or an integer >= 1 (the entries sum to 1), got {size!r}"
+        )
 
 
 @_shared
@@ -235,6 +244,7 @@ def one_hot(size: int | None = None) -> st.SearchStrategy[np.ndarray]:
     Returns:
         A hypothesis strategy of float64 arrays.
     """
+    _check_length(size)
     size_strategy = sizes() if size is None else st.just(size)
     return size_strategy.flatmap(
         lambda k: st.integers(0, k - 1).map(lambda c: np.eye(k, dtype=np.float64)[c])

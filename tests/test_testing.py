@@ -50,3 +50,12 @@ def test_float32_failure_under_float64_tolerances_says_how_to_enable_float64():
         jt.assert_close(np.float32(1.0), np.float32(1.001), rtol=1e-5, atol=1e-6)
     assert "jax_enable_x64" not in str(caught.value)
     jt.assert_jacobian_matches_autodiff(jd.softmax, jd.softmax_jacobian, z, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("strategy", [jt.simplex_points, jt.one_hot])
+@pytest.mark.parametrize("size", [0, -1, 2.0])
+def test_a_simplex_point_or_one_hot_row_needs_a_coordinate(strategy, size):
+    """Its entries sum to 1: size 0 would give empty arrays (summing to 0) and hypothesis's own
+    message for one_hot(0) spoke of max_value=-1."""
+    with pytest.raises(ValueError, match=rf"size must be None or an integer >= 1 .*got {size}"):
+        strategy(size)
