@@ -740,11 +740,28 @@ def print_goals(results: list[dict], platform: str) -> None:
         print(f"{what:50s} {target:7.2f} {shown:>9s}  {verdict}")
 
 
+def _at_least_one(text: str) -> int:
+    """``--rounds``: a whole number of at least 1 (the medians need a round)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return int(text)
+
+
+def _sections(text: str) -> list[str]:
+    """``--only``: known section names, comma-separated."""
+    sections = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in sections if s not in ("fit", "large", "sweep")]
+    if unknown or not sections:
+        raise argparse.ArgumentTypeError(f"sections are fit, large and sweep, got {text!r}")
+    return sections
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_argument(parser)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--only", default=None, help="comma-separated sections: fit,large,sweep")
+    parser.add_argument("--rounds", type=_at_least_one, default=7)
+    parser.add_argument("--only", type=_sections, default=None,
+                        help="comma-separated sections: fit,large,sweep")  # fmt: skip
     parser.add_argument("--json", default="experiments/out/bench.json")
     parser.add_argument("--smoke", action="store_true", help="small workloads, 2 rounds")
     args = parser.parse_args()
@@ -754,7 +771,7 @@ def main() -> None:
     rounds = 2 if args.smoke else args.rounds
     sections = ["fit", "large", "sweep"] if platform == "gpu" or args.smoke else ["fit", "sweep"]
     if args.only:
-        sections = [s for s in args.only.split(",") if s in ("fit", "large", "sweep")]
+        sections = args.only
     print(
         f"jaxdnn {jd.__version__}, jax {jax.__version__}, device {describe_device(device)}; "
         f"{rounds} interleaved rounds; medians; sections {', '.join(sections)}"
