@@ -52,6 +52,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from _args import integer, writable_directory
 from jax.sharding import Mesh
 
 import jaxdnn as jd
@@ -740,13 +741,6 @@ def print_goals(results: list[dict], platform: str) -> None:
         print(f"{what:50s} {target:7.2f} {shown:>9s}  {verdict}")
 
 
-def _at_least_one(text: str) -> int:
-    """``--rounds``: a whole number of at least 1 (the medians need a round)."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return int(text)
-
-
 def _sections(text: str) -> list[str]:
     """``--only``: known section names, comma-separated."""
     sections = [s.strip() for s in text.split(",") if s.strip()]
@@ -759,12 +753,13 @@ def _sections(text: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_argument(parser)
-    parser.add_argument("--rounds", type=_at_least_one, default=7)
+    parser.add_argument("--rounds", type=integer(1), default=7)
     parser.add_argument("--only", type=_sections, default=None,
                         help="comma-separated sections: fit,large,sweep")  # fmt: skip
     parser.add_argument("--json", default="experiments/out/bench.json")
     parser.add_argument("--smoke", action="store_true", help="small workloads, 2 rounds")
     args = parser.parse_args()
+    writable_directory(parser, "--json", str(Path(args.json).parent))  # before minutes of work
     split_cpu(usable_cores())  # one CPU device per core, for jaxdnn.sweep to split its models
     device = start_device(args.device)
     platform = device.platform
@@ -791,7 +786,6 @@ def main() -> None:
     for result in results:
         print_table(result)
     print_goals(results, platform)
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nwrote {args.json}")
 

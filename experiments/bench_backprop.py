@@ -19,6 +19,7 @@ import time
 
 import jax
 import jax.numpy as jnp
+from _args import integer
 
 import jaxdnn as jd
 from jaxdnn.devices import add_device_argument, start_device
@@ -105,8 +106,8 @@ def print_table(rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_argument(parser)
-    parser.add_argument("--repeats", type=int, default=15, help="interleaved timing rounds")
-    parser.add_argument("--calls", type=int, default=50, help="calls per timing round")
+    parser.add_argument("--repeats", type=integer(1), default=15, help="interleaved timing rounds")
+    parser.add_argument("--calls", type=integer(1), default=50, help="calls per timing round")
     args = parser.parse_args()
     device = start_device(args.device)
     print(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import jax
 
@@ -22,6 +21,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from _args import SEED, writable_directory  # noqa: E402
 
 import jaxdnn as jd  # noqa: E402
 from jaxdnn.devices import add_device_argument, start_device  # noqa: E402
@@ -92,9 +92,10 @@ def figure(by_degree, by_lambda, training, choices):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_argument(parser)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--out", default="experiments/out")
     args = parser.parse_args()
+    out = writable_directory(parser, "--out", args.out)
     start_device(args.device)
     start = time.perf_counter()
     keys = jax.random.split(jax.random.PRNGKey(args.seed), 3)
@@ -146,8 +147,6 @@ def main() -> None:
         (x_tr, y_tr),
         choices,
     )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     fig.savefig(out / "capacity.png", dpi=120)
     print(f"wrote {out / 'capacity.png'} in {time.perf_counter() - start:.1f} s")
 

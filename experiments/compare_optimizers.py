@@ -14,6 +14,7 @@ import time
 
 import jax
 import jax.numpy as jnp
+from _args import SEED, integer
 
 import jaxdnn as jd
 from jaxdnn.devices import add_device_argument, start_device
@@ -35,10 +36,10 @@ SETTINGS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_argument(parser)
-    parser.add_argument("--hidden", type=int, nargs="*", default=[64, 64])
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hidden", type=integer(1), nargs="*", default=[64, 64])
+    parser.add_argument("--epochs", type=integer(1), default=30)
+    parser.add_argument("--batch-size", type=integer(1), default=32)
+    parser.add_argument("--seed", type=SEED, default=0)
     args = parser.parse_args()
     start_device(args.device)
 

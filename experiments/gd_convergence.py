@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import jax
 
@@ -28,6 +27,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from _args import SEED, integer, writable_directory  # noqa: E402
 
 import jaxdnn as jd  # noqa: E402
 from jaxdnn.devices import add_device_argument, start_device  # noqa: E402
@@ -168,10 +168,11 @@ def figure(results, steps):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_argument(parser)
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=integer(1), default=2000)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--out", default="experiments/out")
     args = parser.parse_args()
+    out = writable_directory(parser, "--out", args.out)
     start_device(args.device)
     start = time.perf_counter()
     rows, results = [], {}
@@ -194,8 +195,6 @@ def main() -> None:
         bound_text = "—  (C ≤ 0)" if bound is None else f"{bound:11.3e}"
         holds_text = "—" if holds is None else ("yes, all n" if holds else "NO")
         print(f"{name:24s} {r:6.2f} {lr:10.4g} {gap:12.3e} {bound_text:>11s} {holds_text:>11s}")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     figure(results, args.steps).savefig(out / "gd_convergence.png", dpi=120)
     print(f"wrote {out / 'gd_convergence.png'} in {time.perf_counter() - start:.1f} s")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import jax
 
@@ -21,6 +20,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from _args import SEED, integer, writable_directory  # noqa: E402
 from gd_convergence import problems as make_problems  # noqa: E402
 
 import jaxdnn as jd  # noqa: E402
@@ -75,10 +75,11 @@ def figure(curves, names, steps):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_argument(parser)
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=integer(50), default=2000)  # β = 0 is checked on 50
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--out", default="experiments/out")
     args = parser.parse_args()
+    out = writable_directory(parser, "--out", args.out)
     start_device(args.device)
     start = time.perf_counter()
     problems = make_problems(args.seed)
@@ -101,8 +102,6 @@ def main() -> None:
     print("β = 0 reproduces gd_trajectory (checked over the first 50 steps)")
 
     fig = figure(curves, [p["name"] for p in problems], args.steps)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     fig.savefig(out / "momentum_convergence.png", dpi=120)
     print(f"wrote {out / 'momentum_convergence.png'} in {time.perf_counter() - start:.1f} s")
 
