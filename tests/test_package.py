@@ -52,10 +52,11 @@ def test_import_in_a_fresh_interpreter_prints_the_version():
         check=True,
     )
     assert out.stdout.strip() == jd.__version__
-    command = subprocess.run(
-        [sys.executable, "-m", "jaxdnn.cli", "--version"], capture_output=True, text=True
-    )
-    assert (command.returncode, command.stdout) == (0, f"jaxdnn {jd.__version__}\n")
+    for module in ("jaxdnn.cli", "jaxdnn"):  # python -m jaxdnn is the command too
+        command = subprocess.run(
+            [sys.executable, "-m", module, "--version"], capture_output=True, text=True
+        )
+        assert (command.returncode, command.stdout) == (0, f"jaxdnn {jd.__version__}\n")
 
 
 EXTRAS_BLOCKED = (
