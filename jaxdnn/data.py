@@ -20,6 +20,7 @@ from jax.typing import ArrayLike
 
 from jaxdnn._extras import require
 from jaxdnn.heads import HEADS, Head
+from jaxdnn.validation import check_key
 
 __all__ = [
     "DATASETS",
@@ -311,6 +312,7 @@ def split_rows(
     Returns:
         One index array per part.
     """
+    check_key(key)
     Y = np.asarray(Y)
     fractions = tuple(float(f) for f in fractions)
     if len(fractions) not in (2, 3) or min(fractions) <= 0 or not np.isclose(sum(fractions), 1):
@@ -434,6 +436,11 @@ def load_splits(
     """
     dataset = load_dataset(name) if isinstance(name, str) else name
     X, Y = dataset.X, dataset.Y
+    if dataset.test is None and len(fractions) != 3:
+        raise ValueError(
+            "fractions must be three positive numbers summing to 1 (training, validation, "
+            f"test) for a data set without a test split, got {tuple(fractions)}"
+        )
     if dataset.test is None:
         train_rows, val_rows, test_rows = split_rows(key, Y, fractions)
         test = (X[test_rows], Y[test_rows])

@@ -76,6 +76,13 @@ def test_regression_split_and_bad_fractions():
         train_val_test_split(KEY, data.X, data.Y, fractions=(0.8, 0.3, 0.1))
     with pytest.raises(ValueError, match="stratify=True needs class labels"):
         train_val_test_split(KEY, data.X, data.Y, stratify=True)
+    with pytest.raises(TypeError, match="key must be a PRNG key .* got int 0"):
+        train_val_test_split(0, data.X, data.Y)
+    # two fractions split a data set in two; load_splits needs the three parts (it unpacked
+    # two into three: "not enough values to unpack")
+    assert len(train_val_test_split(KEY, data.X, data.Y, fractions=(0.5, 0.5))) == 2
+    with pytest.raises(ValueError, match=r"three .* without a test split, got \(0.5, 0.5\)"):
+        jd.load_splits("diabetes", KEY, (0.5, 0.5))
 
 
 def test_standardizer_uses_training_statistics():
