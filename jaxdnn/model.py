@@ -21,7 +21,14 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
-from jaxdnn.checkpoint import packb, params_problem, stored_params, to_state_dict, unpackb
+from jaxdnn.checkpoint import (
+    CHECKPOINT_NAME,
+    packb,
+    params_problem,
+    stored_params,
+    to_state_dict,
+    unpackb,
+)
 from jaxdnn.data import out_of_range, standardize
 from jaxdnn.datafile import class_indices
 from jaxdnn.heads import HEADS, Head
@@ -261,8 +268,22 @@ def load_model(run_dir: str | os.PathLike) -> Model:
     if not Path(run_dir).is_dir():
         raise FileNotFoundError(f"no run directory {run_dir}")
     if not path.is_file():
+        try:
+            present = {f.name for f in Path(run_dir).iterdir()}
+        except OSError:  # unreadable: say what is missing
+            present = set()
+        if present & {"sweep.json", "sweep-config.json", "sweep-checkpoint.msgpack"}:
+            raise FileNotFoundError(
+                f"{run_dir} holds a sweep, which keeps no model: train the model you want with "
+                "jaxdnn train (the sweep's settings and seed) and predict with its run directory"
+            )
+        if present & {"config.json", CHECKPOINT_NAME}:
+            raise FileNotFoundError(
+                f"no model at {path}: the run has not finished (jaxdnn train --resume finishes it)"
+            )
         raise FileNotFoundError(
-            f"no model at {path}: the run has not finished (jaxdnn train --resume finishes it)"
+            f"no run in {run_dir}: it has no {MODEL_NAME}, which jaxdnn train writes when a run "
+            "finishes"
         )
     try:
         state = unpackb(path.read_bytes())

@@ -203,6 +203,11 @@ def test_bad_files_and_runs_for_predict_are_one_line(tmp_path, capsys):
     far_test = tmp_path / "far_test.npz"  # 1e39 where the training rows lie within ±1.5
     X_test = np.array([[0.0, 0.0], [0.0, 1e39]])
     np.savez(far_test, X=features, y=np.arange(40) % 2, X_test=X_test, y_test=np.array([0, 1]))
+    unfinished, swept = tmp_path / "unfinished", tmp_path / "swept"  # no model.msgpack in either
+    unfinished.mkdir()
+    (unfinished / "config.json").write_text("{}")
+    swept.mkdir()
+    (swept / "sweep-config.json").write_text("{}")
     cases = [
         (["train", "--data", str(spread)], "the mean or standard deviation of 'a' overflows"),
         (["train", "--data", str(far_target)], "the target 'y' in row 3 is 1e+39, beyond float32"),
@@ -210,7 +215,9 @@ def test_bad_files_and_runs_for_predict_are_one_line(tmp_path, capsys):
         (["train", "--data", str(categorical)], "column 'b' is not numeric ('red' in row 1)"),
         (["train", "--data", str(missing)], "missing value in row 2 (line 3), column 'b'"),
         (["train", "--data", str(tiny)], "tiny has 5 rows: too few for a validation split"),
-        (["predict", "--run-dir", str(tmp_path), "--data", str(path)], "no model at"),
+        (["predict", "--run-dir", str(tmp_path), "--data", str(path)], "no run in"),
+        (["predict", "--run-dir", str(unfinished), "--data", str(path)], "has not finished"),
+        (["predict", "--run-dir", str(swept), "--data", str(path)], "holds a sweep"),
     ]
     for argv, message in cases:
         assert cli.main([*argv, "--run-dir", str(tmp_path / "run")] if argv[0] == "train"
