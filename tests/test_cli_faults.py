@@ -691,6 +691,25 @@ def test_a_sweep_grid_listing_a_value_twice_is_refused(argv, message, tmp_path, 
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(
+    ("command", "present", "message"),
+    [
+        ("train", "sweep-config.json", "; it holds a sweep: jaxdnn sweep --resume"),
+        ("sweep", "config.json", "; it holds a run: jaxdnn train --resume"),
+        ("sweep", "checkpoint.msgpack", "; it holds a run: jaxdnn train --resume"),
+    ],
+)
+def test_resuming_the_other_kind_of_directory_says_which_it_holds(
+    command, present, message, tmp_path, capsys
+):
+    """train --resume on a sweep's directory (and sweep --resume on a run's) is refused, and
+    the line says which command resumes what the directory holds."""
+    (tmp_path / present).write_text("{}")
+    assert cli.main([command, "--resume", "--run-dir", str(tmp_path), "--no-progress"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].endswith(message), err
+
+
 def test_a_sweep_takes_as_many_cpu_devices_as_divide_its_grid():
     """Without --devices a sweep on a CPU takes the most devices, at most one per core, that
     divide its seeds or its points per seed."""

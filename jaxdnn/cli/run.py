@@ -478,9 +478,14 @@ def train_command(args: argparse.Namespace) -> int:
         # with the settings it was started with
         settings = read_started(run_dir, RUN_CONFIG)
         if settings is None:
+            other = (
+                "; it holds a sweep: jaxdnn sweep --resume"
+                if ((run_dir / SWEEP_CONFIG).exists() or (run_dir / SWEEP_CHECKPOINT).exists())
+                else ""
+            )
             raise UsageError(
                 f"cannot resume: there is no run in {run_dir} (no {CHECKPOINT_NAME}, no "
-                f"{RUN_CONFIG})"
+                f"{RUN_CONFIG}){other}"
             )
         config = resumed_config({"config": settings}, args, run_dir, RUN_CONFIG, trained=False)
         print(f"no checkpoint in {run_dir} yet: starting the run from its first epoch")
@@ -768,7 +773,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | No
     """Read the checkpoint of the sweep in ``run_dir`` and set ``args`` to the settings it was
     started with (``--epochs``, if given, is the new total); the checkpoint's state, or None for
     a sweep killed before its first checkpoint, which starts again with its saved settings."""
-    from jaxdnn.checkpoint import unpackb
+    from jaxdnn.checkpoint import CHECKPOINT_NAME, unpackb
 
     path = run_dir / SWEEP_CHECKPOINT
     source = path.name
@@ -777,9 +782,14 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | No
     except FileNotFoundError:
         source, started = SWEEP_CONFIG, read_started(run_dir, SWEEP_CONFIG)
         if started is None:
+            other = (
+                "; it holds a run: jaxdnn train --resume"
+                if ((run_dir / RUN_CONFIG).exists() or (run_dir / CHECKPOINT_NAME).exists())
+                else ""
+            )
             raise UsageError(
                 f"cannot resume: there is no sweep in {run_dir} (no {SWEEP_CHECKPOINT}, no "
-                f"{SWEEP_CONFIG})"
+                f"{SWEEP_CONFIG}){other}"
             ) from None
         state = {"epoch": 0, "config": started}
     except Exception as error:
