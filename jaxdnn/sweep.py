@@ -88,13 +88,13 @@ class SweepResult(NamedTuple):
             IndexError: naming m, if the sweep has no model m (JAX's indexing would clamp it
                 to the first or last model).
         """
-        models = len(self.diverged)
+        models, wrong = len(self.diverged), TypeError(f"m must be an integer, got {m!r}")
+        if isinstance(m, bool):
+            raise wrong
         try:
-            if isinstance(m, bool):
-                raise TypeError
             m = operator.index(m)
         except TypeError:
-            raise TypeError(f"m must be an integer, got {m!r}") from None
+            raise wrong from None
         if not -models <= m < models:
             raise IndexError(f"m = {m} is out of range for a sweep of {models} models")
         return jax.tree.map(lambda leaf: leaf[m], self.params)
