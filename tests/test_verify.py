@@ -77,6 +77,8 @@ def test_verify_list_states_every_entry_without_computing(capsys, monkeypatch):
     assert all(tables._display_width(line) <= 80 for line in out.splitlines())
     assert out.count("printed: ") == sum(e.is_erratum for e in ENTRIES)
     assert out.rstrip().endswith(f"{len(ENTRIES)} entries")
+    assert cli.main(["verify", "--list", "--only", "^E-01$"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("\n1 entry")  # not "1 entries"
 
 
 def _without_measurements(text: str) -> list[str]:
@@ -247,6 +249,8 @@ def test_a_raising_check_fails_with_its_message():
         (["verify", "--examples", "0"], "--examples must be at least 1"),
         (["verify", "--jobs", "0"], "--jobs must be at least 1"),
         (["verify", "--only", "("], "--only is not a regular expression"),
+        (["verify", "--seed", "-1"], "--seed must lie in [0, 2**32), got -1"),
+        (["verify", "--list", "--markdown", "c.md"], "--list and --markdown exclude each other"),
         (["verify", "--only", "P-NO-SUCH-ID", "--no-cache"], "no catalogue ID matches"),
         (  # refused before any check runs, without a word about epochs
             ["verify", "--only", "P-ACT-RELU$", "--no-cache", "--markdown", "/proc/jaxdnn/c.md"],

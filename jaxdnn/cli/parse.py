@@ -445,6 +445,10 @@ def check_verify_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--examples must be at least 1, got {args.examples}")
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.seed is not None and not 0 <= args.seed < 2**32:
+        raise UsageError(f"--seed must lie in [0, 2**32), got {args.seed}")
+    if args.list and args.markdown is not None:  # --list computes nothing to write
+        raise UsageError("--list and --markdown exclude each other: --list computes nothing")
     if args.only is not None:
         try:
             re.compile(args.only)

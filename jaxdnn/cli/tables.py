@@ -91,7 +91,7 @@ def print_verify_list(selected: Sequence[Entry], wide: bool) -> None:
                     break_on_hyphens=False,
                 )
             )
-    print(f"{len(selected)} entries")
+    print(f"{len(selected)} {'entry' if len(selected) == 1 else 'entries'}")
 
 
 def print_verify_table(
