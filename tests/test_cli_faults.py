@@ -574,7 +574,10 @@ def test_an_interrupted_sweep_resumes_bit_identically(tmp_path, monkeypatch, cap
     monkeypatch.undo()
     capsys.readouterr()
     assert cli.main(["sweep", "--resume", "--run-dir", str(again), "--no-progress"]) == 0
-    assert "resuming after epoch 1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "resuming after epoch 1" in out
+    assert "sweep: 1 model of widths" in out and ", 1 epoch, " in out  # not "1 models"
+    assert "\n1 model × " in out
     assert json.loads((again / "sweep.json").read_text())["settings"]["learning_rate"] == [0.2]
 
     def no_plot(*args, **kwargs):  # interrupted while the final report's plot is written

@@ -247,7 +247,7 @@ def _sweep_plot(
     final = np.asarray(history[f"val_{score}"])[:, -1] * summary.get("score_scale", 1.0)
     title = (
         f"{Path(config['data']).stem if config.get('data') else config.get('dataset')}: "
-        f"{len(final)} models, ranked by "
+        f"{len(final)} model{'s' * (len(final) != 1)}, ranked by "
         f"validation {score}\n{plots.run_label(config)}"
     )
     fig = plots.sweep_figure(settings, final, score, summary["best_model"], title)

@@ -948,8 +948,9 @@ def sweep_command(args: argparse.Namespace) -> int:
     check_memory(widths, models, device)
     steps = -(-X.shape[0] // min(args.batch_size, X.shape[0]))
     print(
-        f"jaxdnn {jd.__version__} sweep: {models} models of widths {widths} on "
-        f"{describe_data(data)}, {args.optimizer}, B={args.batch_size}, {epochs} epochs, "
+        f"jaxdnn {jd.__version__} sweep: {models} model{'s' * (models != 1)} of widths "
+        f"{widths} on {describe_data(data)}, {args.optimizer}, B={args.batch_size}, {epochs} "
+        f"epoch{'s' * (epochs != 1)}, "
         f"{args.precision}, device {describe_device(device)}"
         + (f" ×{mesh.size}, the models split across them" if mesh is not None else "")
     )
@@ -1066,7 +1067,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     shown = f"{test['rmse']:.4g} RMSE" if lower_is_better else f"{test['accuracy']:.4f} accuracy"
     print(
         f"best by validation {score}: {best_settings}; its test {shown}\n"
-        f"{models} models × {steps * len(finished)} steps in {seconds:.1f} s"
+        f"{models} model{'s' * (models != 1)} × {steps * len(finished)} steps in {seconds:.1f} s"
         + (
             f" (first epoch, with compilation, {compile_seconds:.1f} s"
             + (f"; then {rate:,.0f} model-steps/s" if rate else "")
