@@ -353,7 +353,8 @@ def _initial_state(optimizer: Any, tree: Any, signature: tuple) -> Any:
 
 
 def _outline(state: Any) -> str:
-    """A state's outer structure in a few words: its type names, two levels deep."""
+    """A state's structure in a few words: the type names of it and of its plain tuples'
+    elements (``(ScaleByAdamState, EmptyState)`` for a chain)."""
     if isinstance(state, tuple) and not hasattr(state, "_fields") and state:
         return "(" + ", ".join(_outline(s) for s in state) + ")"
     return type(state).__name__
