@@ -33,7 +33,7 @@ from jaxdnn.data import out_of_range, standardize
 from jaxdnn.datafile import class_indices
 from jaxdnn.heads import HEADS, Head
 from jaxdnn.network import Params, forward_pass
-from jaxdnn.rundir import atomic_write
+from jaxdnn.rundir import RUN_CONFIG, SWEEP_CHECKPOINT, SWEEP_CONFIG, SWEEP_REPORT, atomic_write
 
 __all__ = ["FeatureOutOfRange", "Model", "load_model", "save_model", "split_metrics"]
 
@@ -272,12 +272,12 @@ def load_model(run_dir: str | os.PathLike) -> Model:
             present = {f.name for f in Path(run_dir).iterdir()}
         except OSError:  # unreadable: say what is missing
             present = set()
-        if present & {"sweep.json", "sweep-config.json", "sweep-checkpoint.msgpack"}:
+        if present & {SWEEP_REPORT, SWEEP_CONFIG, SWEEP_CHECKPOINT}:
             raise FileNotFoundError(
                 f"{run_dir} holds a sweep, which keeps no model: train the model you want with "
                 "jaxdnn train (the sweep's settings and seed) and predict with its run directory"
             )
-        if present & {"config.json", CHECKPOINT_NAME}:
+        if present & {RUN_CONFIG, CHECKPOINT_NAME}:
             raise FileNotFoundError(
                 f"no model at {path}: the run has not finished (jaxdnn train --resume finishes it)"
             )

@@ -28,6 +28,14 @@ __all__ = ["RunDirectoryBusy", "RunLock", "atomic_write", "remove_stale_temporar
 
 TEMPORARY_SUFFIX = ".tmp"
 LOCK_NAME = ".lock"
+RUN_CONFIG = "config.json"
+SWEEP_CONFIG = "sweep-config.json"
+"""The settings a run (a sweep) was started with, written as its first epoch begins: what
+``--resume`` starts again with when the run was killed before its first checkpoint."""
+SWEEP_CHECKPOINT = "sweep-checkpoint.msgpack"
+"""The state of a sweep after its last finished epoch, what ``--resume`` continues from."""
+SWEEP_REPORT = "sweep.json"
+"""A sweep's report: its settings, per-model curves and, once finished, its summary."""
 KILL_AT_VARIABLE = "JAXDNN_KILL_AT"
 _reached: dict[str, int] = {}
 

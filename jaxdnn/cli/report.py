@@ -22,7 +22,7 @@ from jaxdnn import metrics as m
 from jaxdnn.data import Dataset
 from jaxdnn.model import Model, save_model, split_metrics
 from jaxdnn.network import forward_pass
-from jaxdnn.rundir import atomic_write
+from jaxdnn.rundir import SWEEP_REPORT, atomic_write
 
 __all__ = [
     "RunData",
@@ -231,7 +231,7 @@ def write_sweep(
     }
     if summary is not None and summary.get("best") is not None:  # None: every model diverged
         _sweep_plot(run_dir, config, settings, history, summary)
-    atomic_write(run_dir, "sweep.json", json_bytes(payload, 1))
+    atomic_write(run_dir, SWEEP_REPORT, json_bytes(payload, 1))
 
 
 def _sweep_plot(

@@ -36,6 +36,7 @@ from jaxdnn.cli.parse import (
     sweep_points,
     usable_cores,
 )
+from jaxdnn.rundir import RUN_CONFIG, SWEEP_CHECKPOINT, SWEEP_CONFIG, SWEEP_REPORT
 
 if TYPE_CHECKING:  # the run's modules import JAX: loaded once the arguments are checked
     from jaxdnn.cli.report import RunData
@@ -44,10 +45,6 @@ __all__ = ["train_command", "sweep_command"]
 
 HELD_LOCKS: list[Any] = []  # released when main returns (and by the kernel on any exit)
 CREATED_RUN_DIRS: list[list[Path]] = []  # removed again if the command wrote nothing there
-RUN_CONFIG = "config.json"
-SWEEP_CONFIG = "sweep-config.json"
-"""The settings a run (a sweep) was started with, written as its first epoch begins: what
-``--resume`` starts again with when the run was killed before its first checkpoint."""
 PLANNED: dict[str, Any] = {}  # the network being built: named in an out-of-memory message
 
 
@@ -85,6 +82,23 @@ def write_started(run_dir: Path, name: str, checkpoint: str, config: dict[str, A
     (run_dir / name).unlink(missing_ok=True)
     (run_dir / checkpoint).unlink(missing_ok=True)
     atomic_write(run_dir, name, json_bytes(config, 1))
+
+
+def nothing_to_resume(run_dir: Path, kind: str) -> UsageError:
+    """The error of ``--resume`` where ``run_dir`` holds no ``kind`` ("run" or "sweep"): neither
+    its checkpoint nor its saved settings; if it holds the other kind, the line names the
+    command that resumes that."""
+    from jaxdnn.checkpoint import CHECKPOINT_NAME
+
+    files = {"run": (CHECKPOINT_NAME, RUN_CONFIG), "sweep": (SWEEP_CHECKPOINT, SWEEP_CONFIG)}
+    other, command = ("sweep", "sweep") if kind == "run" else ("run", "train")
+    hint = ""
+    if any((run_dir / name).exists() for name in files[other]):
+        hint = f"; it holds a {other}: jaxdnn {command} --resume"
+    checkpoint, settings = files[kind]
+    return UsageError(
+        f"cannot resume: there is no {kind} in {run_dir} (no {checkpoint}, no {settings}){hint}"
+    )
 
 
 def read_started(run_dir: Path, name: str) -> dict[str, Any] | None:
@@ -478,15 +492,7 @@ def train_command(args: argparse.Namespace) -> int:
         # with the settings it was started with
         settings = read_started(run_dir, RUN_CONFIG)
         if settings is None:
-            other = (
-                "; it holds a sweep: jaxdnn sweep --resume"
-                if ((run_dir / SWEEP_CONFIG).exists() or (run_dir / SWEEP_CHECKPOINT).exists())
-                else ""
-            )
-            raise UsageError(
-                f"cannot resume: there is no run in {run_dir} (no {CHECKPOINT_NAME}, no "
-                f"{RUN_CONFIG}){other}"
-            )
+            raise nothing_to_resume(run_dir, "run")
         config = resumed_config({"config": settings}, args, run_dir, RUN_CONFIG, trained=False)
         print(f"no checkpoint in {run_dir} yet: starting the run from its first epoch")
     elif args.resume:
@@ -741,8 +747,6 @@ def train_command(args: argparse.Namespace) -> int:
 # --- sweep --------------------------------------------------------------------------------------
 
 
-SWEEP_CHECKPOINT = "sweep-checkpoint.msgpack"
-"""The state of a sweep after its last finished epoch, what ``--resume`` continues from."""
 SWEEP_JSON_EVERY = 10.0
 """Seconds between the writes of ``sweep.json`` while a sweep trains (the curves so far, to look
 at; the checkpoint, written after every epoch, is what a resume needs). Encoding every model's
@@ -773,7 +777,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | No
     """Read the checkpoint of the sweep in ``run_dir`` and set ``args`` to the settings it was
     started with (``--epochs``, if given, is the new total); the checkpoint's state, or None for
     a sweep killed before its first checkpoint, which starts again with its saved settings."""
-    from jaxdnn.checkpoint import CHECKPOINT_NAME, unpackb
+    from jaxdnn.checkpoint import unpackb
 
     path = run_dir / SWEEP_CHECKPOINT
     source = path.name
@@ -782,15 +786,7 @@ def resume_sweep(args: argparse.Namespace, run_dir: Path) -> dict[str, Any] | No
     except FileNotFoundError:
         source, started = SWEEP_CONFIG, read_started(run_dir, SWEEP_CONFIG)
         if started is None:
-            other = (
-                "; it holds a run: jaxdnn train --resume"
-                if ((run_dir / RUN_CONFIG).exists() or (run_dir / CHECKPOINT_NAME).exists())
-                else ""
-            )
-            raise UsageError(
-                f"cannot resume: there is no sweep in {run_dir} (no {SWEEP_CHECKPOINT}, no "
-                f"{SWEEP_CONFIG}){other}"
-            ) from None
+            raise nothing_to_resume(run_dir, "sweep") from None
         state = {"epoch": 0, "config": started}
     except Exception as error:
         raise UsageError(
@@ -859,7 +855,7 @@ def _sweep_reported(run_dir: Path, config: dict[str, Any]) -> bool:
     """Whether ``sweep.json`` holds the final report of the sweep of this ``config`` (a sweep
     may be killed before it, and an earlier sweep's may still be there)."""
     try:
-        report = json.loads((run_dir / "sweep.json").read_text())
+        report = json.loads((run_dir / SWEEP_REPORT).read_text())
         return report.get("summary") is not None and _same_run(report.get("config"), config)
     except (OSError, ValueError, AttributeError):
         return False
