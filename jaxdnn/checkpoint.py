@@ -79,10 +79,8 @@ def save_checkpoint(
             non-finite parameters, curves of different lengths, …).
     """
     run_dir = Path(run_dir)
-    if not isinstance(epoch, int | np.integer) or isinstance(epoch, bool):
-        raise ValueError(f"save_checkpoint: epoch must be an integer >= 0, got {epoch!r}")
     state = {
-        "epoch": int(epoch),
+        "epoch": int(epoch) if isinstance(epoch, np.integer) else epoch,  # 1.5 is refused below
         "params": to_state_dict(params),
         "opt_state": to_state_dict(opt_state),
         "history": {k: list(map(float, v)) for k, v in history.items()},
